@@ -1,0 +1,1 @@
+"""Momentum's domain and application layer: aggregates, commands and the service."""

@@ -1,0 +1,257 @@
+"""The Momentum application: the one entry point for every use case.
+
+`handle(command)` runs the command's handler in a unit of work, saves everything the
+handler touched in one atomic append (with the idempotency record, if any), retries
+safe commands on a version conflict and reports the others as conflicts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+
+from service import clock as clock_module
+from service.clock import Clock, SystemClock
+from service.commands import Command, Result
+from service.domain.base import MomentumAggregate
+from service.domain.idempotency import IdempotencyRecord, idempotency_record_id
+from service.domain.member import EmailIndex, Member, email_index_id, normalise_email
+from service.errors import (
+    AuthenticationError,
+    ConcurrencyConflictError,
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    ValidationError,
+)
+from service.passwords import make_hasher, verify
+from service.tokens import InvitationTokens
+from service.uow import UnitOfWork
+
+C = TypeVar("C", bound=Command)
+Handler = Callable[[UnitOfWork, Any], Result]
+HANDLERS: dict[type[Command], Handler] = {}
+MAX_ATTEMPTS = 5
+PRIVATE_FIELDS = frozenset({"password_hash"})
+"""Event fields no query ever returns."""
+
+
+def handles(command_type: type[C]) -> Callable[[Callable[[UnitOfWork, C], Result]], Any]:
+    """Register the decorated function as the handler of `command_type`."""
+
+    def register(func: Callable[[UnitOfWork, C], Result]) -> Callable[[UnitOfWork, C], Result]:
+        HANDLERS[command_type] = func
+        return func
+
+    return register
+
+
+class DateAsISO(Transcoding):
+    """Store `datetime.date` values as YYYY-MM-DD."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event of an aggregate as people read it."""
+
+    version: int
+    type: str
+    time: datetime
+    actor_id: UUID | None
+    data: dict[str, Any]
+
+
+class MomentumApplication(Application[UUID]):
+    """Momentum's service layer over the event store."""
+
+    name = "Momentum"
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        clock: Clock | None = None,
+        secret_key: str,
+        password_hasher: PasswordHasher | None = None,
+    ) -> None:
+        super().__init__(env=env)
+        self.clock: Clock = clock or SystemClock()
+        self.hasher = password_hasher or make_hasher()
+        self.invitations = InvitationTokens(secret_key)
+        from service import handlers  # noqa: F401  (registers the handlers)
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        """Add dates to the library's JSON transcodings."""
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # Commands ------------------------------------------------------------------
+
+    def handle(self, command: Command, *, idempotency_key: str | None = None) -> Result:
+        """Run one command; see the module docstring for the guarantees."""
+        handler = HANDLERS[type(command)]
+        retry = command.retry_on_conflict and getattr(command, "expected_version", None) is None
+        attempts = MAX_ATTEMPTS if retry else 1
+        with clock_module.using(self.clock):
+            for attempt in range(1, attempts + 1):
+                uow = UnitOfWork(self)
+                remembered = self._remembered(uow, command, idempotency_key)
+                if remembered is not None:
+                    return remembered
+                result = handler(uow, command)
+                if idempotency_key is not None:
+                    self._remember(uow, command, idempotency_key, result)
+                try:
+                    self.save(*uow.touched())
+                except IntegrityError:
+                    if idempotency_key is not None:
+                        again = self._remembered(UnitOfWork(self), command, idempotency_key)
+                        if again is not None:
+                            return again
+                    if attempt == attempts:
+                        raise self._conflict(uow) from None
+                    continue
+                return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _conflict(self, uow: UnitOfWork) -> ConcurrencyConflictError:
+        current = None
+        if uow.primary is not None:
+            current = self.repository.get(uow.primary.id).version
+        return ConcurrencyConflictError(
+            "Someone else changed this at the same moment. Reload and try again.",
+            current_version=current,
+        )
+
+    def _actor_of(self, command: Command) -> UUID | None:
+        actor = getattr(command, "actor_id", None)
+        return actor if isinstance(actor, UUID) else None
+
+    def _fingerprint(self, command: Command) -> str:
+        body = json.dumps([type(command).__name__, asdict(command)], default=str, sort_keys=True)
+        return hashlib.sha256(body.encode()).hexdigest()
+
+    def _remembered(
+        self, uow: UnitOfWork, command: Command, key: str | None
+    ) -> Result | None:
+        if key is None:
+            return None
+        if not key or len(key) > 255:
+            raise ValidationError("Idempotency-Key must be 1 to 255 characters.", "idempotency_key")
+        record = uow.find(IdempotencyRecord, idempotency_record_id(self._actor_of(command), key))
+        if record is None or not record.is_fresh(uow.now):
+            return None
+        if record.fingerprint != self._fingerprint(command):
+            raise IdempotencyKeyReusedError(
+                "This Idempotency-Key was already used for a different request."
+            )
+        stored = record.result
+        return Result(id=UUID(stored["id"]), version=stored["version"], extra=stored["extra"])
+
+    def _remember(self, uow: UnitOfWork, command: Command, key: str, result: Result) -> None:
+        actor = self._actor_of(command)
+        stored = {"id": str(result.id), "version": result.version,
+                  "extra": json.loads(json.dumps(dict(result.extra), default=str))}
+        record_id = idempotency_record_id(actor, key)
+        record = uow.find(IdempotencyRecord, record_id)
+        if record is None:
+            uow.add(IdempotencyRecord(id=record_id, fingerprint=self._fingerprint(command),
+                                      result=stored, actor_id=actor))
+        else:
+            record.remember_again(fingerprint=self._fingerprint(command), result=stored,
+                                  actor_id=actor)
+
+    # Queries -------------------------------------------------------------------
+
+    def member_id_for_email(self, email: str) -> UUID | None:
+        """The id of the member registered with `email`, if any."""
+        try:
+            index = self.repository.get(email_index_id(normalise_email(email)))
+        except (AggregateNotFoundError, ValidationError):
+            return None
+        return index.member_id if isinstance(index, EmailIndex) else None
+
+    def get_member(self, member_id: UUID) -> Member:
+        """A member's current state; NotFoundError if absent or erased."""
+        try:
+            member = self.repository.get(member_id)
+        except AggregateNotFoundError:
+            raise NotFoundError("No such member.") from None
+        if not isinstance(member, Member) or member.erased:
+            raise NotFoundError("No such member.")
+        return member
+
+    def authenticate(self, email: str, password: str) -> UUID:
+        """The member's id if the password is right; AuthenticationError otherwise."""
+        member_id = self.member_id_for_email(email)
+        if member_id is None:
+            verify(self.hasher, self._dummy_hash(), password)  # same cost: no oracle
+            raise AuthenticationError("Wrong email or password.")
+        member = self.get_member(member_id)
+        if not verify(self.hasher, member.password_hash, password):
+            raise AuthenticationError("Wrong email or password.")
+        return member_id
+
+    def _dummy_hash(self) -> str:
+        if not hasattr(self, "_dummy"):
+            self._dummy = self.hasher.hash("momentum-dummy-password")
+        return self._dummy
+
+    def events_of(self, aggregate_id: UUID) -> Iterator[DomainEventProtocol[UUID]]:
+        """Every stored event of one aggregate, oldest first."""
+        return iter(self.events.get(aggregate_id))
+
+    def history(self, viewer_id: UUID, aggregate_id: UUID) -> list[HistoryEntry]:
+        """Every event of an item the viewer may see: version, type, time, actor, data."""
+        from service.queries import require_visible
+
+        require_visible(self, viewer_id, aggregate_id)
+        return [to_history_entry(e) for e in self.events_of(aggregate_id)]
+
+    def as_of(self, viewer_id: UUID, aggregate_id: UUID, at: datetime) -> MomentumAggregate:
+        """The item's state as it was at time `at` (NotFoundError before it existed)."""
+        from service.queries import require_visible
+
+        require_visible(self, viewer_id, aggregate_id)
+        version = None
+        for e in self.events_of(aggregate_id):
+            if e.timestamp > at:
+                break
+            version = e.originator_version
+        if version is None:
+            raise NotFoundError("This item did not exist yet at that time.")
+        aggregate = self.repository.get(aggregate_id, version=version)
+        assert isinstance(aggregate, MomentumAggregate)
+        return aggregate
+
+
+def to_history_entry(event: DomainEventProtocol[UUID]) -> HistoryEntry:
+    """Describe one event for people, leaving out private fields."""
+    skip = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor_id"}
+    data = {k: v for k, v in vars(event).items() if k not in skip and k not in PRIVATE_FIELDS}
+    return HistoryEntry(
+        version=event.originator_version,
+        type=type(event).__name__,
+        time=event.timestamp,
+        actor_id=getattr(event, "actor_id", None),
+        data=data,
+    )
+

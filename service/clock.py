@@ -1,0 +1,80 @@
+"""Time for the service: a clock that tests and the demo can fix.
+
+The clock in force while a command runs also stamps the time of every event the
+command records, so history written "in the past" (the demo, tests) goes through
+the same rules as live traffic instead of around them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+class Clock(Protocol):
+    """Something that tells the current time (timezone-aware, UTC)."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real time."""
+
+    def now(self) -> datetime:
+        """Return the current UTC time."""
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved; for tests and the demo."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = _aware(at)
+
+    def now(self) -> datetime:
+        """Return the fixed time."""
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        """Move the clock to a given time (forwards or backwards)."""
+        self._at = _aware(at)
+
+    def advance(self, **delta: float) -> datetime:
+        """Move the clock forward by a timedelta given as keywords."""
+        self._at += timedelta(**delta)
+        return self._at
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("clock times must be timezone-aware")
+    return at.astimezone(UTC)
+
+
+_current: contextvars.ContextVar[Clock] = contextvars.ContextVar(
+    "momentum_clock", default=SystemClock()
+)
+
+
+def current_time() -> datetime:
+    """The time of the clock in force (used to stamp events)."""
+    return _current.get().now()
+
+
+@contextlib.contextmanager
+def using(clock: Clock) -> Iterator[None]:
+    """Make `clock` the clock in force for the duration of the block."""
+    token = _current.set(clock)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def local_date(at: datetime, timezone: str) -> date:
+    """The calendar date of `at` in an IANA timezone."""
+    return at.astimezone(ZoneInfo(timezone)).date()

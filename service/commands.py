@@ -1,0 +1,391 @@
+"""Commands: one frozen dataclass per use case, each naming its actor.
+
+`expected_version` (If-Match) makes a stale write fail with a conflict instead of
+being retried. Commands marked `retry_on_conflict = False` are never retried: they
+change what a person saw (an edit), so a silent retry could overwrite someone else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Command:
+    """Base of all commands."""
+
+    retry_on_conflict: ClassVar[bool] = True
+
+
+# Members ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterMember(Command):
+    email: str
+    password: str
+    display_name: str
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class UpdateProfile(Command):
+    actor_id: UUID
+    display_name: str
+    timezone: str
+    headline: str = ""
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class SetAspirations(Command):
+    actor_id: UUID
+    aspirations: str = ""
+    passions: str = ""
+    strengths: str = ""
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class SetWeeklyTarget(Command):
+    actor_id: UUID
+    actions_per_week: int
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ChangePreferences(Command):
+    actor_id: UUID
+    changes: Mapping[str, Any]
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class SetAwayPeriod(Command):
+    actor_id: UUID
+    starts_on: date
+    ends_on: date
+    reason: str = "holiday"
+
+
+@dataclass(frozen=True)
+class CancelAwayPeriod(Command):
+    actor_id: UUID
+    period_id: UUID
+
+
+@dataclass(frozen=True)
+class ChangePassword(Command):
+    actor_id: UUID
+    current_password: str
+    new_password: str
+
+
+@dataclass(frozen=True)
+class GrantRole(Command):
+    """`actor_id` None means the operator at the command line."""
+
+    actor_id: UUID | None
+    email: str
+    role: str = "admin"
+
+
+@dataclass(frozen=True)
+class RevokeRole(Command):
+    actor_id: UUID | None
+    email: str
+    role: str = "admin"
+
+
+# Goals -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewMilestone:
+    title: str
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class SetGoal(Command):
+    actor_id: UUID
+    title: str
+    horizon: str
+    why: str
+    due_on: date
+    description: str = ""
+    metric: Mapping[str, Any] | None = None
+    visibility: str = "mentors"
+    milestones: tuple[NewMilestone, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviseGoal(Command):
+    retry_on_conflict: ClassVar[bool] = False
+    actor_id: UUID
+    goal_id: UUID
+    changes: Mapping[str, Any]
+    reason: str
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class AddMilestone(Command):
+    actor_id: UUID
+    goal_id: UUID
+    title: str
+    due_on: date | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class CompleteMilestone(Command):
+    actor_id: UUID
+    goal_id: UUID
+    milestone_id: UUID
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ReopenMilestone(Command):
+    actor_id: UUID
+    goal_id: UUID
+    milestone_id: UUID
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordProgress(Command):
+    actor_id: UUID
+    goal_id: UUID
+    value: float
+    note: str = ""
+    expected_version: int | None = None
+
+
+GOAL_STATUS_CHANGES = ("pause", "resume", "achieve", "abandon")
+
+
+@dataclass(frozen=True)
+class ChangeGoalStatus(Command):
+    """`change` is pause, resume, achieve (note = reflection) or abandon (note = reason)."""
+
+    actor_id: UUID
+    goal_id: UUID
+    change: str
+    note: str = ""
+    expected_version: int | None = None
+
+
+# Actions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogAction(Command):
+    actor_id: UUID
+    category: str
+    title: str
+    occurred_on: date | None = None
+    goal_id: UUID | None = None
+    notes: str = ""
+    minutes: int | None = None
+    evidence_url: str | None = None
+    win: bool = False
+    visibility: str | None = None
+
+
+@dataclass(frozen=True)
+class EditAction(Command):
+    retry_on_conflict: ClassVar[bool] = False
+    actor_id: UUID
+    action_id: UUID
+    changes: Mapping[str, Any]
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RetractAction(Command):
+    actor_id: UUID
+    action_id: UUID
+    reason: str = ""
+    expected_version: int | None = None
+
+
+# Reviews -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewCommitment:
+    if_when: str
+    then: str
+
+
+@dataclass(frozen=True)
+class CommitmentOutcome:
+    review_id: UUID
+    commitment_id: UUID
+    kept: bool
+
+
+@dataclass(frozen=True)
+class RecordReview(Command):
+    actor_id: UUID
+    signals: Mapping[str, Any]
+    period: str = "weekly"
+    went_well: str = ""
+    stuck_on: str = ""
+    lessons: str = ""
+    commitments: tuple[NewCommitment, ...] = ()
+    visibility: str = "mentors"
+    outcomes: tuple[CommitmentOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class MarkCommitment(Command):
+    actor_id: UUID
+    review_id: UUID
+    commitment_id: UUID
+    kept: bool
+
+
+@dataclass(frozen=True)
+class AmendReview(Command):
+    retry_on_conflict: ClassVar[bool] = False
+    actor_id: UUID
+    review_id: UUID
+    changes: Mapping[str, Any]
+    expected_version: int | None = None
+
+
+# Mentoring and feedback --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposeMentorship(Command):
+    actor_id: UUID
+    mentor_email: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerMentorship(Command):
+    """`answer` is accept, decline or end."""
+
+    actor_id: UUID
+    mentorship_id: UUID
+    answer: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class GiveFeedback(Command):
+    actor_id: UUID
+    target_kind: str
+    target_id: UUID
+    text: str
+
+
+@dataclass(frozen=True)
+class CheerItem(Command):
+    actor_id: UUID
+    target_kind: str
+    target_id: UUID
+
+
+@dataclass(frozen=True)
+class WithdrawFeedback(Command):
+    actor_id: UUID
+    feedback_id: UUID
+
+
+@dataclass(frozen=True)
+class MakeSuggestion(Command):
+    actor_id: UUID
+    goal_id: UUID
+    kind: str
+    title: str
+    note: str = ""
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class AnswerSuggestion(Command):
+    """`accept` True adds the suggestion to the goal's roadmap as a milestone."""
+
+    actor_id: UUID
+    suggestion_id: UUID
+    accept: bool
+    reason: str = ""
+
+
+# Groups ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateGroup(Command):
+    actor_id: UUID
+    name: str
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
+class InviteToGroup(Command):
+    """Without `email`, the invitation is a link anyone may use for 14 days."""
+
+    actor_id: UUID
+    group_id: UUID
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class JoinGroup(Command):
+    actor_id: UUID
+    token: str
+
+
+@dataclass(frozen=True)
+class LeaveGroup(Command):
+    actor_id: UUID
+    group_id: UUID
+
+
+@dataclass(frozen=True)
+class RemoveFromGroup(Command):
+    actor_id: UUID
+    group_id: UUID
+    member_id: UUID
+
+
+@dataclass(frozen=True)
+class PairBuddies(Command):
+    actor_id: UUID
+    group_id: UUID
+    member_a: UUID
+    member_b: UUID
+
+
+@dataclass(frozen=True)
+class UnpairBuddies(Command):
+    actor_id: UUID
+    group_id: UUID
+    member_id: UUID
+
+
+@dataclass(frozen=True)
+class AddFacilitator(Command):
+    actor_id: UUID
+    group_id: UUID
+    member_id: UUID
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a command returns: the primary aggregate's id and new version."""
+
+    id: UUID
+    version: int
+    extra: Mapping[str, Any] = field(default_factory=dict)

@@ -1,0 +1,41 @@
+"""IdempotencyRecord: remembers the result of a request sent with an Idempotency-Key."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from service.domain.base import MomentumAggregate, derived_id
+
+KEY_LIFETIME = timedelta(hours=24)
+
+
+def idempotency_record_id(member_id: UUID | None, key: str) -> UUID:
+    """Keys are scoped per member: the same key from two members are two records."""
+    return derived_id("idempotency", member_id, key)
+
+
+class IdempotencyRecord(MomentumAggregate):
+    """Saved in the same transaction as the command's own events, so never out of step."""
+
+    @event("RequestRemembered")
+    def __init__(
+        self, id: UUID, fingerprint: str, result: dict[str, Any], actor_id: UUID | None
+    ) -> None:
+        self.fingerprint = fingerprint
+        self.result = result
+
+    def is_fresh(self, now: datetime) -> bool:
+        """True within 24 hours of the request it remembers (its latest event)."""
+        return now - self.modified_on < KEY_LIFETIME
+
+    @event("RequestRememberedAgain")
+    def remember_again(
+        self, fingerprint: str, result: dict[str, Any], actor_id: UUID | None
+    ) -> None:
+        """Reuse an expired key for a new request."""
+        self.fingerprint = fingerprint
+        self.result = result

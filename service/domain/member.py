@@ -1,0 +1,304 @@
+"""Member: a person with an account, their profile, target, preferences and roles."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+from zoneinfo import available_timezones
+
+from eventsourcing.domain import event
+
+from service.domain.base import (
+    MomentumAggregate,
+    derived_id,
+    optional_text,
+    require_choice,
+    require_text,
+)
+from service.errors import ConflictError, RuleViolationError, ValidationError
+
+ROLES = ("admin",)
+DIGEST_FREQUENCIES = ("off", "daily", "weekly")
+REMINDERS = (
+    "review_due",
+    "milestone_due",
+    "inactivity",
+    "buddy_quiet",
+    "requests_waiting",
+)
+AWAY_REASONS = ("holiday", "sick_leave", "other")
+DEFAULT_WEEKLY_TARGET = 3
+DEFAULT_PREFERENCES: dict[str, Any] = {
+    "digest": "weekly",
+    "digest_weekday": 0,
+    "digest_hour": 8,
+    "reminders": list(REMINDERS),
+    "quiet_start": 21,
+    "quiet_end": 7,
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_email(email: str) -> str:
+    """Lower-case and strip an email address, or raise if it is not one."""
+    value = (email or "").strip().lower()
+    if not _EMAIL.match(value) or len(value) > 254:
+        raise ValidationError("Enter a valid email address.", "email")
+    return value
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def require_timezone(name: str) -> str:
+    """Return `name` if it is an IANA timezone such as Europe/Paris."""
+    if name not in _zones():
+        raise ValidationError(
+            "Timezone must be an IANA name such as Europe/Paris or UTC.", "timezone"
+        )
+    return name
+
+
+def email_index_id(email: str) -> UUID:
+    """Id of the index aggregate that reserves an email address."""
+    return derived_id("email", normalise_email(email))
+
+
+class Member(MomentumAggregate):
+    """A member. `password_hash` is never exposed by any query."""
+
+    @event("Registered")
+    def __init__(
+        self,
+        id: UUID,
+        email: str,
+        display_name: str,
+        timezone: str,
+        password_hash: str,
+        actor_id: UUID,
+    ) -> None:
+        self.email = email
+        self.display_name = display_name
+        self.timezone = timezone
+        self.password_hash = password_hash
+        self.headline = ""
+        self.aspirations = ""
+        self.passions = ""
+        self.strengths = ""
+        self.weekly_target = DEFAULT_WEEKLY_TARGET
+        self.preferences: dict[str, Any] = dict(DEFAULT_PREFERENCES)
+        self.away_periods: dict[str, dict[str, Any]] = {}
+        self.roles: set[str] = set()
+        self.erased = False
+
+    @classmethod
+    def register(
+        cls, member_id: UUID, email: str, display_name: str, timezone: str, password_hash: str
+    ) -> Member:
+        """Validate and register a new member (the member is their own actor)."""
+        return cls(
+            id=member_id,
+            email=normalise_email(email),
+            display_name=require_text(display_name, "display_name", "Display name", max_len=80),
+            timezone=require_timezone(timezone),
+            password_hash=password_hash,
+            actor_id=member_id,
+        )
+
+    def _require_active(self) -> None:
+        if self.erased:
+            raise RuleViolationError("This account has been deleted.")
+
+    def update_profile(
+        self, display_name: str, timezone: str, headline: str, actor_id: UUID
+    ) -> None:
+        """Change display name, timezone and headline."""
+        self._require_active()
+        self._profile_updated(
+            display_name=require_text(display_name, "display_name", "Display name", max_len=80),
+            timezone=require_timezone(timezone),
+            headline=optional_text(headline, "headline", "Headline", max_len=200),
+            actor_id=actor_id,
+        )
+
+    @event("ProfileUpdated")
+    def _profile_updated(
+        self, display_name: str, timezone: str, headline: str, actor_id: UUID
+    ) -> None:
+        self.display_name = display_name
+        self.timezone = timezone
+        self.headline = headline
+
+    def set_aspirations(
+        self, aspirations: str, passions: str, strengths: str, actor_id: UUID
+    ) -> None:
+        """Record long-term aspirations, passions and strengths."""
+        self._require_active()
+        self._aspirations_set(
+            aspirations=optional_text(aspirations, "aspirations", "Aspirations"),
+            passions=optional_text(passions, "passions", "Passions"),
+            strengths=optional_text(strengths, "strengths", "Strengths"),
+            actor_id=actor_id,
+        )
+
+    @event("AspirationsSet")
+    def _aspirations_set(
+        self, aspirations: str, passions: str, strengths: str, actor_id: UUID
+    ) -> None:
+        self.aspirations = aspirations
+        self.passions = passions
+        self.strengths = strengths
+
+    def set_weekly_target(self, actions_per_week: int, actor_id: UUID) -> None:
+        """Set how many actions a week the member aims for (1–50)."""
+        self._require_active()
+        if isinstance(actions_per_week, bool) or not isinstance(actions_per_week, int):
+            raise ValidationError("Weekly target must be a whole number.", "weekly_target")
+        if not 1 <= actions_per_week <= 50:
+            raise ValidationError(
+                "Weekly target must be between 1 and 50 actions.", "weekly_target"
+            )
+        self._weekly_target_set(actions_per_week=actions_per_week, actor_id=actor_id)
+
+    @event("WeeklyTargetSet")
+    def _weekly_target_set(self, actions_per_week: int, actor_id: UUID) -> None:
+        self.weekly_target = actions_per_week
+
+    def change_preferences(self, actor_id: UUID, **changes: Any) -> None:
+        """Change digest and reminder preferences and quiet hours."""
+        self._require_active()
+        prefs = dict(self.preferences)
+        prefs.update(changes)
+        unknown = set(changes) - set(DEFAULT_PREFERENCES)
+        if unknown:
+            raise ValidationError(f"Unknown preference: {sorted(unknown)[0]}.", sorted(unknown)[0])
+        require_choice(prefs["digest"], DIGEST_FREQUENCIES, "digest", "Digest frequency")
+        _require_int_in(prefs["digest_weekday"], 0, 6, "digest_weekday", "Digest weekday")
+        _require_int_in(prefs["digest_hour"], 0, 23, "digest_hour", "Digest hour")
+        for name in ("quiet_start", "quiet_end"):
+            if prefs[name] is not None:
+                _require_int_in(prefs[name], 0, 23, name, "Quiet hours")
+        if (prefs["quiet_start"] is None) != (prefs["quiet_end"] is None):
+            raise ValidationError("Give both ends of the quiet hours, or neither.", "quiet_start")
+        reminders = prefs["reminders"]
+        if not isinstance(reminders, list) or not set(reminders) <= set(REMINDERS):
+            raise ValidationError(
+                f"Reminders must be chosen from: {', '.join(REMINDERS)}.", "reminders"
+            )
+        prefs["reminders"] = [r for r in REMINDERS if r in reminders]
+        self._preferences_changed(preferences=prefs, actor_id=actor_id)
+
+    @event("NotificationPreferencesChanged")
+    def _preferences_changed(self, preferences: dict[str, Any], actor_id: UUID) -> None:
+        self.preferences = preferences
+
+    def set_away_period(
+        self,
+        period_id: UUID,
+        starts_on: date,
+        ends_on: date,
+        reason: str,
+        actor_id: UUID,
+    ) -> None:
+        """Mark days away (holiday, sick leave): no decay, no broken streaks."""
+        self._require_active()
+        require_choice(reason, AWAY_REASONS, "reason", "Reason")
+        if ends_on < starts_on:
+            raise ValidationError("An away period cannot end before it starts.", "ends_on")
+        if (ends_on - starts_on).days > 365:
+            raise ValidationError("An away period can last at most a year.", "ends_on")
+        for other in self.away_periods.values():
+            if starts_on <= other["ends_on"] and other["starts_on"] <= ends_on:
+                raise ConflictError(
+                    "This away period overlaps one you already set "
+                    f"({other['starts_on']} to {other['ends_on']})."
+                )
+        self._away_period_set(
+            period_id=period_id,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+            actor_id=actor_id,
+        )
+
+    @event("AwayPeriodSet")
+    def _away_period_set(
+        self, period_id: UUID, starts_on: date, ends_on: date, reason: str, actor_id: UUID
+    ) -> None:
+        self.away_periods[str(period_id)] = {
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "reason": reason,
+        }
+
+    def cancel_away_period(self, period_id: UUID, actor_id: UUID) -> None:
+        """Cancel an away period."""
+        self._require_active()
+        if str(period_id) not in self.away_periods:
+            raise ValidationError("There is no such away period.", "period_id")
+        self._away_period_cancelled(period_id=period_id, actor_id=actor_id)
+
+    @event("AwayPeriodCancelled")
+    def _away_period_cancelled(self, period_id: UUID, actor_id: UUID) -> None:
+        del self.away_periods[str(period_id)]
+
+    def is_away_on(self, day: date) -> bool:
+        """True if `day` falls within one of the member's away periods."""
+        return any(p["starts_on"] <= day <= p["ends_on"] for p in self.away_periods.values())
+
+    def grant_role(self, role: str, actor_id: UUID) -> None:
+        """Grant a role (idempotent: granting a held role records nothing)."""
+        require_choice(role, ROLES, "role", "Role")
+        if role not in self.roles:
+            self._role_granted(role=role, actor_id=actor_id)
+
+    @event("RoleGranted")
+    def _role_granted(self, role: str, actor_id: UUID) -> None:
+        self.roles.add(role)
+
+    def revoke_role(self, role: str, actor_id: UUID) -> None:
+        """Revoke a role (idempotent)."""
+        require_choice(role, ROLES, "role", "Role")
+        if role in self.roles:
+            self._role_revoked(role=role, actor_id=actor_id)
+
+    @event("RoleRevoked")
+    def _role_revoked(self, role: str, actor_id: UUID) -> None:
+        self.roles.discard(role)
+
+    def change_password(self, password_hash: str, actor_id: UUID) -> None:
+        """Store a new password hash."""
+        self._require_active()
+        self._password_changed(password_hash=password_hash, actor_id=actor_id)
+
+    @event("PasswordChanged")
+    def _password_changed(self, password_hash: str, actor_id: UUID) -> None:
+        self.password_hash = password_hash
+
+    def erase(self, actor_id: UUID) -> None:
+        """Mark the account erased (content is shredded elsewhere, see SPEC 9)."""
+        self._require_active()
+        self._erased(actor_id=actor_id)
+
+    @event("Erased")
+    def _erased(self, actor_id: UUID) -> None:
+        self.erased = True
+        self.password_hash = ""
+
+
+def _require_int_in(value: Any, low: int, high: int, field: str, label: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"{label} must be a whole number from {low} to {high}.", field)
+
+
+class EmailIndex(MomentumAggregate):
+    """Reserves one email address for one member; its id derives from the email."""
+
+    @event("EmailClaimed")
+    def __init__(self, id: UUID, member_id: UUID, actor_id: UUID) -> None:
+        self.member_id = member_id

@@ -1,0 +1,79 @@
+"""Handlers for actions: log, edit, retract."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+from uuid import UUID
+
+from service import commands as c
+from service.application import handles
+from service.commands import Result
+from service.domain.action import EDITABLE, Action
+from service.domain.base import narrower_or_equal
+from service.domain.goal import Goal
+from service.errors import NotFoundError, RuleViolationError, ValidationError
+from service.uow import UnitOfWork
+
+
+def _check_goal_link(uow: UnitOfWork, owner_id: UUID, goal_id: Any, visibility: Any) -> None:
+    """An action's goal must be the member's own open goal; visibility no wider than it."""
+    if goal_id is None:
+        return
+    goal = uow.find(Goal, goal_id) if isinstance(goal_id, UUID) else None
+    if goal is None or goal.owner_id != owner_id:
+        raise ValidationError("No such goal of yours.", "goal_id")
+    if goal.is_closed:
+        raise RuleViolationError(f"This goal is {goal.status}: log actions on an open goal.")
+    if isinstance(visibility, str) and visibility in ("private", "mentors", "group") \
+            and not narrower_or_equal(visibility, goal.visibility):
+        raise ValidationError(
+            f"An action cannot be shown more widely than its goal ({goal.visibility}).",
+            "visibility",
+        )
+
+
+@handles(c.LogAction)
+def log_action(uow: UnitOfWork, cmd: c.LogAction) -> Result:
+    """Log an action (today by default, up to 30 days back, never in the future)."""
+    member = uow.actor(cmd.actor_id)
+    fields = {k: v for k, v in asdict(cmd).items() if k != "actor_id"}
+    if fields["occurred_on"] is None:
+        del fields["occurred_on"]
+    action = Action.log(cmd.actor_id, uow.today(member), **fields)
+    _check_goal_link(uow, cmd.actor_id, action.goal_id, action.visibility)
+    uow.add(action)
+    uow.primary = action
+    return Result(action.id, action.version)
+
+
+def own_action(uow: UnitOfWork, actor_id: UUID, action_id: UUID, expected: int | None) -> Action:
+    """The actor's own action; anyone else's is reported as not found."""
+    uow.actor(actor_id)
+    action = uow.find(Action, action_id)
+    if action is None or action.owner_id != actor_id:
+        raise NotFoundError("No such action.")
+    uow.check_version(action, expected)
+    return action
+
+
+@handles(c.EditAction)
+def edit_action(uow: UnitOfWork, cmd: c.EditAction) -> Result:
+    """Edit an action's fields."""
+    action = own_action(uow, cmd.actor_id, cmd.action_id, cmd.expected_version)
+    changes = dict(cmd.changes)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationError(f"{field} cannot be edited.", field)
+    action.edit(changes, uow.today(uow.actor(cmd.actor_id)), cmd.actor_id)
+    _check_goal_link(uow, cmd.actor_id, action.goal_id, action.visibility)
+    return Result(action.id, action.version)
+
+
+@handles(c.RetractAction)
+def retract_action(uow: UnitOfWork, cmd: c.RetractAction) -> Result:
+    """Retract an action."""
+    action = own_action(uow, cmd.actor_id, cmd.action_id, cmd.expected_version)
+    action.retract(cmd.reason, cmd.actor_id)
+    return Result(action.id, action.version)

@@ -1,0 +1,128 @@
+"""Handlers for accounts, profiles, preferences, away periods and roles."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from service import commands as c
+from service.application import handles
+from service.commands import Result
+from service.domain.base import OPERATOR_ID
+from service.domain.member import EmailIndex, Member, email_index_id, normalise_email
+from service.errors import (
+    AuthenticationError,
+    EmailTakenError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from service.passwords import check_new_password, verify
+from service.uow import UnitOfWork
+
+
+@handles(c.RegisterMember)
+def register(uow: UnitOfWork, cmd: c.RegisterMember) -> Result:
+    """Create an account; the email index makes the address unique."""
+    email = normalise_email(cmd.email)
+    index_id = email_index_id(email)
+    if uow.find(EmailIndex, index_id) is not None:
+        raise EmailTakenError("An account with this email already exists. Sign in instead.")
+    password = check_new_password(cmd.password)
+    member_id = uuid4()
+    member = Member.register(member_id, email, cmd.display_name, cmd.timezone,
+                             uow.app.hasher.hash(password))
+    uow.add(member, EmailIndex(id=index_id, member_id=member_id, actor_id=member_id))
+    uow.primary = member
+    return Result(member.id, member.version)
+
+
+def _own_member(uow: UnitOfWork, actor_id: UUID, expected_version: int | None) -> Member:
+    member = uow.actor(actor_id)
+    uow.check_version(member, expected_version)
+    return member
+
+
+@handles(c.UpdateProfile)
+def update_profile(uow: UnitOfWork, cmd: c.UpdateProfile) -> Result:
+    """Change display name, timezone and headline."""
+    member = _own_member(uow, cmd.actor_id, cmd.expected_version)
+    member.update_profile(cmd.display_name, cmd.timezone, cmd.headline, cmd.actor_id)
+    return Result(member.id, member.version)
+
+
+@handles(c.SetAspirations)
+def set_aspirations(uow: UnitOfWork, cmd: c.SetAspirations) -> Result:
+    """Record aspirations, passions and strengths."""
+    member = _own_member(uow, cmd.actor_id, cmd.expected_version)
+    member.set_aspirations(cmd.aspirations, cmd.passions, cmd.strengths, cmd.actor_id)
+    return Result(member.id, member.version)
+
+
+@handles(c.SetWeeklyTarget)
+def set_weekly_target(uow: UnitOfWork, cmd: c.SetWeeklyTarget) -> Result:
+    """Set the weekly action target."""
+    member = _own_member(uow, cmd.actor_id, cmd.expected_version)
+    member.set_weekly_target(cmd.actions_per_week, cmd.actor_id)
+    return Result(member.id, member.version)
+
+
+@handles(c.ChangePreferences)
+def change_preferences(uow: UnitOfWork, cmd: c.ChangePreferences) -> Result:
+    """Change digest, reminder and quiet-hour preferences."""
+    member = _own_member(uow, cmd.actor_id, cmd.expected_version)
+    member.change_preferences(cmd.actor_id, **dict(cmd.changes))
+    return Result(member.id, member.version)
+
+
+@handles(c.SetAwayPeriod)
+def set_away_period(uow: UnitOfWork, cmd: c.SetAwayPeriod) -> Result:
+    """Mark days away; the new period's id is in `extra`."""
+    member = _own_member(uow, cmd.actor_id, None)
+    period_id = uuid4()
+    member.set_away_period(period_id, cmd.starts_on, cmd.ends_on, cmd.reason, cmd.actor_id)
+    return Result(member.id, member.version, {"period_id": period_id})
+
+
+@handles(c.CancelAwayPeriod)
+def cancel_away_period(uow: UnitOfWork, cmd: c.CancelAwayPeriod) -> Result:
+    """Cancel an away period."""
+    member = _own_member(uow, cmd.actor_id, None)
+    member.cancel_away_period(cmd.period_id, cmd.actor_id)
+    return Result(member.id, member.version)
+
+
+@handles(c.ChangePassword)
+def change_password(uow: UnitOfWork, cmd: c.ChangePassword) -> Result:
+    """Change the password after checking the current one."""
+    member = _own_member(uow, cmd.actor_id, None)
+    if not verify(uow.app.hasher, member.password_hash, cmd.current_password):
+        raise AuthenticationError("The current password is wrong.")
+    new = check_new_password(cmd.new_password, "new_password")
+    member.change_password(uow.app.hasher.hash(new), cmd.actor_id)
+    return Result(member.id, member.version)
+
+
+def _role_target(uow: UnitOfWork, actor_id: UUID | None, email: str) -> Member:
+    if actor_id is not None and "admin" not in uow.actor(actor_id).roles:
+        raise PermissionDeniedError("Only an admin can change roles.")
+    index = uow.find(EmailIndex, email_index_id(email))
+    target = uow.find(Member, index.member_id) if index else None
+    if target is None or target.erased:
+        raise NotFoundError(f"No member is registered with {normalise_email(email)}.")
+    uow.primary = target
+    return target
+
+
+@handles(c.GrantRole)
+def grant_role(uow: UnitOfWork, cmd: c.GrantRole) -> Result:
+    """Grant a role; by an admin, or by the operator (actor None) at the command line."""
+    target = _role_target(uow, cmd.actor_id, cmd.email)
+    target.grant_role(cmd.role, cmd.actor_id or OPERATOR_ID)
+    return Result(target.id, target.version)
+
+
+@handles(c.RevokeRole)
+def revoke_role(uow: UnitOfWork, cmd: c.RevokeRole) -> Result:
+    """Revoke a role."""
+    target = _role_target(uow, cmd.actor_id, cmd.email)
+    target.revoke_role(cmd.role, cmd.actor_id or OPERATOR_ID)
+    return Result(target.id, target.version)

@@ -1,0 +1,63 @@
+"""Handlers for reviews (check-ins) and their commitments."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+from service import commands as c
+from service.application import handles
+from service.commands import Result
+from service.domain.review import Review
+from service.errors import InvalidFieldsError, NotFoundError, ValidationError
+from service.uow import UnitOfWork
+
+
+def own_review(uow: UnitOfWork, actor_id: UUID, review_id: UUID, expected: int | None) -> Review:
+    """The actor's own review; anyone else's is reported as not found."""
+    uow.actor(actor_id)
+    review = uow.find(Review, review_id)
+    if review is None or review.owner_id != actor_id:
+        raise NotFoundError("No such review.")
+    uow.check_version(review, expected)
+    return review
+
+
+@handles(c.RecordReview)
+def record_review(uow: UnitOfWork, cmd: c.RecordReview) -> Result:
+    """Record a check-in and, in the same save, the outcomes of earlier commitments."""
+    uow.actor(cmd.actor_id)
+    commitments = [{"id": uuid4(), "if_when": n.if_when, "then": n.then}
+                   for n in cmd.commitments]
+    review = Review.record(
+        cmd.actor_id, cmd.period, dict(cmd.signals), commitments, cmd.visibility,
+        went_well=cmd.went_well, stuck_on=cmd.stuck_on, lessons=cmd.lessons,
+    )
+    errors: dict[str, str] = {}
+    for i, outcome in enumerate(cmd.outcomes):
+        try:
+            earlier = own_review(uow, cmd.actor_id, outcome.review_id, None)
+            earlier.mark_commitment(outcome.commitment_id, outcome.kept, cmd.actor_id)
+        except (ValidationError, NotFoundError) as e:
+            errors[f"outcomes.{i}"] = e.message
+    if errors:
+        raise InvalidFieldsError(errors)
+    uow.add(review)
+    uow.primary = review
+    return Result(review.id, review.version,
+                  {"commitment_ids": [x["id"] for x in commitments]})
+
+
+@handles(c.MarkCommitment)
+def mark_commitment(uow: UnitOfWork, cmd: c.MarkCommitment) -> Result:
+    """Mark one commitment of an earlier review kept or missed."""
+    review = own_review(uow, cmd.actor_id, cmd.review_id, None)
+    review.mark_commitment(cmd.commitment_id, cmd.kept, cmd.actor_id)
+    return Result(review.id, review.version)
+
+
+@handles(c.AmendReview)
+def amend_review(uow: UnitOfWork, cmd: c.AmendReview) -> Result:
+    """Amend a review's texts, signals or visibility."""
+    review = own_review(uow, cmd.actor_id, cmd.review_id, cmd.expected_version)
+    review.amend(dict(cmd.changes), cmd.actor_id)
+    return Result(review.id, review.version)

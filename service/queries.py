@@ -1,0 +1,51 @@
+"""Read checks on the event-sourced state shared by history and as-of queries."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from service import access
+from service.domain.action import Action
+from service.domain.feedback import Cheer, Feedback, Suggestion
+from service.domain.goal import Goal
+from service.domain.group import Group
+from service.domain.member import Member
+from service.domain.mentorship import Mentorship
+from service.domain.review import Review
+from service.errors import NotFoundError
+from service.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from service.application import MomentumApplication
+
+
+def require_visible(app: MomentumApplication, viewer_id: UUID, aggregate_id: UUID) -> None:
+    """Raise NotFoundError unless the viewer may see this aggregate and its history."""
+    uow = UnitOfWork(app)
+    try:
+        item = app.repository.get(aggregate_id)
+    except AggregateNotFoundError:
+        raise NotFoundError("No such item.") from None
+    if not _may_see(uow, viewer_id, item):
+        raise NotFoundError("No such item.")
+
+
+def _may_see(uow: UnitOfWork, viewer_id: UUID, item: object) -> bool:
+    if isinstance(item, Goal | Action | Review):
+        return access.can_see(uow, viewer_id, item)
+    if isinstance(item, Member):
+        return item.id == viewer_id
+    if isinstance(item, Group):
+        return viewer_id in item.members
+    if isinstance(item, Mentorship):
+        return viewer_id in (item.mentee_id, item.mentor_id)
+    if isinstance(item, Suggestion):
+        return viewer_id in (item.mentee_id, item.mentor_id)
+    if isinstance(item, Feedback | Cheer):
+        target = access.ITEM_TYPES[item.target_kind]
+        found = uow.find(target, item.target_id)
+        return found is not None and access.can_see(uow, viewer_id, found)
+    return False

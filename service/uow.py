@@ -1,0 +1,85 @@
+"""The unit of work of one command: the aggregates it loads and the ones it creates.
+
+Everything it touched is saved in one atomic append by the application, together
+with the idempotency record when there is one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from service.clock import local_date
+from service.domain.base import MomentumAggregate
+from service.domain.member import Member
+from service.errors import AuthenticationError, ConcurrencyConflictError, NotFoundError
+
+if TYPE_CHECKING:
+    from service.application import MomentumApplication
+
+A = TypeVar("A", bound=MomentumAggregate)
+
+
+class UnitOfWork:
+    """Loads aggregates once per command and collects what must be saved."""
+
+    def __init__(self, app: MomentumApplication) -> None:
+        self.app = app
+        self.now: datetime = app.clock.now()
+        self._touched: dict[UUID, MomentumAggregate] = {}
+        self.primary: MomentumAggregate | None = None
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate of type `cls` with that id, or None."""
+        if aggregate_id in self._touched:
+            found = self._touched[aggregate_id]
+        else:
+            try:
+                found = self.app.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+        if not isinstance(found, cls):
+            return None
+        self._touched[aggregate_id] = found
+        return found
+
+    def get(self, cls: type[A], aggregate_id: UUID, what: str = "item") -> A:
+        """The aggregate, or NotFoundError naming `what`."""
+        found = self.find(cls, aggregate_id)
+        if found is None:
+            raise NotFoundError(f"No such {what}.")
+        return found
+
+    def add(self, *aggregates: MomentumAggregate) -> None:
+        """Save these new aggregates with the rest."""
+        for aggregate in aggregates:
+            self._touched[aggregate.id] = aggregate
+
+    def actor(self, actor_id: UUID) -> Member:
+        """The acting member; raises if the account does not exist or was erased."""
+        member = self.find(Member, actor_id)
+        if member is None or member.erased:
+            raise AuthenticationError("Your account no longer exists.")
+        return member
+
+    def today(self, member: Member) -> date:
+        """Today's date in the member's own timezone."""
+        return local_date(self.now, member.timezone)
+
+    def check_version(self, aggregate: MomentumAggregate, expected: int | None) -> None:
+        """Raise a conflict if the caller saw a different version (If-Match)."""
+        self.primary = aggregate
+        if expected is not None and aggregate.version != expected:
+            raise ConcurrencyConflictError(
+                f"This was changed meanwhile: you edited version {expected}, "
+                f"it is now at version {aggregate.version}. Reload and try again.",
+                current_version=aggregate.version,
+            )
+
+    def touched(self) -> list[MomentumAggregate]:
+        """Every aggregate loaded or added (those without new events save nothing)."""
+        return list(self._touched.values())
+
