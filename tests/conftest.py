@@ -48,15 +48,17 @@ def postgres_url() -> Iterator[str]:
     )
     try:
         with psycopg.connect(given or server, autocommit=True, connect_timeout=3) as conn:
-            if given:
-                yield given
-                return
-            dbname = f"momentum_test_{uuid.uuid4().hex[:12]}"
-            conn.execute(f'CREATE DATABASE "{dbname}"')
+            dbname = None if given else f"momentum_test_{uuid.uuid4().hex[:12]}"
+            if dbname:
+                conn.execute(f'CREATE DATABASE "{dbname}"')
     except psycopg.OperationalError as e:
         if _require_postgres():
             pytest.fail(f"PostgreSQL is required (MOMENTUM_REQUIRE_POSTGRES) but: {e}")
         pytest.skip(f"no PostgreSQL server reachable: {e}")
+    if given:
+        yield given
+        return
+    assert dbname is not None
     yield _with_db(server, dbname)
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')

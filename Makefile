@@ -1,0 +1,33 @@
+# Momentum — `make run` and `make test` each set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench setup clean
+
+run: setup ## prepare storage, load the demo if empty, show what is there
+	$(BIN)/momentum init
+	$(BIN)/momentum demo --if-empty
+	$(BIN)/momentum summary
+
+test: setup ## run the whole test suite
+	$(BIN)/pytest
+
+lint: setup ## ruff and mypy
+	$(BIN)/ruff check service projections web tests bench
+	$(BIN)/mypy
+
+bench: setup ## measure SPEC 11 and write bench/RESULTS.md
+	$(BIN)/python -m bench.commands
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+clean: ## remove the virtualenv and local data
+	rm -rf $(VENV) var

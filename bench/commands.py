@@ -1,0 +1,273 @@
+"""Command throughput (SPEC 11, rows 1-2): the service against the plain database.
+
+Times `app.handle(LogAction(...))` (load the member, check, append one event) on a
+SQLite file and on PostgreSQL, and in the same run a plain loop of single-row
+INSERT + COMMIT with the library's durability settings; writes bench/RESULTS.md.
+
+    .venv/bin/python -m bench.commands [--commands N] [--runs R] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from service.application import MomentumApplication  # noqa: E402
+from service.bootstrap import bootstrap  # noqa: E402
+from service.commands import LogAction, RegisterMember  # noqa: E402
+from service.settings import Settings  # noqa: E402
+
+MEMBERS = 200
+WARM_UP = 500
+TOPIC = "service.domain.action:Action.ActionLogged"
+START, END = "<!-- bench:commands:start -->", "<!-- bench:commands:end -->"
+NOTES = ("<!-- bench:commands:notes -->", "<!-- /bench:commands:notes -->")
+TARGETS = {"SQLite (file)": 3000.0, "PostgreSQL": 1000.0}
+MIN_RATIO = 0.5
+Plain = Callable[[int], float]
+
+
+@dataclass
+class Row:
+    backend: str
+    service: list[float]
+    plain: list[float]
+    settings: str
+
+    def median(self, rates: list[float]) -> float | None:
+        return statistics.median(rates) if rates else None
+
+
+# The service ---------------------------------------------------------------------
+
+
+def make_app(database_url: str) -> MomentumApplication:
+    settings = Settings(database_url=database_url, secret_key="bench-secret")
+    return bootstrap(settings, password_profile="CHEAPEST")
+
+
+def register_members(app: MomentumApplication, count: int) -> list[uuid.UUID]:
+    return [app.handle(RegisterMember(email=f"m{i}@bench.invalid", password="x" * 12,
+                                      display_name=f"Member {i}")).id
+            for i in range(count)]
+
+
+def log_actions(app: MomentumApplication, members: list[uuid.UUID], n: int) -> float:
+    """Commands per second for `n` LogAction commands, round-robin over members."""
+    commands = [LogAction(actor_id=members[i % len(members)], category="learning",
+                          title=f"Read chapter {i} of the book") for i in range(n)]
+    started = time.perf_counter()
+    for command in commands:
+        app.handle(command)
+    return n / (time.perf_counter() - started)
+
+
+def measure(row: Row, database_url: str, plain: Plain, n: int, runs: int) -> None:
+    """Warm up both, then alternate service and plain runs (same drift for both)."""
+    app = make_app(database_url)
+    try:
+        members = register_members(app, MEMBERS)
+        log_actions(app, members, min(n, WARM_UP))
+        plain(min(n, WARM_UP))
+        for _ in range(runs):
+            row.service.append(log_actions(app, members, n))
+            row.plain.append(plain(n))
+    finally:
+        app.close()
+
+
+# Plain databases -----------------------------------------------------------------
+
+
+def sqlite_plain(path: Path) -> tuple[Plain, str]:
+    """INSERT + COMMIT as eventsourcing.sqlite does it: autocommit mode, WAL, BEGIN."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE events (originator_id TEXT, originator_version INTEGER, "
+                 "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    sync = conn.execute("PRAGMA synchronous").fetchone()[0]
+    names = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+    state = os.urandom(300)
+
+    def run(n: int) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            conn.execute("BEGIN")
+            conn.execute("INSERT INTO events VALUES (?,?,?,?)",
+                         (uuid.uuid4().hex, 1, TOPIC, state))
+            conn.commit()
+        return n / (time.perf_counter() - started)
+
+    return run, (f"journal_mode={mode}, synchronous={names.get(sync, sync)} ({sync}), "
+                 "one BEGIN/INSERT/COMMIT per row; 300-byte state")
+
+
+def pg_plain(conn: psycopg.Connection, schema: str) -> tuple[Plain, str]:
+    """INSERT + COMMIT per row, autocommit off, server-default synchronous_commit."""
+    conn.execute(f"CREATE TABLE {schema}.events (originator_id uuid NOT NULL, "
+                 "originator_version bigint NOT NULL, topic text, state bytea, "
+                 "notification_id bigserial, "
+                 "PRIMARY KEY (originator_id, originator_version))")
+    conn.commit()
+    sync = conn.execute("SHOW synchronous_commit").fetchone()
+    state = os.urandom(300)
+    sql = f"INSERT INTO {schema}.events VALUES (%s, %s, %s, %s)"
+
+    def run(n: int) -> float:
+        started = time.perf_counter()
+        for _ in range(n):
+            conn.execute(sql, (uuid.uuid4(), 1, TOPIC, state), prepare=True)
+            conn.commit()
+        return n / (time.perf_counter() - started)
+
+    setting = sync[0] if sync else "?"
+    return run, f"synchronous_commit={setting} (server default), one commit per row"
+
+
+def bench_sqlite(n: int, runs: int) -> Row:
+    with tempfile.TemporaryDirectory(prefix="momentum-bench-") as tmp:
+        plain, settings = sqlite_plain(Path(tmp) / "plain.sqlite")
+        row = Row("SQLite (file)", [], [], settings)
+        measure(row, f"sqlite:///{tmp}/events.sqlite", plain, n, runs)
+        return row
+
+
+@contextmanager
+def pg_schema(url: str) -> Iterator[tuple[psycopg.Connection, str]]:
+    """A throwaway schema on the server at `url`, dropped afterwards."""
+    schema = f"bench_commands_{uuid.uuid4().hex[:8]}"
+    conn = psycopg.connect(url, connect_timeout=3)
+    try:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.commit()
+        yield conn, schema
+    finally:
+        conn.rollback()
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        conn.commit()
+        conn.close()
+
+
+def bench_postgres(url: str, n: int, runs: int) -> tuple[Row, str]:
+    row = Row("PostgreSQL", [], [], "not measured")
+    try:
+        with pg_schema(url) as (conn, schema):
+            version = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
+            plain, row.settings = pg_plain(conn, schema)
+            parts = urlparse(url)
+            service_url = urlunparse(parts._replace(query=f"schema={schema}"))
+            measure(row, service_url, plain, n, runs)
+    except psycopg.OperationalError as e:
+        print(f"PostgreSQL not reachable at {url}: {e}".strip(), file=sys.stderr)
+        return row, "not reachable"
+    return row, version
+
+
+# Report --------------------------------------------------------------------------
+
+
+def machine(pg_version: str) -> str:
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal:")), "0")
+    return (f"{platform.platform()} ({platform.machine()}), {os.cpu_count()} CPUs, "
+            f"{int(mem) / 1024 / 1024:.1f} GiB RAM; Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}, PostgreSQL server {pg_version}")
+
+
+def table_row(row: Row) -> str:
+    service, plain = row.median(row.service), row.median(row.plain)
+    target = f"≥ {TARGETS[row.backend]:,.0f}/s and ratio ≥ {MIN_RATIO}"
+    if service is None or plain is None:
+        return f"| {row.backend} | not measured | not measured | – | {target} | – |"
+    ratio = service / plain
+    failed = [what for what, ok in (("rate", service >= TARGETS[row.backend]),
+                                    ("ratio", ratio >= MIN_RATIO)) if not ok]
+    met = "yes" if not failed else "no (" + ", ".join(failed) + ")"
+    return (f"| {row.backend} | {service:,.0f} | {plain:,.0f} | {ratio:.2f} | "
+            f"{target} | {met} |")
+
+
+def section(rows: list[Row], pg_version: str, command: str, n: int, runs: int) -> str:
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = ["## Command throughput (SPEC 11 row 1–2)", "",
+             f"- Date: {now}", f"- Machine: {machine(pg_version)}",
+             f"- Command: `{command}`",
+             f"- Workload: {MEMBERS} members registered, {min(n, WARM_UP)} warm-up commands "
+             f"and plain inserts, then "
+             f"{runs} run(s) of {n} `LogAction` commands (round-robin), median shown; "
+             "service and plain runs alternate.", "",
+             "| backend | service commands/s | plain INSERT+COMMIT/s | ratio | target | met? |",
+             "| --- | --- | --- | --- | --- | --- |", *map(table_row, rows), ""]
+    for row in rows:
+        runs_text = ", ".join(f"{s:,.0f}/{p:,.0f}" for s, p in zip(row.service, row.plain,
+                                                                    strict=True))
+        lines.append(f"- {row.backend}: {row.settings}. Runs (service/plain): "
+                     f"{runs_text or 'none'}.")
+    return "\n".join(lines)
+
+
+def write_results(path: Path, body: str) -> None:
+    """Replace only our section (keeping a hand-written notes block); keep the rest."""
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    head, _, rest = text.partition(START)
+    old, found, tail = rest.partition(END)
+    if not found:
+        head, old, tail = text.rstrip("\n") + "\n\n", "", "\n"
+    notes = ""
+    if NOTES[0] in old:
+        notes = NOTES[0] + old.split(NOTES[0], 1)[1].split(NOTES[1], 1)[0] + NOTES[1] + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{head}{START}\n{body}\n\n{notes}{END}{tail}")
+
+
+def command_line() -> str:
+    exe = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) \
+        else sys.executable
+    script = ["-m", "bench.commands"] if __package__ else [sys.argv[0]]
+    return shlex.join([exe, *script, *sys.argv[1:]])
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--commands", type=int, default=3000, help="commands per run")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    p.add_argument("--require-postgres", action="store_true")
+    p.add_argument("--out", type=Path, default=Path("bench/RESULTS.md"))
+    p.add_argument("--quick", action="store_true", help="smoke test: 100 commands, 1 run")
+    return p.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    n, runs = (100, 1) if args.quick else (args.commands, args.runs)
+    rows = [bench_sqlite(n, runs)]
+    pg_row, pg_version = bench_postgres(args.postgres_url, n, runs)
+    rows.append(pg_row)
+    body = section(rows, pg_version, command_line(), n, runs)
+    write_results(args.out, body)
+    print(body)
+    print(f"\nwritten to {args.out}")
+    return 1 if args.require_postgres and not pg_row.service else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

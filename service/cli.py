@@ -1,0 +1,158 @@
+"""The `momentum` command line."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from service import commands as c
+from service.application import MomentumApplication
+from service.bootstrap import bootstrap
+from service.clock import FixedClock
+from service.errors import DomainError
+from service.settings import Settings
+
+console = Console()
+
+
+@contextlib.contextmanager
+def _app(clock: FixedClock | None = None) -> Iterator[MomentumApplication]:
+    app = bootstrap(Settings.from_env(), clock=clock)
+    try:
+        yield app
+    except DomainError as e:
+        raise click.ClickException(e.message) from e
+    finally:
+        app.close()
+
+
+def _event_count(app: MomentumApplication) -> int:
+    return app.recorder.max_notification_id() or 0
+
+
+@click.group()
+def main() -> None:
+    """Momentum: goals, actions and reviews for people getting out of a career rut."""
+
+
+@main.command()
+def init() -> None:
+    """Create or migrate storage."""
+    settings = Settings.from_env()
+    with _app() as app:
+        console.print(f"Storage ready at [bold]{_safe_url(settings.database_url)}[/] "
+                      f"({_event_count(app)} events).")
+
+
+@main.command()
+@click.option("--seed", default=7, show_default=True, help="Same seed, same story.")
+@click.option("--weeks", default=12, show_default=True, help="Weeks of history.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the store has events.")
+def demo(seed: int, weeks: int, if_empty: bool) -> None:
+    """Load the demo data set: several members, a mentor, a group, 12 weeks of history."""
+    from service.demo import DEMO_PASSWORD, load_demo
+
+    end = datetime.now(UTC).replace(microsecond=0)
+    clock = FixedClock(end)
+    with _app(clock) as app:
+        if if_empty and _event_count(app):
+            console.print("The store already has data; demo not loaded.")
+            return
+        if app.member_id_for_email(_first_demo_email()):
+            raise click.ClickException("The demo is already loaded in this store.")
+        summary = load_demo(app, clock, seed=seed, weeks=weeks, end=end)
+    console.print(f"Demo loaded: {summary.describe()}")
+    console.print(f"Every demo account's password is [bold]{DEMO_PASSWORD}[/].")
+
+
+def _first_demo_email() -> str:
+    from service.demo import demo_accounts
+
+    return demo_accounts()[0].email
+
+
+@main.group()
+def admin() -> None:
+    """Operator tasks."""
+
+
+@admin.command("grant")
+@click.argument("email")
+@click.option("--role", default="admin", show_default=True)
+def admin_grant(email: str, role: str) -> None:
+    """Grant a role to the member registered with EMAIL."""
+    with _app() as app:
+        app.handle(c.GrantRole(actor_id=None, email=email, role=role))
+    console.print(f"{email} is now {role}.")
+
+
+@admin.command("revoke")
+@click.argument("email")
+@click.option("--role", default="admin", show_default=True)
+def admin_revoke(email: str, role: str) -> None:
+    """Revoke a role from the member registered with EMAIL."""
+    with _app() as app:
+        app.handle(c.RevokeRole(actor_id=None, email=email, role=role))
+    console.print(f"{email} is no longer {role}.")
+
+
+@main.command()
+@click.argument("email")
+@click.option("--events", "limit", default=15, show_default=True, help="Recent events.")
+def show(email: str, limit: int) -> None:
+    """Print a member's goals and most recent events."""
+    from service.inspect import member_goals, recent_events
+
+    with _app() as app:
+        member_id = app.member_id_for_email(email)
+        if member_id is None:
+            raise click.ClickException(f"No member is registered with {email}.")
+        member = app.get_member(member_id)
+        console.print(f"[bold]{member.display_name}[/] <{member.email}> · {member.timezone}"
+                      f" · target {member.weekly_target}/week")
+        goals = Table("goal", "status", "progress", "due", "milestones", title="Goals")
+        for goal in member_goals(app, member_id):
+            done = sum(1 for m in goal.milestones.values() if m["completed"])
+            goals.add_row(goal.title, goal.status, f"{goal.progress_percent():.0f}%",
+                          str(goal.due_on), f"{done}/{len(goal.milestones)}")
+        console.print(goals)
+        events = Table("time (UTC)", "event", "aggregate", title="Recent events")
+        for e in recent_events(app, member_id, limit):
+            events.add_row(e.timestamp.strftime("%Y-%m-%d %H:%M"), type(e).__qualname__,
+                           str(e.originator_id)[:8])
+        console.print(events)
+
+
+@main.command()
+def summary() -> None:
+    """Print what the store holds and how to explore it."""
+    from service.inspect import event_type_counts
+
+    settings = Settings.from_env()
+    with _app() as app:
+        counts = event_type_counts(app)
+    console.print(f"Store: [bold]{_safe_url(settings.database_url)}[/], "
+                  f"{sum(counts.values())} events.")
+    table = Table("event", "count", title="Events by type")
+    for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(name, str(n))
+    console.print(table)
+    console.print("Explore: [bold].venv/bin/momentum show EMAIL[/] prints a member's goals "
+                  "and recent events; [bold].venv/bin/momentum --help[/] lists every command.")
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}@{host}"
+    return url
+
+
+
