@@ -23,7 +23,7 @@ Item = Goal | Action | Review
 
 
 def is_accepted_mentor(uow: UnitOfWork, mentor_id: UUID, mentee_id: UUID) -> bool:
-    """True while `mentor_id` mentors `mentee_id` (an accepted, not ended mentorship)."""
+    """True while `mentor_id` mentors `mentee_id` (accepted, not ended)."""
     mentor = uow.find(Member, mentor_id)
     if mentor is None:
         return False
@@ -77,4 +77,3 @@ def visible_item(uow: UnitOfWork, viewer_id: UUID, kind: str, item_id: UUID) -> 
     if item is None or not can_see(uow, viewer_id, item):
         raise NotFoundError(f"No such {kind if cls else 'item'}.")
     return item
-

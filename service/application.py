@@ -12,13 +12,12 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from argon2 import PasswordHasher
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from service import clock as clock_module
 from service.clock import Clock, SystemClock
@@ -45,10 +44,14 @@ PRIVATE_FIELDS = frozenset({"password_hash"})
 """Event fields no query ever returns."""
 
 
-def handles(command_type: type[C]) -> Callable[[Callable[[UnitOfWork, C], Result]], Any]:
+def handles(
+    command_type: type[C],
+) -> Callable[[Callable[[UnitOfWork, C], Result]], Any]:
     """Register the decorated function as the handler of `command_type`."""
 
-    def register(func: Callable[[UnitOfWork, C], Result]) -> Callable[[UnitOfWork, C], Result]:
+    def register(
+        func: Callable[[UnitOfWork, C], Result],
+    ) -> Callable[[UnitOfWork, C], Result]:
         HANDLERS[command_type] = func
         return func
 
@@ -98,7 +101,7 @@ class MomentumApplication(Application[UUID]):
         self.invitations = InvitationTokens(secret_key)
         from service import handlers  # noqa: F401  (registers the handlers)
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add dates to the library's JSON transcodings."""
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
@@ -108,7 +111,10 @@ class MomentumApplication(Application[UUID]):
     def handle(self, command: Command, *, idempotency_key: str | None = None) -> Result:
         """Run one command; see the module docstring for the guarantees."""
         handler = HANDLERS[type(command)]
-        retry = command.retry_on_conflict and getattr(command, "expected_version", None) is None
+        retry = (
+            command.retry_on_conflict
+            and getattr(command, "expected_version", None) is None
+        )
         attempts = MAX_ATTEMPTS if retry else 1
         with clock_module.using(self.clock):
             for attempt in range(1, attempts + 1):
@@ -123,7 +129,9 @@ class MomentumApplication(Application[UUID]):
                     self.save(*uow.touched())
                 except IntegrityError:
                     if idempotency_key is not None:
-                        again = self._remembered(UnitOfWork(self), command, idempotency_key)
+                        again = self._remembered(
+                            UnitOfWork(self), command, idempotency_key
+                        )
                         if again is not None:
                             return again
                     if attempt == attempts:
@@ -133,7 +141,7 @@ class MomentumApplication(Application[UUID]):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _conflict(self, uow: UnitOfWork) -> ConcurrencyConflictError:
-        current = None
+        current: int | None = None
         if uow.primary is not None:
             current = self.repository.get(uow.primary.id).version
         return ConcurrencyConflictError(
@@ -146,7 +154,9 @@ class MomentumApplication(Application[UUID]):
         return actor if isinstance(actor, UUID) else None
 
     def _fingerprint(self, command: Command) -> str:
-        body = json.dumps([type(command).__name__, asdict(command)], default=str, sort_keys=True)
+        body = json.dumps(
+            [type(command).__name__, asdict(command)], default=str, sort_keys=True
+        )
         return hashlib.sha256(body.encode()).hexdigest()
 
     def _remembered(
@@ -155,8 +165,12 @@ class MomentumApplication(Application[UUID]):
         if key is None:
             return None
         if not key or len(key) > 255:
-            raise ValidationError("Idempotency-Key must be 1 to 255 characters.", "idempotency_key")
-        record = uow.find(IdempotencyRecord, idempotency_record_id(self._actor_of(command), key))
+            raise ValidationError(
+                "Idempotency-Key must be 1 to 255 characters.", "idempotency_key"
+            )
+        record = uow.find(
+            IdempotencyRecord, idempotency_record_id(self._actor_of(command), key)
+        )
         if record is None or not record.is_fresh(uow.now):
             return None
         if record.fingerprint != self._fingerprint(command):
@@ -164,27 +178,41 @@ class MomentumApplication(Application[UUID]):
                 "This Idempotency-Key was already used for a different request."
             )
         stored = record.result
-        return Result(id=UUID(stored["id"]), version=stored["version"], extra=stored["extra"])
+        return Result(
+            id=UUID(stored["id"]), version=stored["version"], extra=stored["extra"]
+        )
 
-    def _remember(self, uow: UnitOfWork, command: Command, key: str, result: Result) -> None:
+    def _remember(
+        self, uow: UnitOfWork, command: Command, key: str, result: Result
+    ) -> None:
         actor = self._actor_of(command)
-        stored = {"id": str(result.id), "version": result.version,
-                  "extra": json.loads(json.dumps(dict(result.extra), default=str))}
+        stored = {
+            "id": str(result.id),
+            "version": result.version,
+            "extra": json.loads(json.dumps(dict(result.extra), default=str)),
+        }
         record_id = idempotency_record_id(actor, key)
         record = uow.find(IdempotencyRecord, record_id)
         if record is None:
-            uow.add(IdempotencyRecord(id=record_id, fingerprint=self._fingerprint(command),
-                                      result=stored, actor_id=actor))
+            uow.add(
+                IdempotencyRecord(
+                    id=record_id,
+                    fingerprint=self._fingerprint(command),
+                    result=stored,
+                    actor_id=actor,
+                )
+            )
         else:
-            record.remember_again(fingerprint=self._fingerprint(command), result=stored,
-                                  actor_id=actor)
+            record.remember_again(
+                fingerprint=self._fingerprint(command), result=stored, actor_id=actor
+            )
 
     # Queries -------------------------------------------------------------------
 
     def member_id_for_email(self, email: str) -> UUID | None:
         """The id of the member registered with `email`, if any."""
         try:
-            index = self.repository.get(email_index_id(normalise_email(email)))
+            index: object = self.repository.get(email_index_id(normalise_email(email)))
         except (AggregateNotFoundError, ValidationError):
             return None
         return index.member_id if isinstance(index, EmailIndex) else None
@@ -192,7 +220,7 @@ class MomentumApplication(Application[UUID]):
     def get_member(self, member_id: UUID) -> Member:
         """A member's current state; NotFoundError if absent or erased."""
         try:
-            member = self.repository.get(member_id)
+            member: object = self.repository.get(member_id)
         except AggregateNotFoundError:
             raise NotFoundError("No such member.") from None
         if not isinstance(member, Member) or member.erased:
@@ -215,18 +243,22 @@ class MomentumApplication(Application[UUID]):
             self._dummy = self.hasher.hash("momentum-dummy-password")
         return self._dummy
 
-    def events_of(self, aggregate_id: UUID) -> Iterator[DomainEventProtocol[UUID]]:
+    def events_of(self, aggregate_id: UUID) -> Iterator[MomentumAggregate.Event]:
         """Every stored event of one aggregate, oldest first."""
-        return iter(self.events.get(aggregate_id))
+        return cast(
+            Iterator[MomentumAggregate.Event], iter(self.events.get(aggregate_id))
+        )
 
     def history(self, viewer_id: UUID, aggregate_id: UUID) -> list[HistoryEntry]:
-        """Every event of an item the viewer may see: version, type, time, actor, data."""
+        """Every event of an item the viewer may see (version, type, time, ...)."""
         from service.queries import require_visible
 
         require_visible(self, viewer_id, aggregate_id)
         return [to_history_entry(e) for e in self.events_of(aggregate_id)]
 
-    def as_of(self, viewer_id: UUID, aggregate_id: UUID, at: datetime) -> MomentumAggregate:
+    def as_of(
+        self, viewer_id: UUID, aggregate_id: UUID, at: datetime
+    ) -> MomentumAggregate:
         """The item's state as it was at time `at` (NotFoundError before it existed)."""
         from service.queries import require_visible
 
@@ -238,15 +270,25 @@ class MomentumApplication(Application[UUID]):
             version = e.originator_version
         if version is None:
             raise NotFoundError("This item did not exist yet at that time.")
-        aggregate = self.repository.get(aggregate_id, version=version)
+        aggregate: object = self.repository.get(aggregate_id, version=version)
         assert isinstance(aggregate, MomentumAggregate)
         return aggregate
 
 
-def to_history_entry(event: DomainEventProtocol[UUID]) -> HistoryEntry:
+def to_history_entry(event: MomentumAggregate.Event) -> HistoryEntry:
     """Describe one event for people, leaving out private fields."""
-    skip = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor_id"}
-    data = {k: v for k, v in vars(event).items() if k not in skip and k not in PRIVATE_FIELDS}
+    skip = {
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "originator_topic",
+        "actor_id",
+    }
+    data = {
+        k: v
+        for k, v in vars(event).items()
+        if k not in skip and k not in PRIVATE_FIELDS
+    }
     return HistoryEntry(
         version=event.originator_version,
         type=type(event).__name__,
@@ -254,4 +296,3 @@ def to_history_entry(event: DomainEventProtocol[UUID]) -> HistoryEntry:
         actor_id=getattr(event, "actor_id", None),
         data=data,
     )
-

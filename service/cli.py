@@ -45,8 +45,10 @@ def init() -> None:
     """Create or migrate storage."""
     settings = Settings.from_env()
     with _app() as app:
-        console.print(f"Storage ready at [bold]{_safe_url(settings.database_url)}[/] "
-                      f"({_event_count(app)} events).")
+        console.print(
+            f"Storage ready at [bold]{_safe_url(settings.database_url)}[/] "
+            f"({_event_count(app)} events)."
+        )
 
 
 @main.command()
@@ -54,7 +56,7 @@ def init() -> None:
 @click.option("--weeks", default=12, show_default=True, help="Weeks of history.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the store has events.")
 def demo(seed: int, weeks: int, if_empty: bool) -> None:
-    """Load the demo data set: several members, a mentor, a group, 12 weeks of history."""
+    """Load the demo data set: members, a mentor, a group, weeks of history."""
     from service.demo import DEMO_PASSWORD, load_demo
 
     end = datetime.now(UTC).replace(microsecond=0)
@@ -73,7 +75,7 @@ def demo(seed: int, weeks: int, if_empty: bool) -> None:
 def _first_demo_email() -> str:
     from service.demo import demo_accounts
 
-    return demo_accounts()[0].email
+    return str(demo_accounts()[0].email)
 
 
 @main.group()
@@ -113,18 +115,28 @@ def show(email: str, limit: int) -> None:
         if member_id is None:
             raise click.ClickException(f"No member is registered with {email}.")
         member = app.get_member(member_id)
-        console.print(f"[bold]{member.display_name}[/] <{member.email}> · {member.timezone}"
-                      f" · target {member.weekly_target}/week")
+        console.print(
+            f"[bold]{member.display_name}[/] <{member.email}> · {member.timezone}"
+            f" · target {member.weekly_target}/week"
+        )
         goals = Table("goal", "status", "progress", "due", "milestones", title="Goals")
         for goal in member_goals(app, member_id):
             done = sum(1 for m in goal.milestones.values() if m["completed"])
-            goals.add_row(goal.title, goal.status, f"{goal.progress_percent():.0f}%",
-                          str(goal.due_on), f"{done}/{len(goal.milestones)}")
+            goals.add_row(
+                goal.title,
+                goal.status,
+                f"{goal.progress_percent():.0f}%",
+                str(goal.due_on),
+                f"{done}/{len(goal.milestones)}",
+            )
         console.print(goals)
         events = Table("time (UTC)", "event", "aggregate", title="Recent events")
         for e in recent_events(app, member_id, limit):
-            events.add_row(e.timestamp.strftime("%Y-%m-%d %H:%M"), type(e).__qualname__,
-                           str(e.originator_id)[:8])
+            events.add_row(
+                e.timestamp.strftime("%Y-%m-%d %H:%M"),
+                type(e).__qualname__,
+                str(e.originator_id)[:8],
+            )
         console.print(events)
 
 
@@ -136,14 +148,18 @@ def summary() -> None:
     settings = Settings.from_env()
     with _app() as app:
         counts = event_type_counts(app)
-    console.print(f"Store: [bold]{_safe_url(settings.database_url)}[/], "
-                  f"{sum(counts.values())} events.")
+    console.print(
+        f"Store: [bold]{_safe_url(settings.database_url)}[/], "
+        f"{sum(counts.values())} events."
+    )
     table = Table("event", "count", title="Events by type")
     for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         table.add_row(name, str(n))
     console.print(table)
-    console.print("Explore: [bold].venv/bin/momentum show EMAIL[/] prints a member's goals "
-                  "and recent events; [bold].venv/bin/momentum --help[/] lists every command.")
+    console.print(
+        "Explore: [bold].venv/bin/momentum show EMAIL[/] prints a member's goals "
+        "and recent events; [bold].venv/bin/momentum --help[/] lists every command."
+    )
 
 
 def _safe_url(url: str) -> str:
@@ -153,6 +169,3 @@ def _safe_url(url: str) -> str:
         creds, host = rest.rsplit("@", 1)
         return f"{scheme}://{creds.split(':')[0]}@{host}"
     return url
-
-
-

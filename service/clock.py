@@ -55,14 +55,15 @@ def _aware(at: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
-_current: contextvars.ContextVar[Clock] = contextvars.ContextVar(
-    "momentum_clock", default=SystemClock()
+_SYSTEM_CLOCK = SystemClock()
+_current: contextvars.ContextVar[Clock | None] = contextvars.ContextVar(
+    "momentum_clock", default=None
 )
 
 
 def current_time() -> datetime:
     """The time of the clock in force (used to stamp events)."""
-    return _current.get().now()
+    return (_current.get() or _SYSTEM_CLOCK).now()
 
 
 @contextlib.contextmanager

@@ -172,7 +172,7 @@ GOAL_STATUS_CHANGES = ("pause", "resume", "achieve", "abandon")
 
 @dataclass(frozen=True)
 class ChangeGoalStatus(Command):
-    """`change` is pause, resume, achieve (note = reflection) or abandon (note = reason)."""
+    """`change`: pause, resume, achieve (note: reflection), abandon (note: reason)."""
 
     actor_id: UUID
     goal_id: UUID

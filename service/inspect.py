@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
 from service.application import MomentumApplication
+from service.domain.base import MomentumAggregate
 from service.domain.goal import Goal
 
 BATCH = 1000
@@ -18,8 +20,9 @@ def all_events(app: MomentumApplication) -> Iterator[DomainEventProtocol[UUID]]:
     """Every event in the order it was recorded, read in batches."""
     start: int | None = None
     while True:
-        batch = app.recorder.select_notifications(start=start, limit=BATCH,
-                                                  inclusive_of_start=start is None)
+        batch = app.recorder.select_notifications(
+            start=start, limit=BATCH, inclusive_of_start=start is None
+        )
         if not batch:
             return
         for notification in batch:
@@ -34,15 +37,23 @@ def event_type_counts(app: MomentumApplication) -> Counter[str]:
 
 def member_goals(app: MomentumApplication, member_id: UUID) -> list[Goal]:
     """The member's goals, current state, oldest first."""
-    ids = [e.originator_id for e in all_events(app)
-           if isinstance(e, Goal.GoalSet) and e.owner_id == member_id]  # type: ignore[attr-defined]
-    goals = [app.repository.get(i) for i in ids]
+    ids = [
+        e.originator_id
+        for e in all_events(app)
+        if type(e).__qualname__ == "Goal.GoalSet"
+        and getattr(e, "owner_id", None) == member_id
+    ]
+    goals: list[object] = [app.repository.get(i) for i in ids]
     return [g for g in goals if isinstance(g, Goal)]
 
 
 def recent_events(
     app: MomentumApplication, member_id: UUID, limit: int
-) -> list[DomainEventProtocol[UUID]]:
+) -> list[MomentumAggregate.Event]:
     """The member's own most recent events (those they acted on), newest first."""
-    mine = [e for e in all_events(app) if getattr(e, "actor_id", None) == member_id]
+    mine = [
+        cast(MomentumAggregate.Event, e)
+        for e in all_events(app)
+        if getattr(e, "actor_id", None) == member_id
+    ]
     return list(reversed(mine[-limit:]))

@@ -18,7 +18,9 @@ def make_hasher(profile: str = "RFC_9106_LOW_MEMORY") -> PasswordHasher:
 def check_new_password(password: str, field: str = "password") -> str:
     """Reject passwords that are too short to be safe."""
     if not isinstance(password, str) or len(password) < MIN_LENGTH:
-        raise ValidationError(f"Password must be at least {MIN_LENGTH} characters.", field)
+        raise ValidationError(
+            f"Password must be at least {MIN_LENGTH} characters.", field
+        )
     if len(password) > 1024:
         raise ValidationError("Password must be at most 1024 characters.", field)
     return password

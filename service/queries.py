@@ -22,11 +22,13 @@ if TYPE_CHECKING:
     from service.application import MomentumApplication
 
 
-def require_visible(app: MomentumApplication, viewer_id: UUID, aggregate_id: UUID) -> None:
+def require_visible(
+    app: MomentumApplication, viewer_id: UUID, aggregate_id: UUID
+) -> None:
     """Raise NotFoundError unless the viewer may see this aggregate and its history."""
     uow = UnitOfWork(app)
     try:
-        item = app.repository.get(aggregate_id)
+        item: object = app.repository.get(aggregate_id)
     except AggregateNotFoundError:
         raise NotFoundError("No such item.") from None
     if not _may_see(uow, viewer_id, item):

@@ -28,7 +28,8 @@ class Settings:
         env = dict(os.environ if environ is None else environ)
         var_dir = Path(env.get("MOMENTUM_VAR_DIR", "var"))
         return cls(
-            database_url=env.get("MOMENTUM_DATABASE_URL") or f"sqlite:///{var_dir}/events.sqlite",
+            database_url=env.get("MOMENTUM_DATABASE_URL")
+            or f"sqlite:///{var_dir}/events.sqlite",
             secret_key=env.get("MOMENTUM_SECRET_KEY") or _local_secret(var_dir),
             base_url=env.get("MOMENTUM_BASE_URL", cls.base_url).rstrip("/"),
             smtp_url=env.get("MOMENTUM_SMTP_URL") or None,

@@ -82,4 +82,3 @@ class UnitOfWork:
     def touched(self) -> list[MomentumAggregate]:
         """Every aggregate loaded or added (those without new events save nothing)."""
         return list(self._touched.values())
-

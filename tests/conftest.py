@@ -47,7 +47,9 @@ def postgres_url() -> Iterator[str]:
         "MOMENTUM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
     )
     try:
-        with psycopg.connect(given or server, autocommit=True, connect_timeout=3) as conn:
+        with psycopg.connect(
+            given or server, autocommit=True, connect_timeout=3
+        ) as conn:
             dbname = None if given else f"momentum_test_{uuid.uuid4().hex[:12]}"
             if dbname:
                 conn.execute(f'CREATE DATABASE "{dbname}"')
@@ -99,7 +101,9 @@ def app(clock: FixedClock) -> Iterator[MomentumApplication]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[str]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock
+) -> Iterator[str]:
     """A database URL for each real backend: SQLite file and PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/events.sqlite"

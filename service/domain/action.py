@@ -29,8 +29,17 @@ CATEGORIES = (
     "other",
 )
 MAX_DAYS_BACK = 30
-EDITABLE = ("goal_id", "category", "title", "notes", "minutes", "occurred_on",
-            "evidence_url", "win", "visibility")
+EDITABLE = (
+    "goal_id",
+    "category",
+    "title",
+    "notes",
+    "minutes",
+    "occurred_on",
+    "evidence_url",
+    "win",
+    "visibility",
+)
 
 
 def check_action_fields(fields: dict[str, Any], today: date) -> dict[str, Any]:
@@ -61,8 +70,14 @@ def _check_field(name: str, value: Any, today: date) -> Any:
     if name == "minutes":
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1440:
-            raise ValidationError("Minutes must be a whole number from 1 to 1440.", "minutes")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not 1 <= value <= 1440
+        ):
+            raise ValidationError(
+                "Minutes must be a whole number from 1 to 1440.", "minutes"
+            )
         return value
     if name == "occurred_on":
         return check_occurred_on(value, today)
@@ -82,7 +97,9 @@ def check_occurred_on(value: Any, today: date) -> date:
     if not isinstance(value, date):
         raise ValidationError("Date must be a date (YYYY-MM-DD).", "occurred_on")
     if value > today:
-        raise ValidationError("An action cannot be logged for a future date.", "occurred_on")
+        raise ValidationError(
+            "An action cannot be logged for a future date.", "occurred_on"
+        )
     if value < today - timedelta(days=MAX_DAYS_BACK):
         raise ValidationError(
             f"An action can be logged at most {MAX_DAYS_BACK} days after it happened.",
@@ -124,22 +141,35 @@ class Action(MomentumAggregate):
     @classmethod
     def log(cls, owner_id: UUID, today: date, **fields: Any) -> Action:
         """Validate and log a new action."""
-        defaults = {"goal_id": None, "notes": "", "minutes": None, "evidence_url": None,
-                    "win": False, "visibility": None, "occurred_on": today}
+        defaults = {
+            "goal_id": None,
+            "notes": "",
+            "minutes": None,
+            "evidence_url": None,
+            "win": False,
+            "visibility": None,
+            "occurred_on": today,
+        }
         missing = {"category", "title"} - set(fields)
         if missing:
-            raise InvalidFieldsError({m: "This field is required." for m in sorted(missing)})
+            raise InvalidFieldsError(
+                {m: "This field is required." for m in sorted(missing)}
+            )
         clean = check_action_fields({**defaults, **fields}, today)
         return cls(owner_id=owner_id, actor_id=owner_id, **clean)
 
     def edit(self, changes: dict[str, Any], today: date, actor_id: UUID) -> None:
         """Change fields of the action; the date rules apply to a changed date."""
         if self.retracted:
-            raise RuleViolationError("This action was retracted and can no longer be edited.")
+            raise RuleViolationError(
+                "This action was retracted and can no longer be edited."
+            )
         clean = check_action_fields(changes, today)
         clean = {k: v for k, v in clean.items() if getattr(self, k) != v}
         if not clean:
-            raise ValidationError("Nothing changed: every value is the same as before.", "changes")
+            raise ValidationError(
+                "Nothing changed: every value is the same as before.", "changes"
+            )
         self._edited(changes=clean, actor_id=actor_id)
 
     @event("ActionEdited")
@@ -152,7 +182,8 @@ class Action(MomentumAggregate):
         if self.retracted:
             raise RuleViolationError("This action is already retracted.")
         self._retracted(
-            reason=optional_text(reason, "reason", "Reason", max_len=500), actor_id=actor_id
+            reason=optional_text(reason, "reason", "Reason", max_len=500),
+            actor_id=actor_id,
         )
 
     @event("ActionRetracted")

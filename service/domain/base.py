@@ -39,7 +39,9 @@ class MomentumAggregate(Aggregate):
         pass
 
 
-def require_text(value: str | None, field: str, label: str, *, max_len: int = 200) -> str:
+def require_text(
+    value: str | None, field: str, label: str, *, max_len: int = 200
+) -> str:
     """Return `value` stripped, or raise if it is empty or too long."""
     text = (value or "").strip()
     if not text:
@@ -49,7 +51,9 @@ def require_text(value: str | None, field: str, label: str, *, max_len: int = 20
     return text
 
 
-def optional_text(value: str | None, field: str, label: str, *, max_len: int = 5000) -> str:
+def optional_text(
+    value: str | None, field: str, label: str, *, max_len: int = 5000
+) -> str:
     """Return `value` stripped ('' when absent), or raise if it is too long."""
     text = (value or "").strip()
     if len(text) > max_len:
@@ -84,7 +88,9 @@ def optional_url(value: str | None, field: str, label: str) -> str | None:
         return None
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not _URL_HOST.match(parsed.netloc):
-        raise ValidationError(f"{label} must be a web address starting with https://.", field)
+        raise ValidationError(
+            f"{label} must be a web address starting with https://.", field
+        )
     if len(text) > 2000:
         raise ValidationError(f"{label} must be at most 2000 characters.", field)
     return text

@@ -42,13 +42,19 @@ class Feedback(MomentumAggregate):
 
     @classmethod
     def give(
-        cls, author_id: UUID, target_kind: str, target_id: UUID, target_owner_id: UUID,
+        cls,
+        author_id: UUID,
+        target_kind: str,
+        target_id: UUID,
+        target_owner_id: UUID,
         text: str,
     ) -> Feedback:
         """Validate and give feedback."""
         return cls(
             author_id=author_id,
-            target_kind=require_choice(target_kind, TARGET_KINDS, "target_kind", "Item kind"),
+            target_kind=require_choice(
+                target_kind, TARGET_KINDS, "target_kind", "Item kind"
+            ),
             target_id=target_id,
             target_owner_id=target_owner_id,
             text=require_text(text, "text", "Feedback", max_len=5000),
@@ -97,11 +103,15 @@ class Cheer(MomentumAggregate):
     ) -> Cheer:
         """Cheer an item of someone else's."""
         if author_id == target_owner_id:
-            raise RuleViolationError("Cheer someone else's win: you cannot cheer your own.")
+            raise RuleViolationError(
+                "Cheer someone else's win: you cannot cheer your own."
+            )
         return cls(
             id=cheer_id(author_id, target_id),
             author_id=author_id,
-            target_kind=require_choice(target_kind, TARGET_KINDS, "target_kind", "Item kind"),
+            target_kind=require_choice(
+                target_kind, TARGET_KINDS, "target_kind", "Item kind"
+            ),
             target_id=target_id,
             target_owner_id=target_owner_id,
             actor_id=author_id,
@@ -135,8 +145,14 @@ class Suggestion(MomentumAggregate):
 
     @classmethod
     def make(
-        cls, mentor_id: UUID, mentee_id: UUID, goal_id: UUID, kind: str, title: str,
-        note: str, due_on: date | None,
+        cls,
+        mentor_id: UUID,
+        mentee_id: UUID,
+        goal_id: UUID,
+        kind: str,
+        title: str,
+        note: str,
+        due_on: date | None,
     ) -> Suggestion:
         """Validate and make a suggestion."""
         return cls(
@@ -157,7 +173,7 @@ class Suggestion(MomentumAggregate):
             raise ConflictError(f"This suggestion was already {self.status}.")
 
     def accept(self, milestone_id: UUID, actor_id: UUID) -> None:
-        """The mentee accepts; the service adds the milestone to the goal in the same save."""
+        """The mentee accepts; the service adds the milestone to the goal."""
         self._require_pending(actor_id)
         self._accepted(milestone_id=milestone_id, actor_id=actor_id)
 
@@ -169,10 +185,11 @@ class Suggestion(MomentumAggregate):
     def decline(self, reason: str, actor_id: UUID) -> None:
         """The mentee declines, optionally saying why."""
         self._require_pending(actor_id)
-        self._declined(reason=optional_text(reason, "reason", "Reason", max_len=1000),
-                       actor_id=actor_id)
+        self._declined(
+            reason=optional_text(reason, "reason", "Reason", max_len=1000),
+            actor_id=actor_id,
+        )
 
     @event("SuggestionDeclined")
     def _declined(self, reason: str, actor_id: UUID) -> None:
         self.status = "declined"
-

@@ -25,7 +25,9 @@ MIN_TITLE_WORDS = 3
 REVISABLE = ("title", "horizon", "description", "why", "metric", "due_on", "visibility")
 
 
-def check_goal_fields(fields: dict[str, Any], today: date, *, new: bool) -> dict[str, Any]:
+def check_goal_fields(
+    fields: dict[str, Any], today: date, *, new: bool
+) -> dict[str, Any]:
     """Validate SMART goal fields; return them cleaned. Collects every field error."""
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
@@ -73,7 +75,9 @@ def _check_metric(metric: Any) -> dict[str, Any] | None:
     if metric is None:
         return None
     if not isinstance(metric, dict):
-        raise ValidationError("Metric must have a name, unit, baseline and target.", "metric")
+        raise ValidationError(
+            "Metric must have a name, unit, baseline and target.", "metric"
+        )
     name = require_text(metric.get("name"), "metric.name", "Metric name", max_len=80)
     unit = optional_text(metric.get("unit"), "metric.unit", "Metric unit", max_len=30)
     baseline = require_number(metric.get("baseline"), "metric.baseline", "Baseline")
@@ -123,7 +127,9 @@ class Goal(MomentumAggregate):
         fields.setdefault("visibility", "mentors")
         missing = {"title", "horizon", "why", "due_on"} - set(fields)
         if missing:
-            raise InvalidFieldsError({m: "This field is required." for m in sorted(missing)})
+            raise InvalidFieldsError(
+                {m: "This field is required." for m in sorted(missing)}
+            )
         clean = check_goal_fields(fields, today, new=True)
         return cls(owner_id=owner_id, actor_id=owner_id, **clean)
 
@@ -134,9 +140,13 @@ class Goal(MomentumAggregate):
 
     def _require_open(self, doing: str) -> None:
         if self.is_closed:
-            raise RuleViolationError(f"This goal is {self.status}: you can no longer {doing}.")
+            raise RuleViolationError(
+                f"This goal is {self.status}: you can no longer {doing}."
+            )
 
-    def revise(self, changes: dict[str, Any], reason: str, today: date, actor_id: UUID) -> None:
+    def revise(
+        self, changes: dict[str, Any], reason: str, today: date, actor_id: UUID
+    ) -> None:
         """Change some fields, with the reason; the old values stay in history."""
         self._require_open("revise it")
         if not changes:
@@ -144,10 +154,14 @@ class Goal(MomentumAggregate):
         clean = check_goal_fields(changes, today, new=False)
         clean = {k: v for k, v in clean.items() if getattr(self, k) != v}
         if not clean:
-            raise ValidationError("Nothing changed: every value is the same as before.", "changes")
+            raise ValidationError(
+                "Nothing changed: every value is the same as before.", "changes"
+            )
         self._revised(
             changes=clean,
-            reason=require_text(reason, "reason", "Reason for the revision", max_len=500),
+            reason=require_text(
+                reason, "reason", "Reason for the revision", max_len=500
+            ),
             actor_id=actor_id,
         )
 
@@ -156,7 +170,9 @@ class Goal(MomentumAggregate):
         for name, value in changes.items():
             setattr(self, name, value)
         if "metric" in changes:
-            self.current_value = changes["metric"]["baseline"] if changes["metric"] else None
+            self.current_value = (
+                changes["metric"]["baseline"] if changes["metric"] else None
+            )
 
     def add_milestone(
         self, milestone_id: UUID, title: str, due_on: date | None, actor_id: UUID
@@ -187,7 +203,9 @@ class Goal(MomentumAggregate):
         try:
             return self.milestones[str(milestone_id)]
         except KeyError:
-            raise ValidationError("This goal has no such milestone.", "milestone_id") from None
+            raise ValidationError(
+                "This goal has no such milestone.", "milestone_id"
+            ) from None
 
     def complete_milestone(self, milestone_id: UUID, actor_id: UUID) -> None:
         """Mark a milestone done."""
@@ -204,7 +222,9 @@ class Goal(MomentumAggregate):
         """Mark a completed milestone as not done after all."""
         self._require_open("reopen milestones")
         if not self._milestone(milestone_id)["completed"]:
-            raise RuleViolationError("This milestone is not completed, so it cannot be reopened.")
+            raise RuleViolationError(
+                "This milestone is not completed, so it cannot be reopened."
+            )
         self._milestone_reopened(milestone_id=milestone_id, actor_id=actor_id)
 
     @event("MilestoneReopened")
@@ -229,8 +249,13 @@ class Goal(MomentumAggregate):
     def pause(self, reason: str, actor_id: UUID) -> None:
         """Pause an active goal."""
         if self.status != "active":
-            raise RuleViolationError(f"Only an active goal can be paused; this one is {self.status}.")
-        self._paused(reason=optional_text(reason, "reason", "Reason", max_len=500), actor_id=actor_id)
+            raise RuleViolationError(
+                f"Only an active goal can be paused; this one is {self.status}."
+            )
+        self._paused(
+            reason=optional_text(reason, "reason", "Reason", max_len=500),
+            actor_id=actor_id,
+        )
 
     @event("GoalPaused")
     def _paused(self, reason: str, actor_id: UUID) -> None:
@@ -239,7 +264,9 @@ class Goal(MomentumAggregate):
     def resume(self, actor_id: UUID) -> None:
         """Resume a paused goal."""
         if self.status != "paused":
-            raise RuleViolationError(f"Only a paused goal can be resumed; this one is {self.status}.")
+            raise RuleViolationError(
+                f"Only a paused goal can be resumed; this one is {self.status}."
+            )
         self._resumed(actor_id=actor_id)
 
     @event("GoalResumed")
@@ -250,7 +277,8 @@ class Goal(MomentumAggregate):
         """Close the goal as achieved, with a closing reflection."""
         self._require_open("achieve it again")
         self._achieved(
-            reflection=optional_text(reflection, "reflection", "Reflection"), actor_id=actor_id
+            reflection=optional_text(reflection, "reflection", "Reflection"),
+            actor_id=actor_id,
         )
 
     @event("GoalAchieved")
@@ -262,7 +290,9 @@ class Goal(MomentumAggregate):
         """Close the goal as abandoned; a legitimate outcome that needs a reason."""
         self._require_open("abandon it")
         self._abandoned(
-            reason=require_text(reason, "reason", "Reason for abandoning", max_len=2000),
+            reason=require_text(
+                reason, "reason", "Reason for abandoning", max_len=2000
+            ),
             actor_id=actor_id,
         )
 
@@ -278,7 +308,7 @@ class Goal(MomentumAggregate):
         if self.metric and self.current_value is not None:
             span = self.metric["target"] - self.metric["baseline"]
             pct = 100.0 * (self.current_value - self.metric["baseline"]) / span
-            return max(0.0, min(100.0, pct))
+            return float(max(0.0, min(100.0, pct)))
         if self.milestones:
             done = sum(1 for m in self.milestones.values() if m["completed"])
             return 100.0 * done / len(self.milestones)

@@ -7,8 +7,18 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from service.domain.base import MomentumAggregate, derived_id, optional_text, require_text
-from service.errors import ConflictError, NotFoundError, RuleViolationError, ValidationError
+from service.domain.base import (
+    MomentumAggregate,
+    derived_id,
+    optional_text,
+    require_text,
+)
+from service.errors import (
+    ConflictError,
+    NotFoundError,
+    RuleViolationError,
+    ValidationError,
+)
 
 INVITATION_LIFETIME = timedelta(days=14)
 
@@ -17,7 +27,9 @@ class Group(MomentumAggregate):
     """Members hold ids; `buddies` maps each paired member to their buddy."""
 
     @event("GroupCreated")
-    def __init__(self, name: str, purpose: str, facilitator_id: UUID, actor_id: UUID) -> None:
+    def __init__(
+        self, name: str, purpose: str, facilitator_id: UUID, actor_id: UUID
+    ) -> None:
         self.name = name
         self.purpose = purpose
         self.facilitators: set[UUID] = {facilitator_id}
@@ -43,7 +55,7 @@ class Group(MomentumAggregate):
     def invite(
         self, invitation_id: UUID, email: str | None, now: datetime, actor_id: UUID
     ) -> None:
-        """Open an invitation (for one email, or for anyone with the link) for 14 days."""
+        """Open a 14-day invitation, for one email or for anyone with the link."""
         self.require_facilitator(actor_id, "invite members")
         self._invited(
             invitation_id=invitation_id,
@@ -54,9 +66,16 @@ class Group(MomentumAggregate):
 
     @event("MemberInvited")
     def _invited(
-        self, invitation_id: UUID, email: str | None, expires_at: datetime, actor_id: UUID
+        self,
+        invitation_id: UUID,
+        email: str | None,
+        expires_at: datetime,
+        actor_id: UUID,
     ) -> None:
-        self.invitations[str(invitation_id)] = {"email": email, "expires_at": expires_at}
+        self.invitations[str(invitation_id)] = {
+            "email": email,
+            "expires_at": expires_at,
+        }
 
     def join(
         self, member_id: UUID, email: str, invitation_id: UUID, now: datetime
@@ -73,10 +92,14 @@ class Group(MomentumAggregate):
                 "Ask a facilitator for a new one."
             )
         if invitation["email"] not in (None, email):
-            raise RuleViolationError("This invitation was sent to a different email address.")
+            raise RuleViolationError(
+                "This invitation was sent to a different email address."
+            )
         if member_id in self.members:
             raise ConflictError("You are already a member of this group.")
-        self._joined(member_id=member_id, invitation_id=invitation_id, actor_id=member_id)
+        self._joined(
+            member_id=member_id, invitation_id=invitation_id, actor_id=member_id
+        )
 
     @event("MemberJoined")
     def _joined(self, member_id: UUID, invitation_id: UUID, actor_id: UUID) -> None:
@@ -84,7 +107,9 @@ class Group(MomentumAggregate):
 
     def _require_member(self, member_id: UUID) -> None:
         if member_id not in self.members:
-            raise ValidationError("That person is not a member of this group.", "member_id")
+            raise ValidationError(
+                "That person is not a member of this group.", "member_id"
+            )
 
     def leave(self, member_id: UUID) -> None:
         """A member leaves; their buddy pair dissolves."""
@@ -114,7 +139,8 @@ class Group(MomentumAggregate):
     def _require_not_last_facilitator(self, member_id: UUID) -> None:
         if self.facilitators == {member_id} and len(self.members) > 1:
             raise RuleViolationError(
-                "The group's last facilitator cannot leave: name another facilitator first."
+                "The group's last facilitator cannot leave: "
+                "name another facilitator first."
             )
 
     def add_facilitator(self, member_id: UUID, actor_id: UUID) -> None:
@@ -150,13 +176,16 @@ class Group(MomentumAggregate):
         """Dissolve the pair `member_a` belongs to."""
         self.require_facilitator(actor_id, "unpair buddies")
         if member_a not in self.buddies:
-            raise ValidationError("That member has no buddy in this group.", "member_id")
+            raise ValidationError(
+                "That member has no buddy in this group.", "member_id"
+            )
         self._unpair_if_paired(member_a, actor_id)
 
     def _unpair_if_paired(self, member_id: UUID, actor_id: UUID) -> None:
         if member_id in self.buddies:
-            self._unpaired(member_a=member_id, member_b=self.buddies[member_id],
-                           actor_id=actor_id)
+            self._unpaired(
+                member_a=member_id, member_b=self.buddies[member_id], actor_id=actor_id
+            )
 
     @event("BuddiesUnpaired")
     def _unpaired(self, member_a: UUID, member_b: UUID, actor_id: UUID) -> None:

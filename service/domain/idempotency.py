@@ -19,7 +19,7 @@ def idempotency_record_id(member_id: UUID | None, key: str) -> UUID:
 
 
 class IdempotencyRecord(MomentumAggregate):
-    """Saved in the same transaction as the command's own events, so never out of step."""
+    """Saved in the same append as the command's own events."""
 
     @event("RequestRemembered")
     def __init__(

@@ -98,13 +98,20 @@ class Member(MomentumAggregate):
 
     @classmethod
     def register(
-        cls, member_id: UUID, email: str, display_name: str, timezone: str, password_hash: str
+        cls,
+        member_id: UUID,
+        email: str,
+        display_name: str,
+        timezone: str,
+        password_hash: str,
     ) -> Member:
         """Validate and register a new member (the member is their own actor)."""
         return cls(
             id=member_id,
             email=normalise_email(email),
-            display_name=require_text(display_name, "display_name", "Display name", max_len=80),
+            display_name=require_text(
+                display_name, "display_name", "Display name", max_len=80
+            ),
             timezone=require_timezone(timezone),
             password_hash=password_hash,
             actor_id=member_id,
@@ -120,7 +127,9 @@ class Member(MomentumAggregate):
         """Change display name, timezone and headline."""
         self._require_active()
         self._profile_updated(
-            display_name=require_text(display_name, "display_name", "Display name", max_len=80),
+            display_name=require_text(
+                display_name, "display_name", "Display name", max_len=80
+            ),
             timezone=require_timezone(timezone),
             headline=optional_text(headline, "headline", "Headline", max_len=200),
             actor_id=actor_id,
@@ -158,7 +167,9 @@ class Member(MomentumAggregate):
         """Set how many actions a week the member aims for (1–50)."""
         self._require_active()
         if isinstance(actions_per_week, bool) or not isinstance(actions_per_week, int):
-            raise ValidationError("Weekly target must be a whole number.", "weekly_target")
+            raise ValidationError(
+                "Weekly target must be a whole number.", "weekly_target"
+            )
         if not 1 <= actions_per_week <= 50:
             raise ValidationError(
                 "Weekly target must be between 1 and 50 actions.", "weekly_target"
@@ -176,15 +187,23 @@ class Member(MomentumAggregate):
         prefs.update(changes)
         unknown = set(changes) - set(DEFAULT_PREFERENCES)
         if unknown:
-            raise ValidationError(f"Unknown preference: {sorted(unknown)[0]}.", sorted(unknown)[0])
-        require_choice(prefs["digest"], DIGEST_FREQUENCIES, "digest", "Digest frequency")
-        _require_int_in(prefs["digest_weekday"], 0, 6, "digest_weekday", "Digest weekday")
+            raise ValidationError(
+                f"Unknown preference: {sorted(unknown)[0]}.", sorted(unknown)[0]
+            )
+        require_choice(
+            prefs["digest"], DIGEST_FREQUENCIES, "digest", "Digest frequency"
+        )
+        _require_int_in(
+            prefs["digest_weekday"], 0, 6, "digest_weekday", "Digest weekday"
+        )
         _require_int_in(prefs["digest_hour"], 0, 23, "digest_hour", "Digest hour")
         for name in ("quiet_start", "quiet_end"):
             if prefs[name] is not None:
                 _require_int_in(prefs[name], 0, 23, name, "Quiet hours")
         if (prefs["quiet_start"] is None) != (prefs["quiet_end"] is None):
-            raise ValidationError("Give both ends of the quiet hours, or neither.", "quiet_start")
+            raise ValidationError(
+                "Give both ends of the quiet hours, or neither.", "quiet_start"
+            )
         reminders = prefs["reminders"]
         if not isinstance(reminders, list) or not set(reminders) <= set(REMINDERS):
             raise ValidationError(
@@ -209,7 +228,9 @@ class Member(MomentumAggregate):
         self._require_active()
         require_choice(reason, AWAY_REASONS, "reason", "Reason")
         if ends_on < starts_on:
-            raise ValidationError("An away period cannot end before it starts.", "ends_on")
+            raise ValidationError(
+                "An away period cannot end before it starts.", "ends_on"
+            )
         if (ends_on - starts_on).days > 365:
             raise ValidationError("An away period can last at most a year.", "ends_on")
         for other in self.away_periods.values():
@@ -228,7 +249,12 @@ class Member(MomentumAggregate):
 
     @event("AwayPeriodSet")
     def _away_period_set(
-        self, period_id: UUID, starts_on: date, ends_on: date, reason: str, actor_id: UUID
+        self,
+        period_id: UUID,
+        starts_on: date,
+        ends_on: date,
+        reason: str,
+        actor_id: UUID,
     ) -> None:
         self.away_periods[str(period_id)] = {
             "starts_on": starts_on,
@@ -249,7 +275,9 @@ class Member(MomentumAggregate):
 
     def is_away_on(self, day: date) -> bool:
         """True if `day` falls within one of the member's away periods."""
-        return any(p["starts_on"] <= day <= p["ends_on"] for p in self.away_periods.values())
+        return any(
+            p["starts_on"] <= day <= p["ends_on"] for p in self.away_periods.values()
+        )
 
     def grant_role(self, role: str, actor_id: UUID) -> None:
         """Grant a role (idempotent: granting a held role records nothing)."""
@@ -292,8 +320,14 @@ class Member(MomentumAggregate):
 
 
 def _require_int_in(value: Any, low: int, high: int, field: str, label: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(f"{label} must be a whole number from {low} to {high}.", field)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+    ):
+        raise ValidationError(
+            f"{label} must be a whole number from {low} to {high}.", field
+        )
 
 
 class EmailIndex(MomentumAggregate):

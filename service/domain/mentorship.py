@@ -18,7 +18,7 @@ def mentorship_id(mentee_id: UUID, mentor_email: str) -> UUID:
 
 
 class Mentorship(MomentumAggregate):
-    """Proposed → accepted or declined; accepted → ended. Ended or declined may be proposed again."""
+    """Proposed → accepted | declined; accepted → ended; then proposed again."""
 
     @event("MentorshipProposed")
     def __init__(
@@ -88,8 +88,10 @@ class Mentorship(MomentumAggregate):
         """Either side ends it (a mentee may also withdraw a pending request)."""
         if self.status not in ("proposed", "accepted"):
             raise RuleViolationError(f"This mentorship is already {self.status}.")
-        self._ended(reason=optional_text(reason, "reason", "Reason", max_len=1000),
-                    actor_id=actor_id)
+        self._ended(
+            reason=optional_text(reason, "reason", "Reason", max_len=1000),
+            actor_id=actor_id,
+        )
 
     @event("MentorshipEnded")
     def _ended(self, reason: str, actor_id: UUID) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -50,13 +51,23 @@ def check_commitments(commitments: Any) -> list[dict[str, Any]]:
     for i, c in enumerate(commitments):
         if not isinstance(c, dict) or not isinstance(c.get("id"), UUID):
             raise ValidationError("Each next step needs an id.", f"commitments.{i}")
-        clean.append({
-            "id": c["id"],
-            "if_when": require_text(c.get("if_when"), f"commitments.{i}.if_when",
-                                    "The 'if/when' part", max_len=300),
-            "then": require_text(c.get("then"), f"commitments.{i}.then",
-                                 "The 'then I will' part", max_len=300),
-        })
+        clean.append(
+            {
+                "id": c["id"],
+                "if_when": require_text(
+                    c.get("if_when"),
+                    f"commitments.{i}.if_when",
+                    "The 'if/when' part",
+                    max_len=300,
+                ),
+                "then": require_text(
+                    c.get("then"),
+                    f"commitments.{i}.then",
+                    "The 'then I will' part",
+                    max_len=300,
+                ),
+            }
+        )
     return clean
 
 
@@ -99,7 +110,7 @@ class Review(MomentumAggregate):
         """Validate and record a check-in."""
         errors: dict[str, str] = {}
         clean: dict[str, Any] = {}
-        checks = {
+        checks: dict[str, Callable[[], Any]] = {
             "period": lambda: require_choice(period, PERIODS, "period", "Period"),
             "signals": lambda: check_signals(signals),
             "commitments": lambda: check_commitments(commitments),
@@ -113,7 +124,9 @@ class Review(MomentumAggregate):
             except ValidationError as e:
                 errors[e.field or name] = e.message
         for name in TEXTS:
-            clean[name] = optional_text(texts.get(name), name, name.replace("_", " ").capitalize())
+            clean[name] = optional_text(
+                texts.get(name), name, name.replace("_", " ").capitalize()
+            )
         if errors:
             raise InvalidFieldsError(errors)
         return cls(owner_id=owner_id, actor_id=owner_id, **clean)
@@ -121,7 +134,9 @@ class Review(MomentumAggregate):
     def mark_commitment(self, commitment_id: UUID, kept: bool, actor_id: UUID) -> None:
         """Record whether a commitment of this review was kept."""
         if not any(c["id"] == commitment_id for c in self.commitments):
-            raise ValidationError("This review has no such commitment.", "commitment_id")
+            raise ValidationError(
+                "This review has no such commitment.", "commitment_id"
+            )
         if str(commitment_id) in self.outcomes:
             raise RuleViolationError("This commitment has already been marked.")
         if kept:
@@ -144,7 +159,9 @@ class Review(MomentumAggregate):
         for name, value in changes.items():
             try:
                 if name in TEXTS:
-                    clean[name] = optional_text(value, name, name.replace("_", " ").capitalize())
+                    clean[name] = optional_text(
+                        value, name, name.replace("_", " ").capitalize()
+                    )
                 elif name == "signals":
                     clean[name] = check_signals(value)
                 elif name == "visibility":
@@ -159,7 +176,9 @@ class Review(MomentumAggregate):
             raise InvalidFieldsError(errors)
         clean = {k: v for k, v in clean.items() if getattr(self, k) != v}
         if not clean:
-            raise ValidationError("Nothing changed: every value is the same as before.", "changes")
+            raise ValidationError(
+                "Nothing changed: every value is the same as before.", "changes"
+            )
         self._amended(changes=clean, actor_id=actor_id)
 
     @event("ReviewAmended")

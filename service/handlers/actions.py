@@ -16,17 +16,24 @@ from service.errors import NotFoundError, RuleViolationError, ValidationError
 from service.uow import UnitOfWork
 
 
-def _check_goal_link(uow: UnitOfWork, owner_id: UUID, goal_id: Any, visibility: Any) -> None:
-    """An action's goal must be the member's own open goal; visibility no wider than it."""
+def _check_goal_link(
+    uow: UnitOfWork, owner_id: UUID, goal_id: Any, visibility: Any
+) -> None:
+    """The goal must be the member's own open goal; visibility no wider."""
     if goal_id is None:
         return
     goal = uow.find(Goal, goal_id) if isinstance(goal_id, UUID) else None
     if goal is None or goal.owner_id != owner_id:
         raise ValidationError("No such goal of yours.", "goal_id")
     if goal.is_closed:
-        raise RuleViolationError(f"This goal is {goal.status}: log actions on an open goal.")
-    if isinstance(visibility, str) and visibility in ("private", "mentors", "group") \
-            and not narrower_or_equal(visibility, goal.visibility):
+        raise RuleViolationError(
+            f"This goal is {goal.status}: log actions on an open goal."
+        )
+    if (
+        isinstance(visibility, str)
+        and visibility in ("private", "mentors", "group")
+        and not narrower_or_equal(visibility, goal.visibility)
+    ):
         raise ValidationError(
             f"An action cannot be shown more widely than its goal ({goal.visibility}).",
             "visibility",
@@ -47,7 +54,9 @@ def log_action(uow: UnitOfWork, cmd: c.LogAction) -> Result:
     return Result(action.id, action.version)
 
 
-def own_action(uow: UnitOfWork, actor_id: UUID, action_id: UUID, expected: int | None) -> Action:
+def own_action(
+    uow: UnitOfWork, actor_id: UUID, action_id: UUID, expected: int | None
+) -> Action:
     """The actor's own action; anyone else's is reported as not found."""
     uow.actor(actor_id)
     action = uow.find(Action, action_id)

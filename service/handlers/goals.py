@@ -15,7 +15,9 @@ from service.uow import UnitOfWork
 MAX_MILESTONES = 50
 
 
-def own_goal(uow: UnitOfWork, actor_id: UUID, goal_id: UUID, expected: int | None) -> Goal:
+def own_goal(
+    uow: UnitOfWork, actor_id: UUID, goal_id: UUID, expected: int | None
+) -> Goal:
     """The actor's own goal; anyone else's is reported as not found."""
     uow.actor(actor_id)
     goal = uow.find(Goal, goal_id)
@@ -29,11 +31,14 @@ def own_goal(uow: UnitOfWork, actor_id: UUID, goal_id: UUID, expected: int | Non
 def set_goal(uow: UnitOfWork, cmd: c.SetGoal) -> Result:
     """Set a SMART goal, optionally with its first milestones (one atomic save)."""
     member = uow.actor(cmd.actor_id)
-    fields = {k: v for k, v in asdict(cmd).items() if k not in ("actor_id", "milestones")}
+    fields = {
+        k: v for k, v in asdict(cmd).items() if k not in ("actor_id", "milestones")
+    }
     fields["metric"] = dict(cmd.metric) if cmd.metric is not None else None
     if len(cmd.milestones) > MAX_MILESTONES:
-        raise ValidationError(f"A roadmap can have at most {MAX_MILESTONES} milestones.",
-                              "milestones")
+        raise ValidationError(
+            f"A roadmap can have at most {MAX_MILESTONES} milestones.", "milestones"
+        )
     goal = Goal.set(cmd.actor_id, uow.today(member), **fields)
     milestone_ids = []
     errors: dict[str, str] = {}
@@ -55,7 +60,9 @@ def set_goal(uow: UnitOfWork, cmd: c.SetGoal) -> Result:
 def revise_goal(uow: UnitOfWork, cmd: c.ReviseGoal) -> Result:
     """Revise a goal with a reason."""
     goal = own_goal(uow, cmd.actor_id, cmd.goal_id, cmd.expected_version)
-    goal.revise(dict(cmd.changes), cmd.reason, uow.today(uow.actor(cmd.actor_id)), cmd.actor_id)
+    goal.revise(
+        dict(cmd.changes), cmd.reason, uow.today(uow.actor(cmd.actor_id)), cmd.actor_id
+    )
     return Result(goal.id, goal.version)
 
 
@@ -106,6 +113,7 @@ def change_status(uow: UnitOfWork, cmd: c.ChangeGoalStatus) -> Result:
         goal.abandon(cmd.note, cmd.actor_id)
     else:
         raise ValidationError(
-            f"Status change must be one of: {', '.join(c.GOAL_STATUS_CHANGES)}.", "change"
+            f"Status change must be one of: {', '.join(c.GOAL_STATUS_CHANGES)}.",
+            "change",
         )
     return Result(goal.id, goal.version)

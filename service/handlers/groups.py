@@ -1,4 +1,4 @@
-"""Handlers for peer groups: create, invite, join, leave, remove, buddies, facilitators."""
+"""Handlers for peer groups: membership, invitations, buddies, facilitators."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from service.uow import UnitOfWork
 def _index(uow: UnitOfWork, member_id: UUID, actor_id: UUID) -> GroupMembershipIndex:
     index = uow.find(GroupMembershipIndex, membership_index_id(member_id))
     if index is None:
-        index = GroupMembershipIndex(id=membership_index_id(member_id), member_id=member_id,
-                                     actor_id=actor_id)
+        index = GroupMembershipIndex(
+            id=membership_index_id(member_id), member_id=member_id, actor_id=actor_id
+        )
         uow.add(index)
     return index
 
@@ -51,7 +52,9 @@ def invite(uow: UnitOfWork, cmd: c.InviteToGroup) -> Result:
     invitation_id = uuid4()
     group.invite(invitation_id, email, uow.now, cmd.actor_id)
     token = uow.app.invitations.make(group.id, invitation_id)
-    return Result(group.id, group.version, {"token": token, "invitation_id": invitation_id})
+    return Result(
+        group.id, group.version, {"token": token, "invitation_id": invitation_id}
+    )
 
 
 @handles(c.JoinGroup)

@@ -25,17 +25,22 @@ def register(uow: UnitOfWork, cmd: c.RegisterMember) -> Result:
     email = normalise_email(cmd.email)
     index_id = email_index_id(email)
     if uow.find(EmailIndex, index_id) is not None:
-        raise EmailTakenError("An account with this email already exists. Sign in instead.")
+        raise EmailTakenError(
+            "An account with this email already exists. Sign in instead."
+        )
     password = check_new_password(cmd.password)
     member_id = uuid4()
-    member = Member.register(member_id, email, cmd.display_name, cmd.timezone,
-                             uow.app.hasher.hash(password))
+    member = Member.register(
+        member_id, email, cmd.display_name, cmd.timezone, uow.app.hasher.hash(password)
+    )
     uow.add(member, EmailIndex(id=index_id, member_id=member_id, actor_id=member_id))
     uow.primary = member
     return Result(member.id, member.version)
 
 
-def _own_member(uow: UnitOfWork, actor_id: UUID, expected_version: int | None) -> Member:
+def _own_member(
+    uow: UnitOfWork, actor_id: UUID, expected_version: int | None
+) -> Member:
     member = uow.actor(actor_id)
     uow.check_version(member, expected_version)
     return member
@@ -78,7 +83,9 @@ def set_away_period(uow: UnitOfWork, cmd: c.SetAwayPeriod) -> Result:
     """Mark days away; the new period's id is in `extra`."""
     member = _own_member(uow, cmd.actor_id, None)
     period_id = uuid4()
-    member.set_away_period(period_id, cmd.starts_on, cmd.ends_on, cmd.reason, cmd.actor_id)
+    member.set_away_period(
+        period_id, cmd.starts_on, cmd.ends_on, cmd.reason, cmd.actor_id
+    )
     return Result(member.id, member.version, {"period_id": period_id})
 
 
@@ -114,7 +121,7 @@ def _role_target(uow: UnitOfWork, actor_id: UUID | None, email: str) -> Member:
 
 @handles(c.GrantRole)
 def grant_role(uow: UnitOfWork, cmd: c.GrantRole) -> Result:
-    """Grant a role; by an admin, or by the operator (actor None) at the command line."""
+    """Grant a role; by an admin, or by the operator (actor None) on the CLI."""
     target = _role_target(uow, cmd.actor_id, cmd.email)
     target.grant_role(cmd.role, cmd.actor_id or OPERATOR_ID)
     return Result(target.id, target.version)

@@ -10,8 +10,8 @@ from service.application import handles
 from service.commands import Result
 from service.domain.feedback import Cheer, Feedback, Suggestion, cheer_id
 from service.domain.goal import Goal
-from service.domain.mentorship import Mentorship, mentorship_id
 from service.domain.member import normalise_email
+from service.domain.mentorship import Mentorship, mentorship_id
 from service.errors import ConflictError, NotFoundError, ValidationError
 from service.uow import UnitOfWork
 
@@ -62,7 +62,9 @@ def give_feedback(uow: UnitOfWork, cmd: c.GiveFeedback) -> Result:
     """Written feedback on an item the author may see."""
     uow.actor(cmd.actor_id)
     item = access.visible_item(uow, cmd.actor_id, cmd.target_kind, cmd.target_id)
-    feedback = Feedback.give(cmd.actor_id, cmd.target_kind, item.id, item.owner_id, cmd.text)
+    feedback = Feedback.give(
+        cmd.actor_id, cmd.target_kind, item.id, item.owner_id, cmd.text
+    )
     uow.add(feedback)
     uow.primary = feedback
     return Result(feedback.id, feedback.version)
@@ -101,8 +103,9 @@ def make_suggestion(uow: UnitOfWork, cmd: c.MakeSuggestion) -> Result:
     assert isinstance(goal, Goal)
     if not access.is_accepted_mentor(uow, cmd.actor_id, goal.owner_id):
         raise NotFoundError("No such goal of a mentee of yours.")
-    suggestion = Suggestion.make(cmd.actor_id, goal.owner_id, goal.id, cmd.kind, cmd.title,
-                                 cmd.note, cmd.due_on)
+    suggestion = Suggestion.make(
+        cmd.actor_id, goal.owner_id, goal.id, cmd.kind, cmd.title, cmd.note, cmd.due_on
+    )
     uow.add(suggestion)
     uow.primary = suggestion
     return Result(suggestion.id, suggestion.version)
@@ -110,7 +113,7 @@ def make_suggestion(uow: UnitOfWork, cmd: c.MakeSuggestion) -> Result:
 
 @handles(c.AnswerSuggestion)
 def answer_suggestion(uow: UnitOfWork, cmd: c.AnswerSuggestion) -> Result:
-    """The mentee accepts (the milestone joins the goal in the same save) or declines."""
+    """The mentee accepts (the milestone joins the goal) or declines."""
     uow.actor(cmd.actor_id)
     suggestion = uow.find(Suggestion, cmd.suggestion_id)
     if suggestion is None or suggestion.mentee_id != cmd.actor_id:

@@ -12,7 +12,9 @@ from service.errors import InvalidFieldsError, NotFoundError, ValidationError
 from service.uow import UnitOfWork
 
 
-def own_review(uow: UnitOfWork, actor_id: UUID, review_id: UUID, expected: int | None) -> Review:
+def own_review(
+    uow: UnitOfWork, actor_id: UUID, review_id: UUID, expected: int | None
+) -> Review:
     """The actor's own review; anyone else's is reported as not found."""
     uow.actor(actor_id)
     review = uow.find(Review, review_id)
@@ -26,11 +28,18 @@ def own_review(uow: UnitOfWork, actor_id: UUID, review_id: UUID, expected: int |
 def record_review(uow: UnitOfWork, cmd: c.RecordReview) -> Result:
     """Record a check-in and, in the same save, the outcomes of earlier commitments."""
     uow.actor(cmd.actor_id)
-    commitments = [{"id": uuid4(), "if_when": n.if_when, "then": n.then}
-                   for n in cmd.commitments]
+    commitments = [
+        {"id": uuid4(), "if_when": n.if_when, "then": n.then} for n in cmd.commitments
+    ]
     review = Review.record(
-        cmd.actor_id, cmd.period, dict(cmd.signals), commitments, cmd.visibility,
-        went_well=cmd.went_well, stuck_on=cmd.stuck_on, lessons=cmd.lessons,
+        cmd.actor_id,
+        cmd.period,
+        dict(cmd.signals),
+        commitments,
+        cmd.visibility,
+        went_well=cmd.went_well,
+        stuck_on=cmd.stuck_on,
+        lessons=cmd.lessons,
     )
     errors: dict[str, str] = {}
     for i, outcome in enumerate(cmd.outcomes):
@@ -43,8 +52,9 @@ def record_review(uow: UnitOfWork, cmd: c.RecordReview) -> Result:
         raise InvalidFieldsError(errors)
     uow.add(review)
     uow.primary = review
-    return Result(review.id, review.version,
-                  {"commitment_ids": [x["id"] for x in commitments]})
+    return Result(
+        review.id, review.version, {"commitment_ids": [x["id"] for x in commitments]}
+    )
 
 
 @handles(c.MarkCommitment)

@@ -16,9 +16,21 @@ def _run_postgres_test(require: bool) -> subprocess.CompletedProcess[str]:
     if require:
         env["MOMENTUM_REQUIRE_POSTGRES"] = "1"
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "tests/integration/test_store.py::test_email_is_unique_across_the_store"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/integration/test_store.py::test_email_is_unique_across_the_store",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

@@ -15,15 +15,25 @@ from tests.conftest import make_app, registrar
 
 
 def _goal(app: MomentumApplication, owner: object, clock: FixedClock) -> c.Result:
-    return app.handle(c.SetGoal(
-        actor_id=owner, title="Lead a cross-team project", horizon="long",
-        why="Move towards a staff role", due_on=clock.now().date() + timedelta(days=90),
-        metric={"name": "projects led", "unit": "", "baseline": 0, "target": 1},
-        milestones=(c.NewMilestone("Pitch the project"), c.NewMilestone("Kick-off")),
-    ))
+    return app.handle(
+        c.SetGoal(
+            actor_id=owner,
+            title="Lead a cross-team project",
+            horizon="long",
+            why="Move towards a staff role",
+            due_on=clock.now().date() + timedelta(days=90),
+            metric={"name": "projects led", "unit": "", "baseline": 0, "target": 1},
+            milestones=(
+                c.NewMilestone("Pitch the project"),
+                c.NewMilestone("Kick-off"),
+            ),
+        )
+    )
 
 
-def test_round_trip_survives_reopening_the_store(backend: str, clock: FixedClock) -> None:
+def test_round_trip_survives_reopening_the_store(
+    backend: str, clock: FixedClock
+) -> None:
     app = make_app(backend, clock)
     ann = registrar(app)("Ann", "Europe/Paris")
     goal = _goal(app, ann, clock)
@@ -35,7 +45,10 @@ def test_round_trip_survives_reopening_the_store(backend: str, clock: FixedClock
     try:
         entries = reopened.history(ann, goal.id)
         assert [e.type for e in entries] == [
-            "GoalSet", "MilestoneAdded", "MilestoneAdded", "MilestoneCompleted",
+            "GoalSet",
+            "MilestoneAdded",
+            "MilestoneAdded",
+            "MilestoneCompleted",
             "ProgressRecorded",
         ]
         assert entries[0].data["due_on"] == clock.now().date() + timedelta(days=90)
@@ -50,7 +63,9 @@ def test_round_trip_survives_reopening_the_store(backend: str, clock: FixedClock
 def test_email_is_unique_across_the_store(stored_app: MomentumApplication) -> None:
     registrar(stored_app)("Ann")
     with pytest.raises(EmailTakenError):
-        stored_app.handle(c.RegisterMember("ANN@example.com", "another password", "Ann 2"))
+        stored_app.handle(
+            c.RegisterMember("ANN@example.com", "another password", "Ann 2")
+        )
 
 
 def test_two_threads_revising_one_goal_exactly_one_wins(
@@ -67,16 +82,27 @@ def test_two_threads_revising_one_goal_exactly_one_wins(
         def revise(app: MomentumApplication, title: str) -> None:
             barrier.wait()
             try:
-                outcomes.append(app.handle(c.ReviseGoal(
-                    ann, goal.id, {"title": title}, "Sharper wording",
-                    expected_version=goal.version,
-                )))
+                outcomes.append(
+                    app.handle(
+                        c.ReviseGoal(
+                            ann,
+                            goal.id,
+                            {"title": title},
+                            "Sharper wording",
+                            expected_version=goal.version,
+                        )
+                    )
+                )
             except ConcurrencyConflictError as e:
                 outcomes.append(e)
 
-        threads = [threading.Thread(target=revise, args=(a, t)) for a, t in
-                   ((first, "Lead the payments migration project"),
-                    (second, "Lead the search relaunch project"))]
+        threads = [
+            threading.Thread(target=revise, args=(a, t))
+            for a, t in (
+                (first, "Lead the payments migration project"),
+                (second, "Lead the search relaunch project"),
+            )
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -88,13 +114,18 @@ def test_two_threads_revising_one_goal_exactly_one_wins(
         assert conflicts[0].current_version == goal.version + 1
         history = first.history(ann, goal.id)
         assert [e.type for e in history].count("GoalRevised") == 1
-        assert first.as_of(ann, goal.id, clock.now()).title == history[-1].data["changes"]["title"]
+        assert (
+            first.as_of(ann, goal.id, clock.now()).title
+            == history[-1].data["changes"]["title"]
+        )
     finally:
         first.close()
         second.close()
 
 
-def test_safe_commands_from_two_threads_both_land(backend: str, clock: FixedClock) -> None:
+def test_safe_commands_from_two_threads_both_land(
+    backend: str, clock: FixedClock
+) -> None:
     first, second = make_app(backend, clock), make_app(backend, clock)
     try:
         ann = registrar(first)("Ann")
@@ -105,14 +136,19 @@ def test_safe_commands_from_two_threads_both_land(backend: str, clock: FixedCloc
             barrier.wait()
             app.handle(c.AddMilestone(ann, goal.id, title))
 
-        threads = [threading.Thread(target=add, args=(a, t))
-                   for a, t in ((first, "Find a sponsor"), (second, "Write the proposal"))]
+        threads = [
+            threading.Thread(target=add, args=(a, t))
+            for a, t in ((first, "Find a sponsor"), (second, "Write the proposal"))
+        ]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        titles = {e.data["title"] for e in first.history(ann, goal.id)
-                  if e.type == "MilestoneAdded"}
+        titles = {
+            e.data["title"]
+            for e in first.history(ann, goal.id)
+            if e.type == "MilestoneAdded"
+        }
         assert {"Find a sponsor", "Write the proposal"} <= titles
     finally:
         first.close()
@@ -129,7 +165,9 @@ def test_idempotent_replay_appends_nothing(stored_app: MomentumApplication) -> N
     assert stored_app.recorder.max_notification_id() == position
 
 
-def test_concurrent_replays_of_one_key_write_once(backend: str, clock: FixedClock) -> None:
+def test_concurrent_replays_of_one_key_write_once(
+    backend: str, clock: FixedClock
+) -> None:
     first, second = make_app(backend, clock), make_app(backend, clock)
     try:
         ann = registrar(first)("Ann")
@@ -160,12 +198,20 @@ def test_state_as_of_a_time(stored_app: MomentumApplication, clock: FixedClock) 
     goal = _goal(stored_app, ann, clock)
     before = clock.now()
     clock.advance(days=10)
-    stored_app.handle(c.ReviseGoal(ann, goal.id, {"due_on": date(2026, 12, 31)},
-                                   "The project slipped a quarter"))
+    stored_app.handle(
+        c.ReviseGoal(
+            ann,
+            goal.id,
+            {"due_on": date(2026, 12, 31)},
+            "The project slipped a quarter",
+        )
+    )
     clock.advance(days=5)
     stored_app.handle(c.ChangeGoalStatus(ann, goal.id, "pause", "Parental leave"))
 
-    assert stored_app.as_of(ann, goal.id, before).due_on == before.date() + timedelta(days=90)
+    assert stored_app.as_of(ann, goal.id, before).due_on == before.date() + timedelta(
+        days=90
+    )
     middle = stored_app.as_of(ann, goal.id, before + timedelta(days=12))
     assert (middle.due_on, middle.status) == (date(2026, 12, 31), "active")
     assert stored_app.as_of(ann, goal.id, clock.now()).status == "paused"
