@@ -43,13 +43,14 @@ def share_a_group(uow: UnitOfWork, a: UUID, b: UUID) -> bool:
 
 
 def effective_visibility(uow: UnitOfWork, item: Item) -> str:
-    """An action takes its goal's visibility unless set narrower; no goal → mentors."""
+    """An action takes its goal's visibility unless set narrower; no goal: its own,
+    by default mentors."""
     if not isinstance(item, Action):
         return item.visibility
-    widest = "mentors"
-    if item.goal_id is not None:
-        goal = uow.find(Goal, item.goal_id)
-        widest = goal.visibility if goal else "private"
+    if item.goal_id is None:
+        return item.visibility or "mentors"
+    goal = uow.find(Goal, item.goal_id)
+    widest = goal.visibility if goal else "private"
     if item.visibility is None:
         return widest
     return item.visibility if narrower_or_equal(item.visibility, widest) else widest

@@ -7,10 +7,8 @@ safe commands on a version conflict and reports the others as conflicts.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -20,15 +18,14 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from service import clock as clock_module
+from service import idempotency
 from service.clock import Clock, SystemClock
 from service.commands import Command, Result
 from service.domain.base import MomentumAggregate
-from service.domain.idempotency import IdempotencyRecord, idempotency_record_id
 from service.domain.member import EmailIndex, Member, email_index_id, normalise_email
 from service.errors import (
     AuthenticationError,
     ConcurrencyConflictError,
-    IdempotencyKeyReusedError,
     NotFoundError,
     ValidationError,
 )
@@ -110,6 +107,7 @@ class MomentumApplication(Application[UUID]):
 
     def handle(self, command: Command, *, idempotency_key: str | None = None) -> Result:
         """Run one command; see the module docstring for the guarantees."""
+        key = idempotency_key
         handler = HANDLERS[type(command)]
         retry = (
             command.retry_on_conflict
@@ -119,21 +117,21 @@ class MomentumApplication(Application[UUID]):
         with clock_module.using(self.clock):
             for attempt in range(1, attempts + 1):
                 uow = UnitOfWork(self)
-                remembered = self._remembered(uow, command, idempotency_key)
-                if remembered is not None:
-                    return remembered
+                seen = (
+                    idempotency.recall(uow, command, key) if key is not None else None
+                )
+                if seen is not None and seen.result is not None:
+                    return seen.result
                 result = handler(uow, command)
-                if idempotency_key is not None:
-                    self._remember(uow, command, idempotency_key, result)
+                if key is not None and seen is not None:
+                    idempotency.remember(uow, command, key, result, seen)
                 try:
                     self.save(*uow.touched())
                 except IntegrityError:
-                    if idempotency_key is not None:
-                        again = self._remembered(
-                            UnitOfWork(self), command, idempotency_key
-                        )
-                        if again is not None:
-                            return again
+                    if key is not None:  # the same request may have won the race
+                        winner = idempotency.recall(UnitOfWork(self), command, key)
+                        if winner.result is not None:
+                            return winner.result
                     if attempt == attempts:
                         raise self._conflict(uow) from None
                     continue
@@ -148,64 +146,6 @@ class MomentumApplication(Application[UUID]):
             "Someone else changed this at the same moment. Reload and try again.",
             current_version=current,
         )
-
-    def _actor_of(self, command: Command) -> UUID | None:
-        actor = getattr(command, "actor_id", None)
-        return actor if isinstance(actor, UUID) else None
-
-    def _fingerprint(self, command: Command) -> str:
-        body = json.dumps(
-            [type(command).__name__, asdict(command)], default=str, sort_keys=True
-        )
-        return hashlib.sha256(body.encode()).hexdigest()
-
-    def _remembered(
-        self, uow: UnitOfWork, command: Command, key: str | None
-    ) -> Result | None:
-        if key is None:
-            return None
-        if not key or len(key) > 255:
-            raise ValidationError(
-                "Idempotency-Key must be 1 to 255 characters.", "idempotency_key"
-            )
-        record = uow.find(
-            IdempotencyRecord, idempotency_record_id(self._actor_of(command), key)
-        )
-        if record is None or not record.is_fresh(uow.now):
-            return None
-        if record.fingerprint != self._fingerprint(command):
-            raise IdempotencyKeyReusedError(
-                "This Idempotency-Key was already used for a different request."
-            )
-        stored = record.result
-        return Result(
-            id=UUID(stored["id"]), version=stored["version"], extra=stored["extra"]
-        )
-
-    def _remember(
-        self, uow: UnitOfWork, command: Command, key: str, result: Result
-    ) -> None:
-        actor = self._actor_of(command)
-        stored = {
-            "id": str(result.id),
-            "version": result.version,
-            "extra": json.loads(json.dumps(dict(result.extra), default=str)),
-        }
-        record_id = idempotency_record_id(actor, key)
-        record = uow.find(IdempotencyRecord, record_id)
-        if record is None:
-            uow.add(
-                IdempotencyRecord(
-                    id=record_id,
-                    fingerprint=self._fingerprint(command),
-                    result=stored,
-                    actor_id=actor,
-                )
-            )
-        else:
-            record.remember_again(
-                fingerprint=self._fingerprint(command), result=stored, actor_id=actor
-            )
 
     # Queries -------------------------------------------------------------------
 

@@ -89,8 +89,8 @@ def admin() -> None:
 def admin_grant(email: str, role: str) -> None:
     """Grant a role to the member registered with EMAIL."""
     with _app() as app:
-        app.handle(c.GrantRole(actor_id=None, email=email, role=role))
-    console.print(f"{email} is now {role}.")
+        member = app.get_member(app.handle(c.GrantRole(None, email, role)).id)
+    console.print(f"{member.email} is now {role}.")
 
 
 @admin.command("revoke")
@@ -99,8 +99,8 @@ def admin_grant(email: str, role: str) -> None:
 def admin_revoke(email: str, role: str) -> None:
     """Revoke a role from the member registered with EMAIL."""
     with _app() as app:
-        app.handle(c.RevokeRole(actor_id=None, email=email, role=role))
-    console.print(f"{email} is no longer {role}.")
+        member = app.get_member(app.handle(c.RevokeRole(None, email, role)).id)
+    console.print(f"{member.email} is no longer {role}.")
 
 
 @main.command()

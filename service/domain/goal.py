@@ -302,14 +302,27 @@ class Goal(MomentumAggregate):
         self.closing_note = reason
 
     def progress_percent(self) -> float:
-        """Progress per SPEC 5: metric, else milestones, else 0 until achieved."""
-        if self.status == "achieved":
-            return 100.0
-        if self.metric and self.current_value is not None:
-            span = self.metric["target"] - self.metric["baseline"]
-            pct = 100.0 * (self.current_value - self.metric["baseline"]) / span
-            return float(max(0.0, min(100.0, pct)))
-        if self.milestones:
-            done = sum(1 for m in self.milestones.values() if m["completed"])
-            return 100.0 * done / len(self.milestones)
-        return 0.0
+        """Progress per SPEC 5 (see `progress_percent`)."""
+        done = sum(1 for m in self.milestones.values() if m["completed"])
+        return progress_percent(
+            self.status, self.metric, self.current_value, done, len(self.milestones)
+        )
+
+
+def progress_percent(
+    status: str,
+    metric: dict[str, Any] | None,
+    current_value: float | None,
+    milestones_done: int,
+    milestones_total: int,
+) -> float:
+    """Metric progress clamped to 0–100; else milestones done; else 0 until achieved."""
+    if status == "achieved":
+        return 100.0
+    if metric and current_value is not None:
+        span = metric["target"] - metric["baseline"]
+        pct = 100.0 * (current_value - metric["baseline"]) / span
+        return float(max(0.0, min(100.0, pct)))
+    if milestones_total:
+        return 100.0 * milestones_done / milestones_total
+    return 0.0

@@ -13,9 +13,9 @@ from service.domain.base import MomentumAggregate, derived_id
 KEY_LIFETIME = timedelta(hours=24)
 
 
-def idempotency_record_id(member_id: UUID | None, key: str) -> UUID:
-    """Keys are scoped per member: the same key from two members are two records."""
-    return derived_id("idempotency", member_id, key)
+def idempotency_record_id(scope: str, key: str) -> UUID:
+    """Keys are scoped (per member): the same key in two scopes are two records."""
+    return derived_id("idempotency", scope, key)
 
 
 class IdempotencyRecord(MomentumAggregate):

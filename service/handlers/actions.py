@@ -17,15 +17,16 @@ from service.uow import UnitOfWork
 
 
 def _check_goal_link(
-    uow: UnitOfWork, owner_id: UUID, goal_id: Any, visibility: Any
+    uow: UnitOfWork, owner_id: UUID, goal_id: Any, visibility: Any, *, linking: bool
 ) -> None:
-    """The goal must be the member's own open goal; visibility no wider."""
+    """The goal must be the member's own; open when `linking` the action to it;
+    the action no more widely visible than the goal."""
     if goal_id is None:
         return
     goal = uow.find(Goal, goal_id) if isinstance(goal_id, UUID) else None
     if goal is None or goal.owner_id != owner_id:
         raise ValidationError("No such goal of yours.", "goal_id")
-    if goal.is_closed:
+    if linking and goal.is_closed:
         raise RuleViolationError(
             f"This goal is {goal.status}: log actions on an open goal."
         )
@@ -48,7 +49,7 @@ def log_action(uow: UnitOfWork, cmd: c.LogAction) -> Result:
     if fields["occurred_on"] is None:
         del fields["occurred_on"]
     action = Action.log(cmd.actor_id, uow.today(member), **fields)
-    _check_goal_link(uow, cmd.actor_id, action.goal_id, action.visibility)
+    _check_goal_link(uow, cmd.actor_id, action.goal_id, action.visibility, linking=True)
     uow.add(action)
     uow.primary = action
     return Result(action.id, action.version)
@@ -75,8 +76,11 @@ def edit_action(uow: UnitOfWork, cmd: c.EditAction) -> Result:
     if unknown:
         field = sorted(unknown)[0]
         raise ValidationError(f"{field} cannot be edited.", field)
+    moved = "goal_id" in changes and changes["goal_id"] != action.goal_id
     action.edit(changes, uow.today(uow.actor(cmd.actor_id)), cmd.actor_id)
-    _check_goal_link(uow, cmd.actor_id, action.goal_id, action.visibility)
+    _check_goal_link(
+        uow, cmd.actor_id, action.goal_id, action.visibility, linking=moved
+    )
     return Result(action.id, action.version)
 
 

@@ -1,0 +1,1 @@
+"""Read models of Momentum: tables, projections (events → rows) and queries."""

@@ -1,0 +1,217 @@
+"""The metrics of SPEC 5 as pure functions of plain values (no database, no clock).
+
+Times are timezone-aware datetimes; "days" and "weeks" are the member's own, so
+callers convert dates with the member's timezone (`local_noon`, `away_intervals`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+HALF_LIFE = timedelta(days=14)
+WEIGHTS: Mapping[str, float] = {
+    "action": 1.0,
+    "win": 1.5,
+    "review": 1.0,
+    "milestone": 2.0,
+    "achieved": 3.0,
+}
+SIGNALS = ("motivation", "focus", "learning", "recognition", "satisfaction")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A span of time [start, end) during which the decay clock stops."""
+
+    start: datetime
+    end: datetime
+
+
+def local_noon(day: date, timezone: str) -> datetime:
+    """Noon of `day` in the member's timezone (when an action counts)."""
+    return datetime.combine(day, time(12), ZoneInfo(timezone))
+
+
+def away_intervals(periods: Iterable[tuple[date, date]], timezone: str) -> list[Interval]:
+    """Away periods (inclusive local dates) as instants, merged and sorted."""
+    zone = ZoneInfo(timezone)
+    spans = sorted(
+        (
+            datetime.combine(start, time(0), zone),
+            datetime.combine(end + timedelta(days=1), time(0), zone),
+        )
+        for start, end in periods
+    )
+    merged: list[Interval] = []
+    for start, end in spans:
+        if merged and start <= merged[-1].end:
+            last = merged.pop()
+            merged.append(Interval(last.start, max(last.end, end)))
+        else:
+            merged.append(Interval(start, end))
+    return merged
+
+
+def active_time(start: datetime, end: datetime, away: Sequence[Interval]) -> timedelta:
+    """Time between `start` and `end` (start ≤ end) minus the away time within it."""
+    total = end - start
+    for span in away:
+        overlap = min(end, span.end) - max(start, span.start)
+        if overlap > timedelta(0):
+            total -= overlap
+    return total
+
+
+def decay(elapsed: timedelta) -> float:
+    """The factor 0.5 ^ (elapsed / H)."""
+    return float(0.5 ** (elapsed / HALF_LIFE))
+
+
+def raw_score(
+    points: Iterable[tuple[datetime, float]], now: datetime, away: Sequence[Interval] = ()
+) -> float:
+    """Σ w · 0.5^((now − t)/H) over points with t ≤ now, the clock stopped when away."""
+    return sum(w * decay(active_time(t, now, away)) for t, w in points if t <= now)
+
+
+def momentum(raw: float, weekly_target: int) -> int:
+    """Raw score normalised so that steadily meeting the target converges to 100."""
+    steady = (weekly_target / 7) * (HALF_LIFE / timedelta(days=1)) / math.log(2)
+    return round(100 * raw / steady)
+
+
+def week_start(day: date) -> date:
+    """The Monday of the ISO week of `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_counts(days: Iterable[date], today: date, weeks: int = 12) -> list[tuple[date, int]]:
+    """(Monday, count) for the last `weeks` ISO weeks, oldest first, current week last."""
+    current = week_start(today)
+    starts = [current - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    counts = dict.fromkeys(starts, 0)
+    for day in days:
+        monday = week_start(day)
+        if monday in counts:
+            counts[monday] += 1
+    return list(counts.items())
+
+
+def _week_entirely_away(monday: date, away_days: set[date]) -> bool:
+    return all(monday + timedelta(days=i) in away_days for i in range(7))
+
+
+def streak(
+    counts: Mapping[date, int], today: date, needed: int, away_days: set[date] = frozenset()
+) -> int:
+    """Consecutive ISO weeks with at least `needed`, ending with the last complete week.
+
+    The current week counts once it has met `needed`; a week entirely away neither
+    breaks nor extends the streak.
+    """
+    current = week_start(today)
+    total = 1 if counts.get(current, 0) >= needed else 0
+    monday = current - timedelta(weeks=1)
+    earliest = min(counts, default=monday)
+    while monday >= earliest:
+        if not _week_entirely_away(monday, away_days):
+            if counts.get(monday, 0) < needed:
+                break
+            total += 1
+        monday -= timedelta(weeks=1)
+    return total
+
+
+def commitments_kept_percent(outcomes: Iterable[bool]) -> int | None:
+    """kept / (kept + missed) as a whole percentage; None when nothing was marked."""
+    marked = list(outcomes)
+    if not marked:
+        return None
+    return round(100 * sum(marked) / len(marked))
+
+
+def rut_risk(
+    signals: Mapping[str, int] | None, momentum_score: int, days_since_action: float | None
+) -> int:
+    """0–100 from what the member says (signals) and does (momentum, inactivity)."""
+    s = 0.5 if signals is None else sum((5 - signals[n]) / 4 for n in SIGNALS) / len(SIGNALS)
+    b = 1 - min(1.0, momentum_score / 100)
+    i = 1.0 if days_since_action is None else min(1.0, days_since_action / 21)
+    return round(100 * (0.4 * s + 0.4 * b + 0.2 * i))
+
+
+def rut_level(risk: int) -> str:
+    """low < 34 ≤ medium < 67 ≤ high."""
+    if risk < 34:
+        return "low"
+    return "medium" if risk < 67 else "high"
+
+
+def is_rising(risk_now: int, risk_14_days_ago: int) -> bool:
+    """Risk rose by 20 or more within 14 days."""
+    return risk_now - risk_14_days_ago >= 20
+
+
+def elapsed_percent(set_on: date, due_on: date, today: date) -> float:
+    """How much of the goal's time has passed, 0–100."""
+    span = (due_on - set_on).days
+    if span <= 0:
+        return 100.0
+    return max(0.0, min(100.0, 100.0 * (today - set_on).days / span))
+
+
+def on_track(progress: float, set_on: date, due_on: date, today: date) -> bool:
+    """Progress % ≥ elapsed % − 10."""
+    return progress >= elapsed_percent(set_on, due_on, today) - 10
+
+
+@dataclass(frozen=True)
+class MetricLine:
+    """A metric goal's straight on-track line from (set, baseline) to (due, target)."""
+
+    set_on: date
+    due_on: date
+    baseline: float
+    target: float
+
+    def expected(self, day: date) -> float:
+        """Where the line is on `day`."""
+        span = max(1, (self.due_on - self.set_on).days)
+        return self.baseline + (self.target - self.baseline) * (day - self.set_on).days / span
+
+
+def safety_buffer(line: MetricLine, value_now: float, value_28_days_ago: float,
+                  today: date) -> int:
+    """Whole days until the goal falls behind its line at the last 28 days' rate.
+
+    0 when already behind; the days left until the due date when it never falls behind.
+    """
+    direction = 1.0 if line.target >= line.baseline else -1.0
+    days_left = max(0, (line.due_on - today).days)
+    gap = direction * (value_now - line.expected(today))
+    if gap < 0:
+        return 0
+    span = max(1, (line.due_on - line.set_on).days)
+    slope = (line.target - line.baseline) / span
+    rate = (value_now - value_28_days_ago) / 28
+    closing = direction * (slope - rate)  # how fast the gap shrinks per day
+    if closing <= 0:
+        return days_left
+    return min(days_left, math.floor(gap / closing))
+
+
+def is_stalled(
+    status: str, last_activity: date | None, set_on: date, due_on: date, progress: float,
+    today: date,
+) -> bool:
+    """Active, and nothing in 14 days — or due within 7 days with under 50 % progress."""
+    if status != "active":
+        return False
+    quiet_since = last_activity or set_on
+    if (today - quiet_since).days >= 14:
+        return True
+    return (due_on - today).days <= 7 and progress < 50

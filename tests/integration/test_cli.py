@@ -1,0 +1,68 @@
+"""The `momentum` command line against a real SQLite store under a temporary var/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service import commands as c
+from service.cli import main
+from service.clock import FixedClock
+from service.settings import Settings
+from tests.conftest import PASSWORD, make_app
+
+
+@pytest.fixture
+def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("MOMENTUM_DATABASE_URL", "MOMENTUM_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MOMENTUM_VAR_DIR", str(tmp_path / "var"))
+    return tmp_path / "var"
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_init_creates_the_store_and_a_persistent_secret(var_dir: Path) -> None:
+    assert "0 events" in _run("init")
+    assert (var_dir / "events.sqlite").exists()
+    key = (var_dir / "secret_key").read_text()
+    _run("init")
+    assert (var_dir / "secret_key").read_text() == key
+
+
+def test_admin_grant_and_show_a_member(var_dir: Path) -> None:
+    _run("init")
+    settings = Settings.from_env()
+    app = make_app(settings.database_url, FixedClock(datetime.now(UTC)))
+    ann = app.handle(c.RegisterMember("ann@example.com", PASSWORD, "Ann Lee", "UTC")).id
+    app.handle(
+        c.SetGoal(
+            ann,
+            "Run a workshop for the team",
+            "short",
+            "Practice teaching",
+            due_on=app.clock.now().date().replace(year=2099),
+        )
+    )
+    app.close()
+
+    assert "ann@example.com is now admin" in _run("admin", "grant", "ANN@example.com")
+    shown = _run("show", "ann@example.com")
+    assert "Run a workshop for the team" in shown
+    assert "RoleGranted" in shown or "GoalSet" in shown
+    summary = _run("summary")
+    assert "RoleGranted" in summary and "GoalSet" in summary
+
+
+def test_unknown_email_is_a_clear_error(var_dir: Path) -> None:
+    _run("init")
+    result = CliRunner().invoke(main, ["admin", "grant", "nobody@example.com"])
+    assert result.exit_code == 1
+    assert "No member is registered with nobody@example.com" in result.output
