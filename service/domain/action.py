@@ -13,6 +13,7 @@ from service.domain.base import (
     optional_text,
     optional_url,
     require_choice,
+    require_date,
     require_text,
     require_visibility,
 )
@@ -94,8 +95,7 @@ def _check_field(name: str, value: Any, today: date) -> Any:
 
 def check_occurred_on(value: Any, today: date) -> date:
     """An action happened today or up to 30 days before, never in the future."""
-    if not isinstance(value, date):
-        raise ValidationError("Date must be a date (YYYY-MM-DD).", "occurred_on")
+    value = require_date(value, "occurred_on", "Date")
     if value > today:
         raise ValidationError(
             "An action cannot be logged for a future date.", "occurred_on"
@@ -150,11 +150,7 @@ class Action(MomentumAggregate):
             "visibility": None,
             "occurred_on": today,
         }
-        missing = {"category", "title"} - set(fields)
-        if missing:
-            raise InvalidFieldsError(
-                {m: "This field is required." for m in sorted(missing)}
-            )
+        defaults.update(category=None, title=None)
         clean = check_action_fields({**defaults, **fields}, today)
         return cls(owner_id=owner_id, actor_id=owner_id, **clean)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlparse
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -104,3 +104,10 @@ def require_number(value: Any, field: str, label: str) -> float:
     if number != number or number in (float("inf"), float("-inf")):
         raise ValidationError(f"{label} must be a finite number.", field)
     return number
+
+
+def require_date(value: Any, field: str, label: str) -> date:
+    """Return `value` if it is a calendar date (a datetime is not), else raise."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationError(f"{label} must be a date (YYYY-MM-DD).", field)
+    return value

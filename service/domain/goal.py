@@ -12,6 +12,7 @@ from service.domain.base import (
     MomentumAggregate,
     optional_text,
     require_choice,
+    require_date,
     require_number,
     require_text,
     require_visibility,
@@ -60,8 +61,7 @@ def _check_field(name: str, value: Any, today: date, *, new: bool) -> Any:
     if name == "visibility":
         return require_visibility(value)
     if name == "due_on":
-        if not isinstance(value, date):
-            raise ValidationError("Due date must be a date (YYYY-MM-DD).", "due_on")
+        value = require_date(value, "due_on", "Due date")
         if value <= today:
             what = "A new goal" if new else "A goal"
             raise ValidationError(f"{what} needs a due date in the future.", "due_on")
@@ -125,11 +125,8 @@ class Goal(MomentumAggregate):
         fields.setdefault("description", "")
         fields.setdefault("metric", None)
         fields.setdefault("visibility", "mentors")
-        missing = {"title", "horizon", "why", "due_on"} - set(fields)
-        if missing:
-            raise InvalidFieldsError(
-                {m: "This field is required." for m in sorted(missing)}
-            )
+        for required in ("title", "horizon", "why", "due_on"):
+            fields.setdefault(required, None)
         clean = check_goal_fields(fields, today, new=True)
         return cls(owner_id=owner_id, actor_id=owner_id, **clean)
 

@@ -124,9 +124,12 @@ class Review(MomentumAggregate):
             except ValidationError as e:
                 errors[e.field or name] = e.message
         for name in TEXTS:
-            clean[name] = optional_text(
-                texts.get(name), name, name.replace("_", " ").capitalize()
-            )
+            try:
+                clean[name] = optional_text(
+                    texts.get(name), name, name.replace("_", " ").capitalize()
+                )
+            except ValidationError as e:
+                errors[name] = e.message
         if errors:
             raise InvalidFieldsError(errors)
         return cls(owner_id=owner_id, actor_id=owner_id, **clean)

@@ -1,0 +1,1 @@
+"""Unit tests of the aggregates in service/domain (no persistence)."""
