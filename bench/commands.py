@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shlex
 import sqlite3
 import statistics
@@ -29,10 +30,10 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from service.application import MomentumApplication  # noqa: E402
-from service.bootstrap import bootstrap  # noqa: E402
-from service.commands import LogAction, RegisterMember  # noqa: E402
-from service.settings import Settings  # noqa: E402
+from service.application import MomentumApplication
+from service.bootstrap import bootstrap
+from service.commands import LogAction, RegisterMember
+from service.settings import Settings
 
 MEMBERS = 200
 WARM_UP = 500
@@ -55,24 +56,36 @@ class Row:
         return statistics.median(rates) if rates else None
 
 
-# The service ---------------------------------------------------------------------
-
-
 def make_app(database_url: str) -> MomentumApplication:
     settings = Settings(database_url=database_url, secret_key="bench-secret")
     return bootstrap(settings, password_profile="CHEAPEST")
 
 
 def register_members(app: MomentumApplication, count: int) -> list[uuid.UUID]:
-    return [app.handle(RegisterMember(email=f"m{i}@bench.invalid", password="x" * 12,
-                                      display_name=f"Member {i}")).id
-            for i in range(count)]
+    ids = []
+    for i in range(count):
+        cmd = RegisterMember(f"m{i}@bench.invalid", "x" * 12, f"Member {i}")
+        ids.append(app.handle(cmd).id)
+    return ids
+
+
+def service_durability(app: MomentumApplication) -> str:
+    """The durability setting as the service's own connection sees it."""
+    sqlite = "sqlite" in type(app.recorder).__module__
+    query = "PRAGMA synchronous" if sqlite else "SHOW synchronous_commit"
+    datastore = app.recorder.datastore  # type: ignore[attr-defined]
+    with datastore.transaction(commit=False) as cursor:
+        cursor.execute(query)
+        value = next(iter(dict(cursor.fetchone()).values()))
+    return f"{query.split()[-1]}={value}"
 
 
 def log_actions(app: MomentumApplication, members: list[uuid.UUID], n: int) -> float:
     """Commands per second for `n` LogAction commands, round-robin over members."""
-    commands = [LogAction(actor_id=members[i % len(members)], category="learning",
-                          title=f"Read chapter {i} of the book") for i in range(n)]
+    titles = [f"Read chapter {i} of the book" for i in range(n)]
+    commands = [
+        LogAction(members[i % len(members)], "learning", titles[i]) for i in range(n)
+    ]
     started = time.perf_counter()
     for command in commands:
         app.handle(command)
@@ -83,6 +96,7 @@ def measure(row: Row, database_url: str, plain: Plain, n: int, runs: int) -> Non
     """Warm up both, then alternate service and plain runs (same drift for both)."""
     app = make_app(database_url)
     try:
+        row.settings += f"; the service's connection reports {service_durability(app)}"
         members = register_members(app, MEMBERS)
         log_actions(app, members, min(n, WARM_UP))
         plain(min(n, WARM_UP))
@@ -93,15 +107,14 @@ def measure(row: Row, database_url: str, plain: Plain, n: int, runs: int) -> Non
         app.close()
 
 
-# Plain databases -----------------------------------------------------------------
-
-
 def sqlite_plain(path: Path) -> tuple[Plain, str]:
     """INSERT + COMMIT as eventsourcing.sqlite does it: autocommit mode, WAL, BEGIN."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("CREATE TABLE events (originator_id TEXT, originator_version INTEGER, "
-                 "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
+    conn.execute(
+        "CREATE TABLE events (originator_id TEXT, originator_version INTEGER, "
+        "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
+    )
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     sync = conn.execute("PRAGMA synchronous").fetchone()[0]
     names = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
@@ -111,23 +124,30 @@ def sqlite_plain(path: Path) -> tuple[Plain, str]:
         started = time.perf_counter()
         for _ in range(n):
             conn.execute("BEGIN")
-            conn.execute("INSERT INTO events VALUES (?,?,?,?)",
-                         (uuid.uuid4().hex, 1, TOPIC, state))
+            conn.execute(
+                "INSERT INTO events VALUES (?,?,?,?)",
+                (uuid.uuid4().hex, 1, TOPIC, state),
+            )
             conn.commit()
         return n / (time.perf_counter() - started)
 
-    return run, (f"journal_mode={mode}, synchronous={names.get(sync, sync)} ({sync}), "
-                 "one BEGIN/INSERT/COMMIT per row; 300-byte state")
+    return run, (
+        f"plain loop: journal_mode={mode}, synchronous={names.get(sync, sync)} "
+        f"({sync}) as left by eventsourcing.sqlite (it sets WAL only), one "
+        "BEGIN/INSERT/COMMIT per row; 300-byte state"
+    )
 
 
 def pg_plain(conn: psycopg.Connection, schema: str) -> tuple[Plain, str]:
     """INSERT + COMMIT per row, autocommit off, server-default synchronous_commit."""
-    conn.execute(f"CREATE TABLE {schema}.events (originator_id uuid NOT NULL, "
-                 "originator_version bigint NOT NULL, topic text, state bytea, "
-                 "notification_id bigserial, "
-                 "PRIMARY KEY (originator_id, originator_version))")
+    conn.execute(
+        f"CREATE TABLE {schema}.events (originator_id uuid NOT NULL, "
+        "originator_version bigint NOT NULL, topic text, state bytea, "
+        "notification_id bigserial, "
+        "PRIMARY KEY (originator_id, originator_version))"
+    )
     conn.commit()
-    sync = conn.execute("SHOW synchronous_commit").fetchone()
+    sync = scalar(conn, "SHOW synchronous_commit")
     state = os.urandom(300)
     sql = f"INSERT INTO {schema}.events VALUES (%s, %s, %s, %s)"
 
@@ -138,8 +158,15 @@ def pg_plain(conn: psycopg.Connection, schema: str) -> tuple[Plain, str]:
             conn.commit()
         return n / (time.perf_counter() - started)
 
-    setting = sync[0] if sync else "?"
-    return run, f"synchronous_commit={setting} (server default), one commit per row"
+    return run, (
+        f"plain loop: synchronous_commit={sync} (server default), autocommit off, "
+        "one INSERT + COMMIT per row; 300-byte state"
+    )
+
+
+def scalar(conn: psycopg.Connection, sql: str) -> str:
+    row = conn.execute(sql).fetchone()
+    return str(row[0]) if row else "?"
 
 
 def bench_sqlite(n: int, runs: int) -> Row:
@@ -170,7 +197,7 @@ def bench_postgres(url: str, n: int, runs: int) -> tuple[Row, str]:
     row = Row("PostgreSQL", [], [], "not measured")
     try:
         with pg_schema(url) as (conn, schema):
-            version = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
+            version = scalar(conn, "SHOW server_version")
             plain, row.settings = pg_plain(conn, schema)
             parts = urlparse(url)
             service_url = urlunparse(parts._replace(query=f"schema={schema}"))
@@ -181,15 +208,15 @@ def bench_postgres(url: str, n: int, runs: int) -> tuple[Row, str]:
     return row, version
 
 
-# Report --------------------------------------------------------------------------
-
-
 def machine(pg_version: str) -> str:
-    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal:")), "0")
-    return (f"{platform.platform()} ({platform.machine()}), {os.cpu_count()} CPUs, "
-            f"{int(mem) / 1024 / 1024:.1f} GiB RAM; Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}, PostgreSQL server {pg_version}")
+    found = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+    mem = found.group(1) if found else "0"
+    return (
+        f"{platform.platform()} ({platform.machine()}), {os.cpu_count()} CPUs, "
+        f"{int(mem) / 1024 / 1024:.1f} GiB RAM; Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, PostgreSQL server {pg_version}; "
+        f"load average at the end {os.getloadavg()[0]:.2f} (1 min)"
+    )
 
 
 def table_row(row: Row) -> str:
@@ -198,29 +225,42 @@ def table_row(row: Row) -> str:
     if service is None or plain is None:
         return f"| {row.backend} | not measured | not measured | – | {target} | – |"
     ratio = service / plain
-    failed = [what for what, ok in (("rate", service >= TARGETS[row.backend]),
-                                    ("ratio", ratio >= MIN_RATIO)) if not ok]
-    met = "yes" if not failed else "no (" + ", ".join(failed) + ")"
-    return (f"| {row.backend} | {service:,.0f} | {plain:,.0f} | {ratio:.2f} | "
-            f"{target} | {met} |")
+    checks = {"rate": service >= TARGETS[row.backend], "ratio": ratio >= MIN_RATIO}
+    failed = ", ".join(what for what, ok in checks.items() if not ok)
+    met = f"no ({failed})" if failed else "yes"
+    return (
+        f"| {row.backend} | {service:,.0f} | {plain:,.0f} | {ratio:.2f} | "
+        f"{target} | {met} |"
+    )
 
 
 def section(rows: list[Row], pg_version: str, command: str, n: int, runs: int) -> str:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = ["## Command throughput (SPEC 11 row 1–2)", "",
-             f"- Date: {now}", f"- Machine: {machine(pg_version)}",
-             f"- Command: `{command}`",
-             f"- Workload: {MEMBERS} members registered, {min(n, WARM_UP)} warm-up commands "
-             f"and plain inserts, then "
-             f"{runs} run(s) of {n} `LogAction` commands (round-robin), median shown; "
-             "service and plain runs alternate.", "",
-             "| backend | service commands/s | plain INSERT+COMMIT/s | ratio | target | met? |",
-             "| --- | --- | --- | --- | --- | --- |", *map(table_row, rows), ""]
+    lines = [
+        "## Command throughput (SPEC 11 row 1–2)",
+        "",
+        f"- Date: {now}",
+        f"- Machine: {machine(pg_version)}",
+        f"- Command: `{command}`",
+        f"- Workload: {MEMBERS} members registered, {min(n, WARM_UP)} warm-up commands "
+        f"and plain inserts, then "
+        f"{runs} run(s) of {n} `LogAction` commands (round-robin), median shown; "
+        "service and plain runs alternate.",
+        "",
+        "| backend | service commands/s | plain INSERT+COMMIT/s | ratio | target "
+        "| met? |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *map(table_row, rows),
+        "",
+    ]
     for row in rows:
-        runs_text = ", ".join(f"{s:,.0f}/{p:,.0f}" for s, p in zip(row.service, row.plain,
-                                                                    strict=True))
-        lines.append(f"- {row.backend}: {row.settings}. Runs (service/plain): "
-                     f"{runs_text or 'none'}.")
+        runs_text = ", ".join(
+            f"{s:,.0f}/{p:,.0f}" for s, p in zip(row.service, row.plain, strict=True)
+        )
+        lines.append(
+            f"- {row.backend} — {row.settings}. Runs (service/plain): "
+            f"{runs_text or 'none'}."
+        )
     return "\n".join(lines)
 
 
@@ -233,14 +273,15 @@ def write_results(path: Path, body: str) -> None:
         head, old, tail = text.rstrip("\n") + "\n\n", "", "\n"
     notes = ""
     if NOTES[0] in old:
-        notes = NOTES[0] + old.split(NOTES[0], 1)[1].split(NOTES[1], 1)[0] + NOTES[1] + "\n"
+        notes = (
+            NOTES[0] + old.split(NOTES[0], 1)[1].split(NOTES[1], 1)[0] + NOTES[1] + "\n"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{head}{START}\n{body}\n\n{notes}{END}{tail}")
 
 
 def command_line() -> str:
-    exe = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) \
-        else sys.executable
+    exe = sys.executable.removeprefix(os.getcwd() + os.sep)
     script = ["-m", "bench.commands"] if __package__ else [sys.argv[0]]
     return shlex.join([exe, *script, *sys.argv[1:]])
 
@@ -249,10 +290,14 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--commands", type=int, default=3000, help="commands per run")
     p.add_argument("--runs", type=int, default=3)
-    p.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    p.add_argument(
+        "--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     p.add_argument("--require-postgres", action="store_true")
-    p.add_argument("--out", type=Path, default=Path("bench/RESULTS.md"))
-    p.add_argument("--quick", action="store_true", help="smoke test: 100 commands, 1 run")
+    p.add_argument("--out", type=Path, help="default bench/RESULTS.md")
+    p.add_argument(
+        "--quick", action="store_true", help="100 commands, 1 run; no file unless --out"
+    )
     return p.parse_args()
 
 
@@ -263,9 +308,11 @@ def main() -> int:
     pg_row, pg_version = bench_postgres(args.postgres_url, n, runs)
     rows.append(pg_row)
     body = section(rows, pg_version, command_line(), n, runs)
-    write_results(args.out, body)
     print(body)
-    print(f"\nwritten to {args.out}")
+    out = args.out or (None if args.quick else Path("bench/RESULTS.md"))
+    if out is not None:
+        write_results(out, body)
+        print(f"\nwritten to {out}")
     return 1 if args.require_postgres and not pg_row.service else 0
 
 

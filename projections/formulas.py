@@ -36,7 +36,9 @@ def local_noon(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time(12), ZoneInfo(timezone))
 
 
-def away_intervals(periods: Iterable[tuple[date, date]], timezone: str) -> list[Interval]:
+def away_intervals(
+    periods: Iterable[tuple[date, date]], timezone: str
+) -> list[Interval]:
     """Away periods (inclusive local dates) as instants, merged and sorted."""
     zone = ZoneInfo(timezone)
     spans = sorted(
@@ -72,7 +74,9 @@ def decay(elapsed: timedelta) -> float:
 
 
 def raw_score(
-    points: Iterable[tuple[datetime, float]], now: datetime, away: Sequence[Interval] = ()
+    points: Iterable[tuple[datetime, float]],
+    now: datetime,
+    away: Sequence[Interval] = (),
 ) -> float:
     """Σ w · 0.5^((now − t)/H) over points with t ≤ now, the clock stopped when away."""
     return sum(w * decay(active_time(t, now, away)) for t, w in points if t <= now)
@@ -89,8 +93,10 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weekly_counts(days: Iterable[date], today: date, weeks: int = 12) -> list[tuple[date, int]]:
-    """(Monday, count) for the last `weeks` ISO weeks, oldest first, current week last."""
+def weekly_counts(
+    days: Iterable[date], today: date, weeks: int = 12
+) -> list[tuple[date, int]]:
+    """(Monday, count) of the last `weeks` ISO weeks, oldest first, this week last."""
     current = week_start(today)
     starts = [current - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     counts = dict.fromkeys(starts, 0)
@@ -101,12 +107,15 @@ def weekly_counts(days: Iterable[date], today: date, weeks: int = 12) -> list[tu
     return list(counts.items())
 
 
-def _week_entirely_away(monday: date, away_days: set[date]) -> bool:
+def _week_entirely_away(monday: date, away_days: frozenset[date] | set[date]) -> bool:
     return all(monday + timedelta(days=i) in away_days for i in range(7))
 
 
 def streak(
-    counts: Mapping[date, int], today: date, needed: int, away_days: set[date] = frozenset()
+    counts: Mapping[date, int],
+    today: date,
+    needed: int,
+    away_days: frozenset[date] | set[date] = frozenset(),
 ) -> int:
     """Consecutive ISO weeks with at least `needed`, ending with the last complete week.
 
@@ -135,10 +144,16 @@ def commitments_kept_percent(outcomes: Iterable[bool]) -> int | None:
 
 
 def rut_risk(
-    signals: Mapping[str, int] | None, momentum_score: int, days_since_action: float | None
+    signals: Mapping[str, int] | None,
+    momentum_score: int,
+    days_since_action: float | None,
 ) -> int:
     """0–100 from what the member says (signals) and does (momentum, inactivity)."""
-    s = 0.5 if signals is None else sum((5 - signals[n]) / 4 for n in SIGNALS) / len(SIGNALS)
+    s = (
+        0.5
+        if signals is None
+        else sum((5 - signals[n]) / 4 for n in SIGNALS) / len(SIGNALS)
+    )
     b = 1 - min(1.0, momentum_score / 100)
     i = 1.0 if days_since_action is None else min(1.0, days_since_action / 21)
     return round(100 * (0.4 * s + 0.4 * b + 0.2 * i))
@@ -181,11 +196,15 @@ class MetricLine:
     def expected(self, day: date) -> float:
         """Where the line is on `day`."""
         span = max(1, (self.due_on - self.set_on).days)
-        return self.baseline + (self.target - self.baseline) * (day - self.set_on).days / span
+        return (
+            self.baseline
+            + (self.target - self.baseline) * (day - self.set_on).days / span
+        )
 
 
-def safety_buffer(line: MetricLine, value_now: float, value_28_days_ago: float,
-                  today: date) -> int:
+def safety_buffer(
+    line: MetricLine, value_now: float, value_28_days_ago: float, today: date
+) -> int:
     """Whole days until the goal falls behind its line at the last 28 days' rate.
 
     0 when already behind; the days left until the due date when it never falls behind.
@@ -205,10 +224,14 @@ def safety_buffer(line: MetricLine, value_now: float, value_28_days_ago: float,
 
 
 def is_stalled(
-    status: str, last_activity: date | None, set_on: date, due_on: date, progress: float,
+    status: str,
+    last_activity: date | None,
+    set_on: date,
+    due_on: date,
+    progress: float,
     today: date,
 ) -> bool:
-    """Active, and nothing in 14 days — or due within 7 days with under 50 % progress."""
+    """Active, and quiet for 14 days — or due within 7 days and under 50 % done."""
     if status != "active":
         return False
     quiet_since = last_activity or set_on

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from uuid import UUID
 
 from service.commands import Command, Result
@@ -41,7 +41,7 @@ def _record_id(command: Command, key: str) -> UUID:
 
 def fingerprint(command: Command) -> str:
     """A digest of the request, leaving secrets out (it is stored forever)."""
-    fields = {k: ("" if "password" in k else v) for k, v in asdict(command).items()}
+    fields = {k: ("" if "password" in k else v) for k, v in command.as_dict().items()}
     body = json.dumps([type(command).__name__, fields], default=str, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
 

@@ -80,5 +80,5 @@ class UnitOfWork:
             )
 
     def touched(self) -> list[MomentumAggregate]:
-        """Every aggregate loaded or added (those without new events save nothing)."""
-        return list(self._touched.values())
+        """The aggregates loaded or added that have new events to save."""
+        return [a for a in self._touched.values() if a.pending_events]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
@@ -45,7 +44,7 @@ def _check_goal_link(
 def log_action(uow: UnitOfWork, cmd: c.LogAction) -> Result:
     """Log an action (today by default, up to 30 days back, never in the future)."""
     member = uow.actor(cmd.actor_id)
-    fields = {k: v for k, v in asdict(cmd).items() if k != "actor_id"}
+    fields = {k: v for k, v in cmd.as_dict().items() if k != "actor_id"}
     if fields["occurred_on"] is None:
         del fields["occurred_on"]
     action = Action.log(cmd.actor_id, uow.today(member), **fields)

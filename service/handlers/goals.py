@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from uuid import UUID, uuid4
 
 from service import commands as c
@@ -32,7 +31,7 @@ def set_goal(uow: UnitOfWork, cmd: c.SetGoal) -> Result:
     """Set a SMART goal, optionally with its first milestones (one atomic save)."""
     member = uow.actor(cmd.actor_id)
     fields = {
-        k: v for k, v in asdict(cmd).items() if k not in ("actor_id", "milestones")
+        k: v for k, v in cmd.as_dict().items() if k not in ("actor_id", "milestones")
     }
     fields["metric"] = dict(cmd.metric) if cmd.metric is not None else None
     if len(cmd.milestones) > MAX_MILESTONES:

@@ -1,0 +1,53 @@
+"""The read-model database: one SQLAlchemy engine and metadata for every read model.
+
+Embedded default: `readmodels.sqlite` beside the SQLite event store. PostgreSQL: the
+same database (and schema) as the events, in tables of their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse, urlunparse
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.pool import StaticPool
+
+metadata = MetaData()
+
+
+def readmodel_url(database_url: str) -> tuple[str, dict[str, Any]]:
+    """SQLAlchemy URL and engine options for a MOMENTUM_DATABASE_URL."""
+    url = urlparse(database_url)
+    if url.scheme == "memory":
+        return "sqlite://", {"poolclass": StaticPool}
+    if url.scheme == "sqlite":
+        events_file = Path(url.path.removeprefix("/"))
+        return f"sqlite:///{events_file.with_name('readmodels.sqlite')}", {}
+    schema = parse_qs(url.query).get("schema", [None])[0]
+    plain = urlunparse(url._replace(scheme="postgresql+psycopg", query=""))
+    options: dict[str, Any] = {
+        "pool_size": 5,
+        "max_overflow": 10,
+        "pool_pre_ping": True,
+    }
+    if schema:
+        options["connect_args"] = {"options": f"-csearch_path={schema}"}
+    return plain, options
+
+
+def make_engine(database_url: str) -> Engine:
+    """An engine for the read models of this MOMENTUM_DATABASE_URL."""
+    url, options = readmodel_url(database_url)
+    engine = create_engine(url, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
