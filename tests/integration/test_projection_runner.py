@@ -1,4 +1,4 @@
-"""The projection runner on SQLite and PostgreSQL: exactly once, resumable, tamper-evident."""
+"""The projection runner on both backends: exactly once, resumable, tamper-evident."""
 
 from __future__ import annotations
 
