@@ -68,8 +68,15 @@ def demo(seed: int, weeks: int, if_empty: bool) -> None:
         if app.member_id_for_email(_first_demo_email()):
             raise click.ClickException("The demo is already loaded in this store.")
         summary = load_demo(app, clock, seed=seed, weeks=weeks, end=end)
-    console.print(f"Demo loaded: {summary.describe()}")
-    console.print(f"Every demo account's password is [bold]{DEMO_PASSWORD}[/].")
+    console.print(
+        f"Demo loaded: {summary.members} members, {summary.goals} goals, "
+        f"{summary.actions} actions, {summary.reviews} reviews, {summary.feedback} "
+        f"feedback, {summary.cheers} cheers, {summary.groups} group(s)."
+    )
+    console.print(f"Demo accounts (password [bold]{DEMO_PASSWORD}[/]):")
+    for account in summary.accounts:
+        line = f"  {account.email}  {account.display_name}: {account.story}"
+        console.print(line, soft_wrap=True)
 
 
 def _first_demo_email() -> str:

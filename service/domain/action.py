@@ -95,17 +95,17 @@ def _check_field(name: str, value: Any, today: date) -> Any:
 
 def check_occurred_on(value: Any, today: date) -> date:
     """An action happened today or up to 30 days before, never in the future."""
-    value = require_date(value, "occurred_on", "Date")
-    if value > today:
+    day = require_date(value, "occurred_on", "Date")
+    if day > today:
         raise ValidationError(
             "An action cannot be logged for a future date.", "occurred_on"
         )
-    if value < today - timedelta(days=MAX_DAYS_BACK):
+    if day < today - timedelta(days=MAX_DAYS_BACK):
         raise ValidationError(
             f"An action can be logged at most {MAX_DAYS_BACK} days after it happened.",
             "occurred_on",
         )
-    return value
+    return day
 
 
 class Action(MomentumAggregate):

@@ -66,3 +66,15 @@ def test_unknown_email_is_a_clear_error(var_dir: Path) -> None:
     result = CliRunner().invoke(main, ["admin", "grant", "nobody@example.com"])
     assert result.exit_code == 1
     assert "No member is registered with nobody@example.com" in result.output
+
+
+def test_demo_loads_once_and_its_accounts_show(var_dir: Path) -> None:
+    _run("init")
+    loaded = _run("demo", "--seed", "3")
+    assert "Demo loaded: 6 members" in loaded
+    assert "amara.okafor@demo.momentum.test" in loaded
+    assert "already has data" in _run("demo", "--if-empty")
+    again = CliRunner().invoke(main, ["demo"])
+    assert again.exit_code == 1 and "already loaded" in again.output
+    shown = _run("show", "amara.okafor@demo.momentum.test")
+    assert "Amara Okafor" in shown and "achieved" in shown
