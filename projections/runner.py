@@ -22,8 +22,13 @@ from service.application import MomentumApplication
 class ReadModel(Protocol):
     """One read model: its name (tracking key), tables and how events change them."""
 
-    name: str
-    tables: Sequence[Table]
+    @property
+    def name(self) -> str:
+        """The read model's tracking key (also the NAME of `momentum rebuild`)."""
+
+    @property
+    def tables(self) -> Sequence[Table]:
+        """Its tables, parents first."""
 
     def apply(self, conn: Connection, event: Any, notification: Notification) -> None:
         """Change the read model's rows for one event (`notification.id` is its

@@ -78,3 +78,16 @@ def test_demo_loads_once_and_its_accounts_show(var_dir: Path) -> None:
     assert again.exit_code == 1 and "already loaded" in again.output
     shown = _run("show", "amara.okafor@demo.momentum.test")
     assert "Amara Okafor" in shown and "achieved" in shown
+
+
+def test_project_rebuild_and_audit_verify(var_dir: Path) -> None:
+    _run("init")
+    _run("demo", "--seed", "5")
+    applied = _run("project", "--once")
+    assert "lag 0" in applied
+    assert "Applied 0 events" in _run("project", "--once")  # nothing applied twice
+    assert "Rebuilt relations from" in _run("rebuild", "relations")
+    verified = _run("audit", "verify")
+    assert "Audit chain intact" in verified
+    unknown = CliRunner().invoke(main, ["rebuild", "nope"])
+    assert unknown.exit_code == 2 and "unknown read model 'nope'" in unknown.output

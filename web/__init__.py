@@ -1,0 +1,1 @@
+"""The Flask application (pages and JSON API) — arrives with issue 4."""
