@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 HALF_LIFE = timedelta(days=14)
@@ -59,10 +59,17 @@ def away_intervals(
 
 
 def active_time(start: datetime, end: datetime, away: Sequence[Interval]) -> timedelta:
-    """Time between `start` and `end` (start ≤ end) minus the away time within it."""
+    """Time between `start` and `end` (start ≤ end) minus the away time within it.
+
+    Real elapsed time: instants are compared in UTC, so a DST change counts as the
+    hour it really adds or removes, whatever timezone the datetimes are written in.
+    """
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     total = end - start
     for span in away:
-        overlap = min(end, span.end) - max(start, span.start)
+        overlap = min(end, span.end.astimezone(UTC)) - max(
+            start, span.start.astimezone(UTC)
+        )
         if overlap > timedelta(0):
             total -= overlap
     return total
