@@ -7,7 +7,6 @@ so changing, removing or reordering a stored event breaks the chain from there o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from sqlalchemy import (
 
 from projections.db import metadata
 from service.application import MomentumApplication
+from service.inspect import all_notifications
 
 GENESIS = "0" * 64
 
@@ -94,20 +94,6 @@ class ChainCheck:
         return self.first_break is None
 
 
-def _notifications(
-    app: MomentumApplication, batch: int = 1000
-) -> Iterator[Notification]:
-    start = 0
-    while True:
-        found = app.recorder.select_notifications(
-            start=start, limit=batch, inclusive_of_start=False
-        )
-        if not found:
-            return
-        yield from found
-        start = found[-1].id
-
-
 def verify(app: MomentumApplication, engine: Engine) -> ChainCheck:
     """Recompute the chain from the event store; point at the first break."""
     previous, checked = GENESIS, 0
@@ -118,7 +104,7 @@ def verify(app: MomentumApplication, engine: Engine) -> ChainCheck:
             )
         )
         stored = iter(indexed)
-        for n in _notifications(app):
+        for n in all_notifications(app):
             row = next(stored, None)
             if row is None:
                 break  # not indexed yet: the projection is behind, not broken

@@ -1,4 +1,4 @@
-"""Read the event log directly, for the command line (before projections exist)."""
+"""Read the event log directly: for the command line and for the audit check."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification
 
 from service.application import MomentumApplication
 from service.domain.base import MomentumAggregate
@@ -16,18 +17,23 @@ from service.domain.goal import Goal
 BATCH = 1000
 
 
-def all_events(app: MomentumApplication) -> Iterator[DomainEventProtocol[UUID]]:
-    """Every event in the order it was recorded, read in batches."""
-    start: int | None = None
+def all_notifications(app: MomentumApplication) -> Iterator[Notification]:
+    """Every stored event as recorded (position, topic, bytes), read in batches."""
+    start = 0
     while True:
         batch = app.recorder.select_notifications(
-            start=start, limit=BATCH, inclusive_of_start=start is None
+            start=start, limit=BATCH, inclusive_of_start=False
         )
         if not batch:
             return
-        for notification in batch:
-            yield app.mapper.to_domain_event(notification)
+        yield from batch
         start = batch[-1].id
+
+
+def all_events(app: MomentumApplication) -> Iterator[DomainEventProtocol[UUID]]:
+    """Every event in the order it was recorded."""
+    for notification in all_notifications(app):
+        yield app.mapper.to_domain_event(notification)
 
 
 def event_type_counts(app: MomentumApplication) -> Counter[str]:

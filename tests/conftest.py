@@ -83,12 +83,15 @@ def clock() -> FixedClock:
     return FixedClock(START)
 
 
-def make_app(database_url: str, clock: FixedClock) -> MomentumApplication:
+def make_app(
+    database_url: str, clock: FixedClock, *, create_tables: bool = True
+) -> MomentumApplication:
     """The application as `bootstrap` builds it, with cheap Argon2id parameters."""
     return bootstrap(
         Settings(database_url=database_url, secret_key="test-secret"),
         clock=clock,
         password_profile="CHEAPEST",
+        create_tables=create_tables,
     )
 
 

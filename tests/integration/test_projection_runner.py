@@ -99,7 +99,7 @@ def test_crash_mid_batch_then_resume_equals_an_uninterrupted_run(
 
 
 def _run_once(database_url: str, batch_size: int) -> None:
-    app = make_app(database_url, FixedClock(datetime.now(UTC)))
+    app = make_app(database_url, FixedClock(datetime.now(UTC)), create_tables=False)
     try:
         runner = ProjectionRunner(
             app, make_engine(database_url), [AuditIndex()], batch_size=batch_size
