@@ -193,7 +193,8 @@ class History:
         return self.groups[g % len(self.groups)] if self.groups else None
 
     def facilitator(self, group: UUID) -> UUID:
-        return next(iter(self.app.repository.get(group).facilitators))
+        """A facilitator; once everyone has left, anyone (the command is refused)."""
+        return next(iter(self.app.repository.get(group).facilitators), self.members[0])
 
     def invite_join(self, g: int, who: int, by_email: bool) -> None:
         group = self.group(g)
