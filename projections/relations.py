@@ -6,10 +6,8 @@ which item visibilities of `owner` the `viewer` may see right now.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from eventsourcing.persistence import Notification
 from sqlalchemy import (
     Column,
     Connection,
@@ -23,6 +21,7 @@ from sqlalchemy import (
     update,
 )
 
+from projections.base import Projection, on
 from projections.db import metadata
 
 members = Table(
@@ -53,38 +52,17 @@ group_members = Table(
 )
 
 
-class Relations:
+class Relations(Projection):
     """Keeps members, mentor links and group memberships in step with the log."""
 
     name = "relations"
     tables = (members, mentor_links, group_members)
 
-    def __init__(self) -> None:
-        self._handlers: dict[str, Callable[[Connection, Any, str], None]] = {
-            "Member.Registered": self._member_registered,
-            "Member.ProfileUpdated": self._member_profile_updated,
-            "Member.WeeklyTargetSet": self._member_weekly_target_set,
-            "Mentorship.MentorshipProposed": self._mentorship_proposed,
-            "Mentorship.MentorshipRenewed": self._mentorship_renewed,
-            "Mentorship.MentorshipAccepted": self._mentorship_accepted,
-            "Mentorship.MentorshipDeclined": self._mentorship_declined,
-            "Mentorship.MentorshipEnded": self._mentorship_ended,
-            "Group.GroupCreated": self._group_group_created,
-            "Group.MemberJoined": self._group_member_joined,
-            "Group.MemberLeft": self._group_member_left,
-            "Group.MemberRemoved": self._group_member_removed,
-        }
-
-    def apply(self, conn: Connection, event: Any, notification: Notification) -> None:
-        """Change rows for the events that concern relations; ignore the rest."""
-        handler = self._handlers.get(type(event).__qualname__)
-        if handler is not None:
-            handler(conn, event, str(event.originator_id))
-
-    def _member_registered(self, conn: Connection, e: Any, oid: str) -> None:
+    @on("Member.Registered")
+    def _member_registered(self, conn: Connection, e: Any, _pos: int) -> None:
         conn.execute(
             members.insert().values(
-                member_id=oid,
+                member_id=str(e.originator_id),
                 email=e.email,
                 display_name=e.display_name,
                 timezone=e.timezone,
@@ -92,24 +70,27 @@ class Relations:
             )
         )
 
-    def _member_profile_updated(self, conn: Connection, e: Any, oid: str) -> None:
+    @on("Member.ProfileUpdated")
+    def _member_profile_updated(self, conn: Connection, e: Any, _pos: int) -> None:
         conn.execute(
             update(members)
-            .where(members.c.member_id == oid)
+            .where(members.c.member_id == str(e.originator_id))
             .values(display_name=e.display_name, timezone=e.timezone)
         )
 
-    def _member_weekly_target_set(self, conn: Connection, e: Any, oid: str) -> None:
+    @on("Member.WeeklyTargetSet")
+    def _member_weekly_target_set(self, conn: Connection, e: Any, _pos: int) -> None:
         conn.execute(
             update(members)
-            .where(members.c.member_id == oid)
+            .where(members.c.member_id == str(e.originator_id))
             .values(weekly_target=e.actions_per_week)
         )
 
-    def _mentorship_proposed(self, conn: Connection, e: Any, oid: str) -> None:
+    @on("Mentorship.MentorshipProposed")
+    def _mentorship_proposed(self, conn: Connection, e: Any, _pos: int) -> None:
         conn.execute(
             mentor_links.insert().values(
-                mentorship_id=oid,
+                mentorship_id=str(e.originator_id),
                 mentee_id=str(e.mentee_id),
                 mentor_email=e.mentor_email,
                 mentor_id=None,
@@ -117,49 +98,54 @@ class Relations:
             )
         )
 
-    def _status(self, conn: Connection, oid: str, **values: Any) -> None:
+    @staticmethod
+    def _status(conn: Connection, e: Any, **values: Any) -> None:
         conn.execute(
             update(mentor_links)
-            .where(mentor_links.c.mentorship_id == oid)
+            .where(mentor_links.c.mentorship_id == str(e.originator_id))
             .values(**values)
         )
 
-    def _mentorship_renewed(self, conn: Connection, e: Any, oid: str) -> None:
-        self._status(conn, oid, status="proposed", mentor_id=None)
+    @on("Mentorship.MentorshipRenewed")
+    def _mentorship_renewed(self, conn: Connection, e: Any, _pos: int) -> None:
+        self._status(conn, e, status="proposed", mentor_id=None)
 
-    def _mentorship_accepted(self, conn: Connection, e: Any, oid: str) -> None:
-        self._status(conn, oid, status="accepted", mentor_id=str(e.mentor_id))
+    @on("Mentorship.MentorshipAccepted")
+    def _mentorship_accepted(self, conn: Connection, e: Any, _pos: int) -> None:
+        self._status(conn, e, status="accepted", mentor_id=str(e.mentor_id))
 
-    def _mentorship_declined(self, conn: Connection, e: Any, oid: str) -> None:
-        self._status(conn, oid, status="declined")
+    @on("Mentorship.MentorshipDeclined")
+    def _mentorship_declined(self, conn: Connection, e: Any, _pos: int) -> None:
+        self._status(conn, e, status="declined")
 
-    def _mentorship_ended(self, conn: Connection, e: Any, oid: str) -> None:
-        self._status(conn, oid, status="ended")
+    @on("Mentorship.MentorshipEnded")
+    def _mentorship_ended(self, conn: Connection, e: Any, _pos: int) -> None:
+        self._status(conn, e, status="ended")
 
-    def _join(self, conn: Connection, group_id: str, member_id: str) -> None:
+    @on("Group.GroupCreated")
+    def _group_created(self, conn: Connection, e: Any, _pos: int) -> None:
         conn.execute(
-            group_members.insert().values(group_id=group_id, member_id=member_id)
-        )
-
-    def _leave(self, conn: Connection, group_id: str, member_id: str) -> None:
-        conn.execute(
-            delete(group_members).where(
-                group_members.c.group_id == group_id,
-                group_members.c.member_id == member_id,
+            group_members.insert().values(
+                group_id=str(e.originator_id), member_id=str(e.facilitator_id)
             )
         )
 
-    def _group_group_created(self, conn: Connection, e: Any, oid: str) -> None:
-        self._join(conn, oid, str(e.facilitator_id))
+    @on("Group.MemberJoined")
+    def _group_member_joined(self, conn: Connection, e: Any, _pos: int) -> None:
+        conn.execute(
+            group_members.insert().values(
+                group_id=str(e.originator_id), member_id=str(e.member_id)
+            )
+        )
 
-    def _group_member_joined(self, conn: Connection, e: Any, oid: str) -> None:
-        self._join(conn, oid, str(e.member_id))
-
-    def _group_member_left(self, conn: Connection, e: Any, oid: str) -> None:
-        self._leave(conn, oid, str(e.member_id))
-
-    def _group_member_removed(self, conn: Connection, e: Any, oid: str) -> None:
-        self._leave(conn, oid, str(e.member_id))
+    @on("Group.MemberLeft", "Group.MemberRemoved")
+    def _group_member_left(self, conn: Connection, e: Any, _pos: int) -> None:
+        conn.execute(
+            delete(group_members).where(
+                group_members.c.group_id == str(e.originator_id),
+                group_members.c.member_id == str(e.member_id),
+            )
+        )
 
 
 def is_mentor(conn: Connection, mentor_id: str, mentee_id: str) -> bool:

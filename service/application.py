@@ -8,7 +8,7 @@ safe commands on a version conflict and reports the others as conflicts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
 from uuid import UUID
@@ -126,7 +126,7 @@ class MomentumApplication(Application[UUID]):
                 if key is not None and seen is not None:
                     idempotency.remember(uow, command, key, result, seen)
                 try:
-                    self.save(*uow.touched())
+                    recordings = self.save(*uow.touched())
                 except IntegrityError:
                     if key is not None:  # the same request may have won the race
                         winner = idempotency.recall(UnitOfWork(self), command, key)
@@ -135,7 +135,11 @@ class MomentumApplication(Application[UUID]):
                     if attempt == attempts:
                         raise self._conflict(uow) from None
                     continue
-                return result
+                if not recordings:
+                    return result
+                return replace(
+                    result, position=max(r.notification.id for r in recordings)
+                )
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _conflict(self, uow: UnitOfWork) -> ConcurrencyConflictError:

@@ -388,8 +388,10 @@ class AddFacilitator(Command):
 
 @dataclass(frozen=True)
 class Result:
-    """What a command returns: the primary aggregate's id and new version."""
+    """What a command returns: the primary aggregate's id and new version, and the
+    position of its last event in the log (read models that reached it show it)."""
 
     id: UUID
     version: int
     extra: Mapping[str, Any] = field(default_factory=dict)
+    position: int | None = None
