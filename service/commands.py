@@ -394,4 +394,4 @@ class Result:
     id: UUID
     version: int
     extra: Mapping[str, Any] = field(default_factory=dict)
-    position: int | None = None
+    position: int | None = field(default=None, compare=False)
