@@ -51,6 +51,7 @@ class ProjectionRunner:
         self.models = list(models)
         self.batch_size = batch_size
         self._changed = threading.Condition()
+        self._poked = False
 
     def setup(self) -> None:
         """Create missing tables and tracking rows."""
@@ -116,13 +117,18 @@ class ProjectionRunner:
     def run(self, stop: threading.Event, poll_interval: float = 0.2) -> None:
         """Follow the log until `stop` is set (polling; woken early by `poke`)."""
         while not stop.is_set():
+            with self._changed:
+                self._poked = False  # a poke from now on means: look again
             if not self.catch_up():
                 with self._changed:
-                    self._changed.wait(poll_interval)
+                    self._changed.wait_for(
+                        lambda: self._poked or stop.is_set(), poll_interval
+                    )
 
     def poke(self) -> None:
-        """Wake a waiting `run` loop (called after this process's own writes)."""
+        """Wake a waiting `run` loop (after a write, or on a NOTIFY)."""
         with self._changed:
+            self._poked = True
             self._changed.notify_all()
 
     def rebuild(

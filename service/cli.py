@@ -155,6 +155,7 @@ def project(once: bool, poll: float) -> None:
     import signal
     import threading
 
+    from projections.follower import Follower
     from projections.registry import make_runner
 
     with _app() as app:
@@ -164,11 +165,18 @@ def project(once: bool, poll: float) -> None:
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        follower = Follower(runner, poll_interval=poll).start()
         console.print("Following the event log (Ctrl-C to stop).")
         try:
-            runner.run(stop, poll_interval=poll)
+            while follower.alive and not stop.wait(1.0):
+                pass
         except KeyboardInterrupt:
-            stop.set()
+            pass
+        follower.stop()
+        if follower.error is not None:
+            raise click.ClickException(
+                f"projection runner stopped: {follower.error!r}"
+            ) from follower.error
 
 
 @main.command()
