@@ -4,7 +4,6 @@ and `visible_levels` agreeing with the write side's `can_see` (SPEC 9)."""
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -27,9 +26,9 @@ from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
 from service.domain.mentorship import mentorship_id
-from service.errors import DomainError
 from service.uow import UnitOfWork
 from tests.conftest import registrar
+from tests.histories import History, operation
 
 ALL = frozenset({"private", "mentors", "group"})
 VISIBILITIES = ("private", "mentors", "group")
@@ -151,162 +150,6 @@ def test_visible_levels_follow_mentorships_and_groups(
 # 3 ------------------------------------------------------------------------------------
 
 
-class History:
-    """Drives the write side through commands; ignores commands the domain refuses."""
-
-    def __init__(self, app: MomentumApplication, clock: FixedClock, prefix: str):
-        self.app, self.clock = app, clock
-        register = registrar(app)
-        self.names = [f"{prefix}m{i}" for i in range(5)]
-        self.members = [register(n) for n in self.names]
-        self.groups: list[UUID] = []
-        self.goals: list[tuple[UUID, UUID]] = []  # (owner, goal)
-        self.items: list[UUID] = []
-        self.refused = 0
-
-    def do(self, command: c.Command) -> Any:
-        try:
-            return self.app.handle(command)
-        except DomainError:
-            self.refused += 1
-            return None
-
-    def m(self, i: int) -> UUID:
-        return self.members[i % len(self.members)]
-
-    def link(self, mentee: int, mentor: int) -> UUID:
-        return mentorship_id(self.m(mentee), _email(self.names[mentor % 5]))
-
-    def propose(self, mentee: int, mentor: int) -> None:
-        self.do(c.ProposeMentorship(self.m(mentee), _email(self.names[mentor % 5])))
-
-    def answer(self, mentee: int, mentor: int, answer: str, by_mentee: bool) -> None:
-        actor = self.m(mentee) if by_mentee else self.m(mentor)
-        self.do(c.AnswerMentorship(actor, self.link(mentee, mentor), answer))
-
-    def create_group(self, who: int) -> None:
-        result = self.do(c.CreateGroup(self.m(who), f"Group {len(self.groups)}"))
-        if result is not None:
-            self.groups.append(result.id)
-
-    def group(self, g: int) -> UUID | None:
-        return self.groups[g % len(self.groups)] if self.groups else None
-
-    def facilitator(self, group: UUID) -> UUID:
-        """A facilitator; once everyone has left, anyone (the command is refused)."""
-        return next(iter(self.app.repository.get(group).facilitators), self.members[0])
-
-    def invite_join(self, g: int, who: int, by_email: bool) -> None:
-        group = self.group(g)
-        if group is None:
-            return
-        email = _email(self.names[who % 5]) if by_email else None
-        invite = self.do(c.InviteToGroup(self.facilitator(group), group, email))
-        if invite is not None:
-            self.do(c.JoinGroup(self.m(who), invite.extra["token"]))
-
-    def leave(self, g: int, who: int) -> None:
-        group = self.group(g)
-        if group is not None:
-            self.do(c.LeaveGroup(self.m(who), group))
-
-    def remove(self, g: int, who: int) -> None:
-        group = self.group(g)
-        if group is not None:
-            self.do(c.RemoveFromGroup(self.facilitator(group), group, self.m(who)))
-
-    def add_facilitator(self, g: int, who: int) -> None:
-        group = self.group(g)
-        if group is not None:
-            self.do(c.AddFacilitator(self.facilitator(group), group, self.m(who)))
-
-    def goal(self, who: int, visibility: str) -> None:
-        due = self.clock.now().date() + timedelta(days=60)
-        result = self.do(
-            c.SetGoal(
-                self.m(who),
-                "Speak at a meetup",
-                "short",
-                "Visibility",
-                due,
-                visibility=visibility,
-            )
-        )
-        if result is not None:
-            self.goals.append((self.m(who), result.id))
-            self.items.append(result.id)
-
-    def revise_goal(self, k: int, visibility: str) -> None:
-        if self.goals:
-            owner, goal = self.goals[k % len(self.goals)]
-            self.do(c.ReviseGoal(owner, goal, {"visibility": visibility}, "changed"))
-
-    def action(self, who: int, goal: int | None, visibility: str | None) -> None:
-        goal_id = None
-        actor = self.m(who)
-        if goal is not None and self.goals:
-            actor, goal_id = self.goals[goal % len(self.goals)]
-        result = self.do(
-            c.LogAction(
-                actor, "learning", "Step", goal_id=goal_id, visibility=visibility
-            )
-        )
-        if result is not None:
-            self.items.append(result.id)
-
-    def review(self, who: int, visibility: str) -> None:
-        result = self.do(c.RecordReview(self.m(who), SIGNALS, visibility=visibility))
-        if result is not None:
-            self.items.append(result.id)
-
-    def scripted(self) -> None:
-        """Every relation state at least once: mentorships proposed, accepted,
-        declined, ended and renewed; two groups with joins, a leave and a removal;
-        goals of each visibility, actions with and without goals, reviews."""
-        self.propose(0, 1)  # stays proposed
-        self.propose(0, 2)
-        self.answer(0, 2, "accept", by_mentee=False)  # accepted
-        self.propose(1, 0)
-        self.answer(1, 0, "decline", by_mentee=False)  # declined
-        self.propose(2, 3)
-        self.answer(2, 3, "accept", by_mentee=False)
-        self.answer(2, 3, "end", by_mentee=True)  # ended by the mentee
-        self.propose(3, 4)
-        self.answer(3, 4, "accept", by_mentee=False)
-        self.answer(3, 4, "end", by_mentee=False)  # ended by the mentor
-        self.propose(3, 4)  # renewed, pending again
-        self.propose(4, 0)
-        self.answer(4, 0, "accept", by_mentee=False)  # accepted, and in a group
-        self.create_group(0)
-        self.create_group(3)
-        self.invite_join(0, 1, by_email=True)
-        self.invite_join(0, 2, by_email=False)
-        self.invite_join(0, 4, by_email=False)
-        self.invite_join(1, 4, by_email=True)
-        self.invite_join(1, 1, by_email=False)
-        self.leave(0, 2)  # left
-        self.remove(1, 1)  # removed, still in group 0
-        for who in range(5):
-            for visibility in VISIBILITIES:
-                self.goal(who, visibility)
-        for k in range(len(self.goals)):  # goal k has visibility VISIBILITIES[k % 3]
-            self.action(0, k, None)  # the goal's visibility
-            self.action(0, k, "private")
-            if k % 3 == 2:
-                self.action(0, k, "mentors")
-                self.action(0, k, "group")
-        for who in range(5):
-            self.action(who, None, None)  # no goal: mentors
-            self.action(who, None, "group")
-            self.review(who, VISIBILITIES[who % 3])
-        self.revise_goal(1, "group")  # widens its actions that follow the goal
-        self.revise_goal(2, "private")  # its explicitly wider actions are narrowed
-
-    def run(self, op: tuple[Any, ...]) -> None:
-        name, *args = op
-        getattr(self, name)(*args)
-
-
 def _assert_read_side_agrees(
     app: MomentumApplication, engine: Engine, history: History
 ) -> int:
@@ -329,32 +172,6 @@ def _assert_read_side_agrees(
     return checked
 
 
-member_ix = st.integers(0, 4)
-visibility = st.sampled_from(VISIBILITIES)
-operation = st.one_of(
-    st.tuples(st.just("propose"), member_ix, member_ix),
-    st.tuples(
-        st.just("answer"),
-        member_ix,
-        member_ix,
-        st.sampled_from(("accept", "decline", "end")),
-        st.booleans(),
-    ),
-    st.tuples(st.just("create_group"), member_ix),
-    st.tuples(st.just("invite_join"), member_ix, member_ix, st.booleans()),
-    st.tuples(st.just("leave"), member_ix, member_ix),
-    st.tuples(st.just("remove"), member_ix, member_ix),
-    st.tuples(st.just("add_facilitator"), member_ix, member_ix),
-    st.tuples(st.just("goal"), member_ix, visibility),
-    st.tuples(st.just("revise_goal"), member_ix, visibility),
-    st.tuples(
-        st.just("action"),
-        member_ix,
-        st.none() | member_ix,
-        st.none() | visibility,
-    ),
-    st.tuples(st.just("review"), member_ix, visibility),
-)
 _examples = itertools.count()
 
 

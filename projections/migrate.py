@@ -1,0 +1,52 @@
+"""Read-model schema migrations with Alembic (`projections/migrations/`).
+
+`upgrade(engine)` brings the read-model tables to the newest revision; `momentum init`,
+the runner's `setup` and `momentum serve` call it. To change a table: edit its module,
+then `momentum-migrations revision "what changed"` (see docs/operations.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, MetaData
+
+HERE = Path(__file__).parent / "migrations"
+
+
+def target_metadata() -> MetaData:
+    """The metadata with every read model's tables registered."""
+    from projections import registry  # noqa: F401  (imports every model module)
+    from projections.db import metadata
+
+    return metadata
+
+
+def _config(connection: object) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(HERE))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the read-model tables of `engine` to `revision`."""
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), revision)
+
+
+def revision(engine: Engine, message: str) -> None:
+    """Write a new revision for the difference between the tables and the models."""
+    with engine.begin() as conn:
+        command.revision(_config(conn), message=message, autogenerate=True)
+
+
+def differences(engine: Engine) -> list[object]:
+    """What the database schema lacks or has beyond the models (empty when in step)."""
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, target_metadata()))
