@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.audit import AuditIndex
 from projections.db import make_engine
+from projections.goals import GoalBoard
 from projections.groups import GroupBoard
 from projections.relations import Relations
 from projections.runner import ProjectionRunner, ReadModel
@@ -13,7 +14,7 @@ from service.settings import Settings
 
 def all_models() -> list[ReadModel]:
     """Every read model, in the order they are applied."""
-    return [Relations(), GroupBoard(), AuditIndex()]
+    return [Relations(), GoalBoard(), GroupBoard(), AuditIndex()]
 
 
 def make_runner(app: MomentumApplication, settings: Settings) -> ProjectionRunner:
