@@ -6,6 +6,8 @@ from projections.audit import AuditIndex
 from projections.db import make_engine
 from projections.goals import GoalBoard
 from projections.groups import GroupBoard
+from projections.journal import Journal
+from projections.notifications import Notifications
 from projections.relations import Relations
 from projections.runner import ProjectionRunner, ReadModel
 from service.application import MomentumApplication
@@ -14,7 +16,14 @@ from service.settings import Settings
 
 def all_models() -> list[ReadModel]:
     """Every read model, in the order they are applied."""
-    return [Relations(), GoalBoard(), GroupBoard(), AuditIndex()]
+    return [
+        Relations(),
+        GoalBoard(),
+        Journal(),
+        GroupBoard(),
+        Notifications(),
+        AuditIndex(),
+    ]
 
 
 def make_runner(app: MomentumApplication, settings: Settings) -> ProjectionRunner:

@@ -90,6 +90,14 @@ class ChangePassword(Command):
 
 
 @dataclass(frozen=True)
+class MarkNotificationsRead(Command):
+    """`up_to`: the newest notification (log position) the member has seen."""
+
+    actor_id: UUID
+    up_to: int
+
+
+@dataclass(frozen=True)
 class GrantRole(Command):
     """`actor_id` None means the operator at the command line."""
 

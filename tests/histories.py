@@ -68,6 +68,11 @@ class History:
     def propose(self, mentee: int, mentor: int) -> None:
         self.do(c.ProposeMentorship(self.m(mentee), _email(self.names[mentor % 5])))
 
+    def propose_newcomer(self, mentee: int) -> None:
+        """Invite a mentor who has no account yet."""
+        newcomer = f"{self.names[0]}-newcomer@example.com"
+        self.do(c.ProposeMentorship(self.m(mentee), newcomer))
+
     def answer(self, mentee: int, mentor: int, answer: str, by_mentee: bool) -> None:
         actor = self.m(mentee) if by_mentee else self.m(mentor)
         self.do(c.AnswerMentorship(actor, self.link(mentee, mentor), answer))
@@ -344,6 +349,7 @@ class History:
     def everything(self) -> None:
         """The relation script, then at least one of every other event."""
         self.scripted()
+        self.propose_newcomer(1)
         self.metric_goal(0, "group")
         self.progress(len(self.goals) - 1, 2)
         for k in range(3):
@@ -445,5 +451,6 @@ every_operation = st.one_of(
     st.tuples(st.just("target"), member_ix, st.integers(1, 8)),
     st.tuples(st.just("move"), member_ix, st.integers(0, 3)),
     st.tuples(st.just("read"), member_ix),
+    st.tuples(st.just("propose_newcomer"), member_ix),
     st.tuples(st.just("wait"), st.integers(1, 24 * 9)),
 )

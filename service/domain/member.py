@@ -94,6 +94,7 @@ class Member(MomentumAggregate):
         self.preferences: dict[str, Any] = dict(DEFAULT_PREFERENCES)
         self.away_periods: dict[str, dict[str, Any]] = {}
         self.roles: set[str] = set()
+        self.notifications_read_up_to = 0
         self.erased = False
 
     @classmethod
@@ -298,6 +299,22 @@ class Member(MomentumAggregate):
     @event("RoleRevoked")
     def _role_revoked(self, role: str, actor_id: UUID) -> None:
         self.roles.discard(role)
+
+    def mark_notifications_read(self, up_to: int, actor_id: UUID) -> None:
+        """Mark read every notification up to log position `up_to` (marks only rise:
+        a mark not above the current one records nothing)."""
+        self._require_active()
+        if isinstance(up_to, bool) or not isinstance(up_to, int) or up_to < 0:
+            raise ValidationError(
+                "The newest notification seen must be a whole number, 0 or more.",
+                "up_to",
+            )
+        if up_to > self.notifications_read_up_to:
+            self._notifications_read(up_to=up_to, actor_id=actor_id)
+
+    @event("NotificationsRead")
+    def _notifications_read(self, up_to: int, actor_id: UUID) -> None:
+        self.notifications_read_up_to = up_to
 
     def change_password(self, password_hash: str, actor_id: UUID) -> None:
         """Store a new password hash."""

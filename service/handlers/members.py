@@ -14,6 +14,7 @@ from service.errors import (
     EmailTakenError,
     NotFoundError,
     PermissionDeniedError,
+    ValidationError,
 )
 from service.passwords import check_new_password, verify
 from service.uow import UnitOfWork
@@ -105,6 +106,19 @@ def change_password(uow: UnitOfWork, cmd: c.ChangePassword) -> Result:
         raise AuthenticationError("The current password is wrong.")
     new = check_new_password(cmd.new_password, "new_password")
     member.change_password(uow.app.hasher.hash(new), cmd.actor_id)
+    return Result(member.id, member.version)
+
+
+@handles(c.MarkNotificationsRead)
+def mark_notifications_read(uow: UnitOfWork, cmd: c.MarkNotificationsRead) -> Result:
+    """Mark notifications read up to a log position; never beyond the newest event."""
+    member = _own_member(uow, cmd.actor_id, None)
+    newest = uow.app.recorder.max_notification_id() or 0
+    if isinstance(cmd.up_to, int) and cmd.up_to > newest:
+        raise ValidationError(
+            "There is no notification that new yet: reload and try again.", "up_to"
+        )
+    member.mark_notifications_read(cmd.up_to, cmd.actor_id)
     return Result(member.id, member.version)
 
 

@@ -77,6 +77,7 @@ def story(ada: UUID, bea: UUID) -> list[Aggregate]:
     member.grant_role("admin", ada)
     member.revoke_role("admin", ada)
     member.change_password("hash-2", ada)
+    member.mark_notifications_read(1, ada)
     member.erase(ada)
     index = EmailIndex(
         id=email_index_id("ada@example.com"), member_id=ada, actor_id=ada

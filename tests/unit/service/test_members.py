@@ -193,3 +193,43 @@ def test_malformed_email_is_refused_like_a_wrong_password(
 def test_command_from_an_unknown_account_is_refused(app: MomentumApplication) -> None:
     with pytest.raises(AuthenticationError):
         app.handle(c.LogAction(uuid4(), "learning", "Read a chapter"))
+
+
+def test_marking_notifications_read_below_zero_is_a_validation_error(
+    app: MomentumApplication, register: Register, position: Position
+) -> None:
+    ann = register("Ann")
+    before = position()
+    with pytest.raises(ValidationError) as raised:
+        app.handle(c.MarkNotificationsRead(ann, -1))
+    assert raised.value.field == "up_to"
+    assert position() == before
+
+
+def test_marking_notifications_read_beyond_the_newest_event_is_refused(
+    app: MomentumApplication, register: Register, position: Position
+) -> None:
+    ann = register("Ann")
+    before = position()
+    assert before is not None
+    with pytest.raises(ValidationError):
+        app.handle(c.MarkNotificationsRead(ann, before + 1000))
+    assert position() == before
+
+
+def test_a_read_mark_only_rises(
+    app: MomentumApplication, register: Register, position: Position
+) -> None:
+    ann = register("Ann")
+    register("Bob")
+    register("Cal")
+    marked = app.handle(c.MarkNotificationsRead(ann, 4))
+    assert app.history(ann, ann)[-1].type == "NotificationsRead"
+    assert app.history(ann, ann)[-1].data["up_to"] == 4
+    before = position()
+    for lower in (4, 2, 0):
+        again = app.handle(c.MarkNotificationsRead(ann, lower))
+        assert again.version == marked.version
+    assert position() == before
+    app.handle(c.MarkNotificationsRead(ann, 6))
+    assert app.history(ann, ann)[-1].data["up_to"] == 6

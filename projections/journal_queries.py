@@ -1,0 +1,268 @@
+"""Reading the journal: a member's entries as a viewer may see them (SPEC 9).
+
+Entry kinds: goal_set, goal_revised, milestone_added, milestone_completed,
+milestone_reopened, progress, goal_paused, goal_resumed, goal_achieved,
+goal_abandoned, action (with a `win` flag) and review. The `kind` filter of `entries`
+takes any of those, or a group: "goals" (every goal event), "milestones" (the three
+milestone kinds) or "wins" (actions flagged as a win). `entries` raises ValueError for
+a cursor it did not hand out, an unknown kind or a page size outside 1–200.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, or_, select
+
+from projections import journal as t
+from projections.relations import visible_levels
+
+GOAL_KINDS = (
+    "goal_set",
+    "goal_revised",
+    "milestone_added",
+    "milestone_completed",
+    "milestone_reopened",
+    "progress",
+    "goal_paused",
+    "goal_resumed",
+    "goal_achieved",
+    "goal_abandoned",
+)
+KINDS = (*GOAL_KINDS, "action", "review")
+KIND_FILTERS: dict[str, tuple[str, ...]] = {
+    **{kind: (kind,) for kind in KINDS},
+    "goals": GOAL_KINDS,
+    "milestones": GOAL_KINDS[2:5],
+    "wins": ("action",),
+}
+MAX_LIMIT = 200
+_CURSOR_TAG = "j1"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One journal entry, with its item's current visibility and counts."""
+
+    entry_id: int
+    member_id: str
+    kind: str
+    item_kind: str
+    item_id: str
+    goal_id: str | None
+    day: date
+    at: datetime
+    title: str
+    summary: str
+    category: str | None
+    win: bool
+    visibility: str
+    feedback_count: int
+    cheer_count: int
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    """A page of entries, newest first; `next_cursor` is None on the last page."""
+
+    entries: tuple[JournalEntry, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class FeedbackNote:
+    """Written feedback on an item (withdrawn feedback is never listed)."""
+
+    feedback_id: str
+    author_id: str
+    item_kind: str
+    item_id: str
+    text: str
+    at: datetime
+
+
+def _entry_query() -> Select[Any]:
+    e, i = t.entries, t.items
+    feedback_count = (
+        select(func.count())
+        .where(t.feedback.c.target_id == e.c.item_id)
+        .scalar_subquery()
+    )
+    cheer_count = (
+        select(func.count())
+        .where(t.cheers.c.target_id == e.c.item_id)
+        .scalar_subquery()
+    )
+    return select(
+        e,
+        i.c.visibility,
+        feedback_count.label("feedback_count"),
+        cheer_count.label("cheer_count"),
+    ).join(i, i.c.item_id == e.c.item_id)
+
+
+def _newest_first(query: Select[Any]) -> Select[Any]:
+    return query.order_by(t.entries.c.day.desc(), t.entries.c.position.desc())
+
+
+def _to_entry(row: Any) -> JournalEntry:
+    return JournalEntry(
+        entry_id=row.position,
+        member_id=row.member_id,
+        kind=row.kind,
+        item_kind=row.item_kind,
+        item_id=row.item_id,
+        goal_id=row.goal_id,
+        day=row.day,
+        at=row.at,
+        title=row.title,
+        summary=row.summary,
+        category=row.category,
+        win=bool(row.win),
+        visibility=row.visibility,
+        feedback_count=row.feedback_count,
+        cheer_count=row.cheer_count,
+    )
+
+
+def encode_cursor(day: date, position: int) -> str:
+    """The opaque cursor that continues a page after the entry at (day, position)."""
+    raw = f"{_CURSOR_TAG}|{day.isoformat()}|{position}".encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def decode_cursor(cursor: str) -> tuple[date, int]:
+    """The (day, position) inside a cursor; ValueError if it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        tag, day, position = raw.split("|")
+        if tag != _CURSOR_TAG:
+            raise ValueError(tag)
+        return date.fromisoformat(day), int(position)
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ValueError(
+            "Invalid journal cursor: use the next_cursor of a previous page."
+        ) from None
+
+
+def _kind_clause(kind: str) -> Any:
+    kinds = KIND_FILTERS.get(kind)
+    if kinds is None:
+        raise ValueError(
+            f"Unknown journal entry kind {kind!r}: use one of "
+            f"{', '.join(KIND_FILTERS)}."
+        )
+    clause = t.entries.c.kind.in_(kinds)
+    return and_(clause, t.entries.c.win.is_(True)) if kind == "wins" else clause
+
+
+def _after(cursor: str) -> Any:
+    day, position = decode_cursor(cursor)
+    e = t.entries.c
+    return or_(e.day < day, and_(e.day == day, e.position < position))
+
+
+def entries(
+    conn: Connection,
+    viewer_id: str,
+    *,
+    member_id: str | None = None,
+    kind: str | None = None,
+    goal_id: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> JournalPage:
+    """A page of a member's entries that the viewer may see, newest first."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"The page size must be from 1 to {MAX_LIMIT}.")
+    owner = member_id or viewer_id
+    conditions = [t.entries.c.member_id == owner]
+    if kind is not None:
+        conditions.append(_kind_clause(kind))
+    if goal_id is not None:
+        conditions.append(t.entries.c.goal_id == goal_id)
+    if cursor is not None:
+        conditions.append(_after(cursor))
+    levels = visible_levels(conn, viewer_id, owner)
+    if not levels:
+        return JournalPage((), None)
+    conditions.append(t.items.c.visibility.in_(sorted(levels)))
+    query = _newest_first(_entry_query().where(*conditions)).limit(limit + 1)
+    found = [_to_entry(row) for row in conn.execute(query)]
+    page = tuple(found[:limit])
+    more = len(found) > limit
+    next_cursor = encode_cursor(page[-1].day, page[-1].entry_id) if more else None
+    return JournalPage(page, next_cursor)
+
+
+def entry(conn: Connection, viewer_id: str, entry_id: int) -> JournalEntry | None:
+    """One entry, or None if there is no such entry or the viewer may not see it."""
+    row = conn.execute(
+        _entry_query().where(t.entries.c.position == entry_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    if row.visibility not in visible_levels(conn, viewer_id, row.member_id):
+        return None
+    return _to_entry(row)
+
+
+def wins(
+    conn: Connection,
+    viewer_id: str,
+    member_ids: Iterable[str],
+    since_day: date,
+    *,
+    limit: int = 100,
+) -> tuple[JournalEntry, ...]:
+    """The wins of these members since `since_day` the viewer may see, newest first."""
+    visible = [
+        and_(t.entries.c.member_id == member, t.items.c.visibility.in_(sorted(levels)))
+        for member in dict.fromkeys(member_ids)
+        if (levels := visible_levels(conn, viewer_id, member))
+    ]
+    if not visible:
+        return ()
+    query = _entry_query().where(
+        t.entries.c.kind == "action",
+        t.entries.c.win.is_(True),
+        t.entries.c.day >= since_day,
+        or_(*visible),
+    )
+    rows = conn.execute(_newest_first(query).limit(limit))
+    return tuple(_to_entry(row) for row in rows)
+
+
+def feedback_on(
+    conn: Connection, viewer_id: str, item_kind: str, item_id: str
+) -> tuple[FeedbackNote, ...]:
+    """Feedback on an item, oldest first; empty if the viewer may not see the item."""
+    item = conn.execute(
+        select(t.items.c.owner_id, t.items.c.visibility).where(
+            t.items.c.item_id == item_id, t.items.c.item_kind == item_kind
+        )
+    ).one_or_none()
+    if item is None:
+        return ()
+    if item.visibility not in visible_levels(conn, viewer_id, item.owner_id):
+        return ()
+    f = t.feedback.c
+    rows = conn.execute(
+        select(t.feedback).where(f.target_id == item_id).order_by(f.at, f.feedback_id)
+    )
+    return tuple(
+        FeedbackNote(
+            feedback_id=row.feedback_id,
+            author_id=row.author_id,
+            item_kind=row.target_kind,
+            item_id=row.target_id,
+            text=row.text,
+            at=row.at,
+        )
+        for row in rows
+    )
