@@ -7,6 +7,7 @@ so changing, removing or reordering a stored event breaks the chain from there o
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,24 +61,35 @@ class AuditIndex:
 
     def apply(self, conn: Connection, event: Any, notification: Notification) -> None:
         """Index one event and extend the chain."""
+        self.apply_batch(conn, [(notification, event)])
+
+    def apply_batch(
+        self, conn: Connection, events: Sequence[tuple[Notification, Any]]
+    ) -> None:
+        """Index events in log order, each hash chained to the one before."""
         last = conn.execute(
             select(audit_index.c.chain_hash)
             .order_by(audit_index.c.position.desc())
             .limit(1)
         ).scalar()
-        actor = getattr(event, "actor_id", None)
-        aggregate_type, _, event_type = type(event).__qualname__.rpartition(".")
-        conn.execute(
-            audit_index.insert().values(
-                position=notification.id,
-                aggregate_id=str(notification.originator_id),
-                aggregate_type=aggregate_type,
-                event_type=event_type,
-                actor_id=str(actor) if actor else None,
-                occurred_at=event.timestamp,
-                chain_hash=chain(last or GENESIS, notification),
+        previous = last or GENESIS
+        rows = []
+        for notification, event in events:
+            previous = chain(previous, notification)
+            actor = getattr(event, "actor_id", None)
+            aggregate_type, _, event_type = type(event).__qualname__.rpartition(".")
+            rows.append(
+                {
+                    "position": notification.id,
+                    "aggregate_id": str(notification.originator_id),
+                    "aggregate_type": aggregate_type,
+                    "event_type": event_type,
+                    "actor_id": str(actor) if actor else None,
+                    "occurred_at": event.timestamp,
+                    "chain_hash": previous,
+                }
             )
-        )
+        conn.execute(audit_index.insert(), rows)
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, Table
 
 from projections import tracking
+from projections.batching import HeldInserts
 from projections.db import metadata
 from service.application import MomentumApplication
 
@@ -33,6 +34,21 @@ class ReadModel(Protocol):
     def apply(self, conn: Connection, event: Any, notification: Notification) -> None:
         """Change the read model's rows for one event (`notification.id` is its
         position in the log)."""
+
+
+def apply_batch(
+    model: ReadModel, conn: Connection, events: Sequence[tuple[Notification, Any]]
+) -> None:
+    """Apply events in order: the model's own `apply_batch` if it has one, else one
+    `apply` each, with single-row inserts sent together (`HeldInserts`)."""
+    batch_apply = getattr(model, "apply_batch", None)
+    if batch_apply is not None:
+        batch_apply(conn, events)
+        return
+    held = HeldInserts(conn)
+    for notification, event in events:
+        model.apply(cast(Connection, held), event, notification)
+    held.flush()
 
 
 class ProjectionRunner:
@@ -97,8 +113,7 @@ class ProjectionRunner:
         try:
             with self.engine.begin() as conn:
                 tracking.advance(conn, model.name, expected, todo[-1][0].id)
-                for notification, event in todo:
-                    model.apply(conn, event, notification)
+                apply_batch(model, conn, todo)
         except tracking.PositionMovedError:
             return  # another runner applied these; the next round re-reads positions
 
