@@ -6,10 +6,11 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: run test lint bench setup clean
 
-run: setup ## prepare storage, load the demo if empty, show what is there
+run: setup ## prepare storage, load the demo if empty, serve on http://127.0.0.1:8000
 	$(BIN)/momentum init
 	$(BIN)/momentum demo --if-empty
 	$(BIN)/momentum summary
+	$(BIN)/momentum serve
 
 test: setup ## run the whole test suite
 	$(BIN)/pytest
@@ -20,6 +21,7 @@ lint: setup ## ruff and mypy
 
 bench: setup ## measure SPEC 11 and write bench/RESULTS.md
 	$(BIN)/python -m bench.commands
+	$(BIN)/python -m bench.projections
 
 setup: $(STAMP)
 

@@ -20,7 +20,10 @@ def readmodel_url(database_url: str) -> tuple[str, dict[str, Any]]:
     """SQLAlchemy URL and engine options for a MOMENTUM_DATABASE_URL."""
     url = urlparse(database_url)
     if url.scheme == "memory":
-        return "sqlite://", {"poolclass": StaticPool}
+        return "sqlite://", {
+            "poolclass": StaticPool,
+            "connect_args": {"check_same_thread": False},
+        }
     if url.scheme == "sqlite":
         events_file = Path(url.path.removeprefix("/"))
         return f"sqlite:///{events_file.with_name('readmodels.sqlite')}", {}

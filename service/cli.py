@@ -227,6 +227,28 @@ def audit_verify() -> None:
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web app with the projection follower in this process."""
+    from werkzeug.serving import run_simple
+
+    from web import create_app
+    from web.system import open_system
+
+    system = open_system()
+    try:
+        url = f"http://{host}:{port}"
+        console.print(
+            f"Momentum is at [bold]{url}[/] (API docs: {url}/api/v1/swagger). "
+            "Ctrl-C to stop."
+        )
+        run_simple(host, port, create_app(system), threaded=True)
+    finally:
+        system.close()
+
+
+@main.command()
 def summary() -> None:
     """Print what the store holds and how to explore it."""
     from service.inspect import event_type_counts

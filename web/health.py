@@ -1,0 +1,112 @@
+"""Liveness and readiness (`/api/v1/healthz`) and Prometheus metrics (`/metrics`)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from flask_openapi3 import APIBlueprint, Tag
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from pydantic import BaseModel
+
+from web.system import System
+
+api = APIBlueprint(
+    "health", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="health")]
+)
+MAX_HEALTHY_LAG = 1000
+
+
+class Health(BaseModel):
+    """What `/healthz` reports."""
+
+    status: str
+    store: str
+    projection_lag: int | None
+    follower: str
+
+
+def system() -> System:
+    """The system this app serves."""
+    found: System = current_app.extensions["momentum"]
+    return found
+
+
+@api.get("/healthz", responses={200: Health, 503: Health})
+def healthz() -> tuple[dict[str, Any], int]:
+    """Liveness and readiness: the store answers and the read models keep up."""
+    s = system()
+    report: dict[str, Any] = {"store": "ok", "projection_lag": None, "follower": "off"}
+    try:
+        report["projection_lag"] = s.runner.lag()
+    except Exception as error:  # any failure to reach the store is "not ready"
+        report["store"] = f"unreachable: {type(error).__name__}"
+    if s.follower is not None:
+        report["follower"] = "running" if s.follower.alive else "stopped"
+    healthy = (
+        report["store"] == "ok"
+        and report["follower"] != "stopped"
+        and (report["projection_lag"] or 0) <= MAX_HEALTHY_LAG
+    )
+    report["status"] = "ok" if healthy else "degraded"
+    return report, 200 if healthy else 503
+
+
+class Metrics:
+    """The app's Prometheus registry: requests, latency, log head and lag."""
+
+    def __init__(self, app: Flask) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "momentum_http_requests",
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "momentum_http_request_seconds",
+            "Time to answer a request",
+            ["route"],
+            registry=self.registry,
+        )
+        lag = Gauge(
+            "momentum_projection_lag_events",
+            "Events the slowest read model is behind the log",
+            registry=self.registry,
+        )
+        lag.set_function(lambda: system_of(app).runner.lag())
+        head = Gauge("momentum_events", "Events in the log", registry=self.registry)
+        head.set_function(
+            lambda: system_of(app).app.recorder.max_notification_id() or 0
+        )
+        app.before_request(self._start)
+        app.after_request(self._count)
+        app.add_url_rule("/metrics", "metrics", self.expose)
+
+    def _start(self) -> None:
+        g.started = time.perf_counter()
+
+    def _count(self, response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        self.requests.labels(request.method, route, str(response.status_code)).inc()
+        if "started" in g:
+            self.latency.labels(route).observe(time.perf_counter() - g.started)
+        return response
+
+    def expose(self) -> Response:
+        """The metrics in Prometheus text format."""
+        return Response(generate_latest(self.registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def system_of(app: Flask) -> System:
+    """The system an app serves (outside a request)."""
+    found: System = app.extensions["momentum"]
+    return found

@@ -1,0 +1,100 @@
+"""The running system the web layer talks to: the service, the read models and the
+projection follower, built once per process from settings.
+
+`write` runs a command and returns once the read models show it (read-your-writes);
+`read` lends a read-model connection to projection query functions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine
+
+from projections.db import make_engine
+from projections.follower import Follower
+from projections.registry import all_models
+from projections.runner import ProjectionRunner
+from service.application import MomentumApplication
+from service.bootstrap import bootstrap
+from service.clock import Clock
+from service.commands import Command, Result
+from service.settings import Settings
+
+READ_YOUR_WRITES_TIMEOUT = 5.0
+
+
+@dataclass
+class System:
+    """The application, its read models and (embedded) the follower keeping them."""
+
+    settings: Settings
+    app: MomentumApplication
+    engine: Engine
+    runner: ProjectionRunner
+    follower: Follower | None
+
+    def write(self, command: Command, idempotency_key: str | None = None) -> Result:
+        """Run a command; return once every read model has applied it."""
+        result = self.app.handle(command, idempotency_key=idempotency_key)
+        position = result.position or self.app.recorder.max_notification_id()
+        if position:
+            self.wait_for(position)
+        return result
+
+    def wait_for(self, position: int) -> bool:
+        """Wait (up to a few seconds) until the read models reach `position`."""
+        if self.follower is not None and self.follower.alive:
+            return self.follower.wait_for(position, READ_YOUR_WRITES_TIMEOUT)
+        deadline = time.monotonic() + READ_YOUR_WRITES_TIMEOUT
+        while time.monotonic() < deadline:  # the runner is another process
+            if min(self.runner.positions().values()) >= position:
+                return True
+            time.sleep(0.01)
+        return False
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-model connection for projection queries."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def now(self) -> datetime:
+        """The service clock's time (fixed in tests and in the demo)."""
+        return self.app.clock.now()
+
+    def close(self) -> None:
+        """Stop the follower and release connections."""
+        if self.follower is not None:
+            self.follower.stop()
+        self.engine.dispose()
+        self.app.close()
+
+
+def open_system(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    follow: bool = True,
+    create_tables: bool = True,
+    password_profile: str = "RFC_9106_LOW_MEMORY",
+) -> System:
+    """Build the system; `follow` runs the projection follower in this process
+    (the embedded default); without it a `momentum project` process must run."""
+    settings = settings or Settings.from_env()
+    app = bootstrap(
+        settings,
+        clock=clock,
+        create_tables=create_tables,
+        password_profile=password_profile,
+    )
+    engine = make_engine(settings.database_url)
+    runner = ProjectionRunner(app, engine, all_models())
+    if create_tables:
+        runner.setup()
+    follower = Follower(runner).start() if follow else None
+    return System(settings, app, engine, runner, follower)
