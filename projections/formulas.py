@@ -89,6 +89,65 @@ def raw_score(
     return sum(w * decay(active_time(t, now, away)) for t, w in points if t <= now)
 
 
+def raw_scores_at(
+    points: Iterable[tuple[datetime, float]],
+    checkpoints: Sequence[datetime],
+    away: Sequence[Interval] = (),
+) -> list[float]:
+    """`raw_score` at each checkpoint (any order), by one sweep over the points.
+
+    The decay between two instants depends only on the active time between them, so
+    the score is carried from one instant to the next (raw ← raw · decay + w): O((P +
+    C) log(P + C) + A) instead of O(P · C · A). Away intervals are taken as their union
+    (`away_intervals` already merges them).
+    """
+    timeline = sorted(
+        [(t.timestamp(), 0, w) for t, w in points]
+        + [(c.timestamp(), 1, float(n)) for n, c in enumerate(checkpoints)]
+    )  # at equal instants points sort first: a point at `now` counts
+    clock = _ActiveClock(away)
+    half_life = HALF_LIFE.total_seconds()
+    scores = [0.0] * len(checkpoints)
+    raw, last = 0.0, None
+    for instant, is_checkpoint, value in timeline:
+        active = clock.at(instant)
+        if last is not None:
+            raw *= 0.5 ** ((active - last) / half_life)
+        last = active
+        if is_checkpoint:
+            scores[int(value)] = raw
+        else:
+            raw += value
+    return scores
+
+
+class _ActiveClock:
+    """Seconds of active (not away) time since the epoch, read at rising instants."""
+
+    def __init__(self, away: Sequence[Interval]) -> None:
+        merged: list[Interval] = []
+        for span in sorted(away, key=lambda s: s.start.timestamp()):
+            if merged and span.start <= merged[-1].end:
+                merged[-1] = Interval(merged[-1].start, max(merged[-1].end, span.end))
+            else:
+                merged.append(span)
+        self._spans = [(s.start.timestamp(), s.end.timestamp()) for s in merged]
+        self._next = 0  # first span not wholly before the last instant read
+        self._away_before = 0.0  # away seconds in the spans before `_next`
+
+    def at(self, instant: float) -> float:
+        """Active seconds up to `instant` (never earlier than the previous call)."""
+        spans = self._spans
+        while self._next < len(spans) and spans[self._next][1] <= instant:
+            start, end = spans[self._next]
+            self._away_before += end - start
+            self._next += 1
+        partial = 0.0
+        if self._next < len(spans):
+            partial = max(0.0, instant - spans[self._next][0])
+        return instant - self._away_before - partial
+
+
 def momentum(raw: float, weekly_target: int) -> int:
     """Raw score normalised so that steadily meeting the target converges to 100."""
     steady = (weekly_target / 7) * (HALF_LIFE / timedelta(days=1)) / math.log(2)
@@ -150,12 +209,12 @@ def commitments_kept_percent(outcomes: Iterable[bool]) -> int | None:
     return round(100 * sum(marked) / len(marked))
 
 
-def rut_risk(
+def rut_parts(
     signals: Mapping[str, int] | None,
     momentum_score: int,
     days_since_action: float | None,
-) -> int:
-    """0–100 from what the member says (signals) and does (momentum, inactivity)."""
+) -> tuple[float, float, float]:
+    """The parts of rut risk, each 0–1: s (signals), b (momentum), i (inactivity)."""
     s = (
         0.5
         if signals is None
@@ -163,6 +222,16 @@ def rut_risk(
     )
     b = 1 - min(1.0, momentum_score / 100)
     i = 1.0 if days_since_action is None else min(1.0, days_since_action / 21)
+    return s, b, i
+
+
+def rut_risk(
+    signals: Mapping[str, int] | None,
+    momentum_score: int,
+    days_since_action: float | None,
+) -> int:
+    """0–100 from what the member says (signals) and does (momentum, inactivity)."""
+    s, b, i = rut_parts(signals, momentum_score, days_since_action)
     return round(100 * (0.4 * s + 0.4 * b + 0.2 * i))
 
 

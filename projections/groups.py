@@ -6,12 +6,20 @@ combines these tables with the members' metrics and their group-visible wins.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, String, Table, Text, delete, or_
+from sqlalchemy import Column, Connection, Row, String, Table, Text, delete, or_, select
 
+from projections import relations
 from projections.base import Projection, UTCDateTime, on
 from projections.db import metadata
+from projections.formulas import week_start
+from projections.journal_queries import JournalEntry
+from projections.journal_queries import wins as journal_wins
+from projections.metrics_queries import metrics_for_many
+from service.clock import local_date
 
 groups = Table(
     "rm_groups",
@@ -103,3 +111,95 @@ class GroupBoard(Projection):
                 facilitators.c.group_id == gid, facilitators.c.member_id == member
             )
         )
+
+
+@dataclass(frozen=True)
+class BoardMember:
+    """A member as the group board shows them."""
+
+    member_id: str
+    display_name: str
+    momentum: int  # shown, capped at 100
+    streak: int
+    actions_this_week: int
+    weekly_target: int
+    facilitator: bool
+    buddy_id: str | None
+
+
+@dataclass(frozen=True)
+class Board:
+    """A group's board for one viewer at one instant."""
+
+    group_id: str
+    name: str
+    purpose: str
+    members: tuple[BoardMember, ...]
+    buddy_pairs: tuple[tuple[str, str], ...]
+    wins: tuple[JournalEntry, ...]
+    week_of: date
+
+    def is_facilitator(self, member_id: str) -> bool:
+        """True if the member facilitates this group."""
+        return any(m.facilitator for m in self.members if m.member_id == member_id)
+
+
+def group_info(conn: Connection, group_id: str) -> Row[Any] | None:
+    """The group's name and purpose, or None."""
+    return conn.execute(select(groups).where(groups.c.group_id == group_id)).first()
+
+
+def board(
+    conn: Connection, viewer_id: str, group_id: str, now: datetime
+) -> Board | None:
+    """The board, or None unless the viewer is a member of the group now."""
+    ids = relations.group_member_ids(conn, group_id)
+    info = group_info(conn, group_id)
+    if info is None or viewer_id not in ids:
+        return None
+    names = relations.member_names(conn, ids)
+    metrics = metrics_for_many(conn, ids, now)
+    leads = set(
+        conn.scalars(
+            select(facilitators.c.member_id).where(facilitators.c.group_id == group_id)
+        )
+    )
+    pairs = [
+        (r.member_a, r.member_b)
+        for r in conn.execute(select(buddies).where(buddies.c.group_id == group_id))
+    ]
+    buddy_of = {a: b for a, b in pairs} | {b: a for a, b in pairs}
+    rows = [
+        BoardMember(
+            member_id=m,
+            display_name=names[m],
+            momentum=metrics[m].momentum_shown,
+            streak=metrics[m].streak,
+            actions_this_week=metrics[m].actions_this_week,
+            weekly_target=metrics[m].weekly_target,
+            facilitator=m in leads,
+            buddy_id=buddy_of.get(m),
+        )
+        for m in ids
+        if m in names and m in metrics
+    ]
+    rows.sort(key=lambda r: (-r.momentum, r.display_name))
+    today = local_date(now, relations.member_timezone(conn, viewer_id) or "UTC")
+    monday = week_start(today)
+    wins = journal_wins(conn, viewer_id, ids, monday)
+    return Board(
+        group_id, info.name, info.purpose, tuple(rows), tuple(pairs), wins, monday
+    )
+
+
+def groups_of(conn: Connection, member_id: str) -> list[tuple[str, str]]:
+    """(group id, name) of the groups the member belongs to now."""
+    ids = relations.group_ids_of(conn, member_id)
+    if not ids:
+        return []
+    rows = conn.execute(
+        select(groups.c.group_id, groups.c.name)
+        .where(groups.c.group_id.in_(ids))
+        .order_by(groups.c.name)
+    )
+    return [(r.group_id, r.name) for r in rows]

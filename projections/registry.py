@@ -7,6 +7,7 @@ from projections.db import make_engine
 from projections.goals import GoalBoard
 from projections.groups import GroupBoard
 from projections.journal import Journal
+from projections.metrics import Metrics
 from projections.notifications import Notifications
 from projections.relations import Relations
 from projections.runner import ProjectionRunner, ReadModel
@@ -20,6 +21,7 @@ def all_models() -> list[ReadModel]:
         Relations(),
         GoalBoard(),
         Journal(),
+        Metrics(),
         GroupBoard(),
         Notifications(),
         AuditIndex(),

@@ -6,6 +6,8 @@ which item visibilities of `owner` the `viewer` may see right now.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +19,7 @@ from sqlalchemy import (
     and_,
     delete,
     exists,
+    or_,
     select,
     update,
 )
@@ -190,3 +193,90 @@ def visible_levels(conn: Connection, viewer_id: str, owner_id: str) -> frozenset
     if share_a_group(conn, viewer_id, owner_id):
         return frozenset({"group"})
     return frozenset()
+
+
+@dataclass(frozen=True)
+class MentorLink:
+    """A mentorship as either side sees it."""
+
+    mentorship_id: str
+    mentee_id: str
+    mentor_email: str
+    mentor_id: str | None
+    status: str
+
+
+def member_names(conn: Connection, member_ids: Iterable[str]) -> dict[str, str]:
+    """Display names of these members (erased or unknown ones are left out)."""
+    ids = sorted(set(member_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(members.c.member_id, members.c.display_name).where(
+            members.c.member_id.in_(ids)
+        )
+    )
+    return {r.member_id: r.display_name for r in rows}
+
+
+def member_timezone(conn: Connection, member_id: str) -> str | None:
+    """The member's IANA timezone, or None for an unknown member."""
+    return conn.execute(
+        select(members.c.timezone).where(members.c.member_id == member_id)
+    ).scalar()
+
+
+def mentee_ids(conn: Connection, mentor_id: str) -> list[str]:
+    """The members `mentor_id` mentors now (accepted, not ended)."""
+    return list(
+        conn.scalars(
+            select(mentor_links.c.mentee_id)
+            .where(
+                mentor_links.c.mentor_id == mentor_id,
+                mentor_links.c.status == "accepted",
+            )
+            .order_by(mentor_links.c.mentee_id)
+        )
+    )
+
+
+def mentorships_of(conn: Connection, member_id: str) -> list[MentorLink]:
+    """Every mentorship the member is in, as mentee or as (invited) mentor."""
+    email = select(members.c.email).where(members.c.member_id == member_id)
+    rows = conn.execute(
+        select(mentor_links)
+        .where(
+            or_(
+                mentor_links.c.mentee_id == member_id,
+                mentor_links.c.mentor_id == member_id,
+                and_(
+                    mentor_links.c.mentor_email == email.scalar_subquery(),
+                    mentor_links.c.status == "proposed",
+                ),
+            )
+        )
+        .order_by(mentor_links.c.mentorship_id)
+    )
+    return [MentorLink(**row._mapping) for row in rows]
+
+
+def group_member_ids(conn: Connection, group_id: str) -> list[str]:
+    """The current members of a group."""
+    return list(
+        conn.scalars(
+            select(group_members.c.member_id)
+            .where(group_members.c.group_id == group_id)
+            .order_by(group_members.c.member_id)
+        )
+    )
+
+
+def group_ids_of(conn: Connection, member_id: str) -> list[str]:
+    """The groups a member belongs to now."""
+    return list(
+        conn.scalars(
+            select(group_members.c.group_id)
+            .where(group_members.c.member_id == member_id)
+            .order_by(group_members.c.group_id)
+        )
+    )
