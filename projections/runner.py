@@ -14,9 +14,8 @@ from typing import Any, Protocol, cast
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, Table
 
-from projections import tracking
+from projections import migrate, tracking
 from projections.batching import HeldInserts
-from projections.db import metadata
 from service.application import MomentumApplication
 
 
@@ -70,8 +69,8 @@ class ProjectionRunner:
         self._poked = False
 
     def setup(self) -> None:
-        """Create missing tables and tracking rows."""
-        metadata.create_all(self.engine)
+        """Migrate the read-model tables (Alembic) and add missing tracking rows."""
+        migrate.upgrade(self.engine)
         with self.engine.begin() as conn:
             for model in self.models:
                 tracking.ensure(conn, model.name)

@@ -43,11 +43,17 @@ def main() -> None:
 @main.command()
 def init() -> None:
     """Create or migrate storage."""
+    from projections import migrate
+    from projections.db import make_engine
+
     settings = Settings.from_env()
     with _app() as app:
+        engine = make_engine(settings.database_url)
+        migrate.upgrade(engine)
+        engine.dispose()
         console.print(
             f"Storage ready at [bold]{_safe_url(settings.database_url)}[/] "
-            f"({_event_count(app)} events)."
+            f"({_event_count(app)} events; read models migrated)."
         )
 
 
