@@ -187,6 +187,23 @@ class MomentumApplication(Application[UUID]):
             self._dummy = self.hasher.hash("momentum-dummy-password")
         return self._dummy
 
+    def member_for_token(self, secret: str) -> UUID:
+        """The member a bearer token belongs to; AuthenticationError if the token is
+        unknown, expired or revoked, or the account was erased."""
+        from service.domain.token import ApiToken, token_id
+
+        try:
+            token: object = self.repository.get(token_id(secret))
+        except (AggregateNotFoundError, ValueError):
+            token = None
+        if not isinstance(token, ApiToken) or not token.is_valid_at(self.clock.now()):
+            raise AuthenticationError("Missing, expired or revoked token.")
+        try:
+            self.get_member(token.member_id)
+        except NotFoundError:
+            raise AuthenticationError("Your account no longer exists.") from None
+        return token.member_id
+
     def events_of(self, aggregate_id: UUID) -> Iterator[MomentumAggregate.Event]:
         """Every stored event of one aggregate, oldest first."""
         return cast(

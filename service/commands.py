@@ -37,6 +37,20 @@ class RegisterMember(Command):
 
 
 @dataclass(frozen=True)
+class IssueToken(Command):
+    """Sign in to the API; the secret is in `extra` (never stored, never replayed)."""
+
+    email: str
+    password: str
+
+
+@dataclass(frozen=True)
+class RevokeToken(Command):
+    actor_id: UUID
+    token_id: UUID
+
+
+@dataclass(frozen=True)
 class UpdateProfile(Command):
     actor_id: UUID
     display_name: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask_openapi3 import Info, OpenAPI
 
 from web import health, problems
+from web.api import accounts
 from web.system import System
 
 API_INFO = Info(
@@ -27,11 +28,14 @@ def create_app(system: System) -> OpenAPI:
         doc_prefix="/api/v1",
         doc_url="/openapi.json",
         security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        validation_error_status=422,
+        validation_error_callback=problems.for_invalid_request,
     )
     app.config["SECRET_KEY"] = system.settings.secret_key
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["momentum"] = system
     problems.init_app(app)
     app.register_api(health.api)
+    app.register_api(accounts.api)
     health.Metrics(app)
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json
+from pydantic import ValidationError as PydanticError
 from werkzeug.exceptions import HTTPException
 
 from service import errors as e
@@ -57,6 +58,17 @@ def for_domain_error(error: e.DomainError) -> Response:
 def for_http_error(error: HTTPException) -> Response:
     """Werkzeug's errors (404 route, 405, 413…) as problem documents."""
     return problem(error.code or 500, error.name, error.description or "")
+
+
+def for_invalid_request(error: PydanticError) -> Response:
+    """A request that does not fit its schema: 422 naming each field."""
+    errors = {
+        ".".join(str(part) for part in item["loc"]) or "body": item["msg"]
+        for item in error.errors()
+    }
+    return problem(
+        422, "Some fields are not valid", "The request does not fit.", errors=errors
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -7,4 +7,5 @@ from service.handlers import (  # noqa: F401
     members,
     mentoring,
     reviews,
+    tokens,
 )

@@ -1,0 +1,126 @@
+"""Registration, bearer tokens and /me over the API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from web.system import System
+
+PASSWORD = "correct horse battery"
+
+
+def _register(client: FlaskClient, name: str = "Ann", **extra: Any) -> Any:
+    body = {
+        "email": f"{name.lower()}@example.com",
+        "password": PASSWORD,
+        "display_name": name,
+        "timezone": "Europe/Paris",
+    } | extra
+    return client.post("/api/v1/auth/register", json=body)
+
+
+def _token(client: FlaskClient, name: str = "Ann") -> str:
+    response = client.post(
+        "/api/v1/auth/tokens",
+        json={"email": f"{name.lower()}@example.com", "password": PASSWORD},
+    )
+    assert response.status_code == 201, response.json
+    token: str = response.json["token"]
+    return token
+
+
+def _events(system: System) -> int:
+    return system.app.recorder.max_notification_id() or 0
+
+
+def test_register_then_sign_in_then_read_me(client: FlaskClient) -> None:
+    created = _register(client)
+    assert created.status_code == 201
+    assert created.json["email"] == "ann@example.com"
+    assert created.json["timezone"] == "Europe/Paris"
+    assert "password" not in created.get_data(as_text=True)
+    token = _token(client)
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.json["id"] == created.json["id"]
+    assert me.json["weekly_target"] == 3 and me.json["display_name"] == "Ann"
+
+
+def test_bad_registrations_name_the_field_and_append_nothing(
+    client: FlaskClient, system: System
+) -> None:
+    cases = [
+        ({"password": "short"}, "password"),
+        ({"email": "not-an-email"}, "email"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"display_name": 7}, "display_name"),
+    ]
+    for change, field in cases:
+        response = _register(client, **change)
+        assert response.status_code == 422, (change, response.json)
+        assert response.mimetype == "application/problem+json"
+        assert field in response.json["errors"], response.json
+    missing = client.post("/api/v1/auth/register", json={"email": "a@example.com"})
+    assert missing.status_code == 422
+    assert {"password", "display_name"} <= set(missing.json["errors"])
+    assert _events(system) == 0
+
+
+def test_an_email_can_register_once(client: FlaskClient, system: System) -> None:
+    assert _register(client).status_code == 201
+    before = _events(system)
+    again = _register(client)
+    assert again.status_code == 409
+    assert again.json["status"] == 409
+    assert _events(system) == before
+
+
+def test_registering_twice_with_one_idempotency_key_creates_one_account(
+    client: FlaskClient, system: System
+) -> None:
+    headers = {"Idempotency-Key": "signup-1"}
+    body = {
+        "email": "ann@example.com",
+        "password": PASSWORD,
+        "display_name": "Ann",
+    }
+    first = client.post("/api/v1/auth/register", json=body, headers=headers)
+    before = _events(system)
+    second = client.post("/api/v1/auth/register", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json == second.json
+    assert _events(system) == before
+
+
+def test_me_needs_a_valid_token(client: FlaskClient) -> None:
+    _register(client)
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic x"}):
+        response = client.get("/api/v1/me", headers=headers)
+        assert response.status_code == 401
+        assert response.mimetype == "application/problem+json"
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_wrong_password_gets_no_token(client: FlaskClient) -> None:
+    _register(client)
+    response = client.post(
+        "/api/v1/auth/tokens",
+        json={"email": "ann@example.com", "password": "wrong password!"},
+    )
+    assert response.status_code == 401
+    assert "token" not in response.json
+
+
+def test_a_revoked_token_no_longer_works(client: FlaskClient) -> None:
+    _register(client)
+    token = _token(client)
+    other = _token(client)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (
+        client.delete("/api/v1/auth/tokens/current", headers=headers).status_code == 204
+    )
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    still = client.get("/api/v1/me", headers={"Authorization": f"Bearer {other}"})
+    assert still.status_code == 200
