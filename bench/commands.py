@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import re
-import shlex
 import sqlite3
 import statistics
 import sys
@@ -30,6 +27,7 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import command_line, machine, write_results
 from service.application import MomentumApplication
 from service.bootstrap import bootstrap
 from service.commands import LogAction, RegisterMember
@@ -38,8 +36,6 @@ from service.settings import Settings
 MEMBERS = 200
 WARM_UP = 500
 TOPIC = "service.domain.action:Action.ActionLogged"
-START, END = "<!-- bench:commands:start -->", "<!-- bench:commands:end -->"
-NOTES = ("<!-- bench:commands:notes -->", "<!-- /bench:commands:notes -->")
 TARGETS = {"SQLite (file)": 3000.0, "PostgreSQL": 1000.0}
 MIN_RATIO = 0.5
 Plain = Callable[[int], float]
@@ -208,17 +204,6 @@ def bench_postgres(url: str, n: int, runs: int) -> tuple[Row, str]:
     return row, version
 
 
-def machine(pg_version: str) -> str:
-    found = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
-    mem = found.group(1) if found else "0"
-    return (
-        f"{platform.platform()} ({platform.machine()}), {os.cpu_count()} CPUs, "
-        f"{int(mem) / 1024 / 1024:.1f} GiB RAM; Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, PostgreSQL server {pg_version}; "
-        f"load average at the end {os.getloadavg()[0]:.2f} (1 min)"
-    )
-
-
 def table_row(row: Row) -> str:
     service, plain = row.median(row.service), row.median(row.plain)
     target = f"≥ {TARGETS[row.backend]:,.0f}/s and ratio ≥ {MIN_RATIO}"
@@ -264,28 +249,6 @@ def section(rows: list[Row], pg_version: str, command: str, n: int, runs: int) -
     return "\n".join(lines)
 
 
-def write_results(path: Path, body: str) -> None:
-    """Replace only our section (keeping a hand-written notes block); keep the rest."""
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    head, _, rest = text.partition(START)
-    old, found, tail = rest.partition(END)
-    if not found:
-        head, old, tail = text.rstrip("\n") + "\n\n", "", "\n"
-    notes = ""
-    if NOTES[0] in old:
-        notes = (
-            NOTES[0] + old.split(NOTES[0], 1)[1].split(NOTES[1], 1)[0] + NOTES[1] + "\n"
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{head}{START}\n{body}\n\n{notes}{END}{tail}")
-
-
-def command_line() -> str:
-    exe = sys.executable.removeprefix(os.getcwd() + os.sep)
-    script = ["-m", "bench.commands"] if __package__ else [sys.argv[0]]
-    return shlex.join([exe, *script, *sys.argv[1:]])
-
-
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--commands", type=int, default=3000, help="commands per run")
@@ -307,11 +270,12 @@ def main() -> int:
     rows = [bench_sqlite(n, runs)]
     pg_row, pg_version = bench_postgres(args.postgres_url, n, runs)
     rows.append(pg_row)
-    body = section(rows, pg_version, command_line(), n, runs)
+    command = command_line("bench.commands", __package__)
+    body = section(rows, pg_version, command, n, runs)
     print(body)
     out = args.out or (None if args.quick else Path("bench/RESULTS.md"))
     if out is not None:
-        write_results(out, body)
+        write_results(out, body, "commands")
         print(f"\nwritten to {out}")
     return 1 if args.require_postgres and not pg_row.service else 0
 
