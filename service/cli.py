@@ -158,6 +158,7 @@ def show(email: str, limit: int) -> None:
 @click.option("--poll", default=0.5, show_default=True, help="Seconds between polls.")
 def project(once: bool, poll: float) -> None:
     """Follow the event log and keep the read models current."""
+    import contextlib
     import signal
     import threading
 
@@ -173,11 +174,10 @@ def project(once: bool, poll: float) -> None:
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         follower = Follower(runner, poll_interval=poll).start()
         console.print("Following the event log (Ctrl-C to stop).")
-        try:
-            while follower.alive and not stop.wait(1.0):
-                pass
-        except KeyboardInterrupt:
-            pass
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop cleanly
+            while follower.alive:
+                if stop.wait(1.0):
+                    break
         follower.stop()
         if follower.error is not None:
             raise click.ClickException(
