@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from flask import current_app, request
+from flask import request
 
 from service.errors import AuthenticationError
-from web.system import System
-
-
-def system() -> System:
-    """The system this app serves."""
-    found: System = current_app.extensions["momentum"]
-    return found
+from web.system import current_system as system
 
 
 def bearer_secret() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask_openapi3 import APIBlueprint, Tag
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -17,7 +17,8 @@ from prometheus_client import (
 )
 from pydantic import BaseModel
 
-from web.system import System
+from web.system import current_system as system
+from web.system import system_of
 
 api = APIBlueprint(
     "health", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="health")]
@@ -32,12 +33,6 @@ class Health(BaseModel):
     store: str
     projection_lag: int | None
     follower: str
-
-
-def system() -> System:
-    """The system this app serves."""
-    found: System = current_app.extensions["momentum"]
-    return found
 
 
 @api.get("/healthz", responses={200: Health, 503: Health})
@@ -104,9 +99,3 @@ class Metrics:
     def expose(self) -> Response:
         """The metrics in Prometheus text format."""
         return Response(generate_latest(self.registry), mimetype=CONTENT_TYPE_LATEST)
-
-
-def system_of(app: Flask) -> System:
-    """The system an app serves (outside a request)."""
-    found: System = app.extensions["momentum"]
-    return found

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import Flask, current_app
 from sqlalchemy import Connection, Engine
 
 from projections.db import make_engine
@@ -98,3 +99,14 @@ def open_system(
         runner.setup()
     follower = Follower(runner).start() if follow else None
     return System(settings, app, engine, runner, follower)
+
+
+def system_of(app: Flask) -> System:
+    """The system an app serves."""
+    found: System = app.extensions["momentum"]
+    return found
+
+
+def current_system() -> System:
+    """The system the current request's app serves."""
+    return system_of(current_app)

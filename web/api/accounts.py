@@ -12,7 +12,8 @@ from service import commands as c
 from service.domain.member import Member
 from service.domain.token import token_id
 from web.api.schemas import MemberOut, Problem, RegisterBody, TokenBody, TokenOut
-from web.auth import BEARER, bearer_secret, caller, idempotency_key, system
+from web.auth import BEARER, bearer_secret, caller, idempotency_key
+from web.system import current_system as system
 
 api = APIBlueprint(
     "accounts", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="accounts")]
