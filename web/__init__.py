@@ -10,7 +10,22 @@ from __future__ import annotations
 from flask_openapi3 import Info, OpenAPI
 
 from web import health, problems
-from web.api import accounts
+from web.api import (
+    accounts,
+    actions,
+    admin,
+    digests,
+    feedback,
+    goals,
+    groups,
+    journal,
+    me,
+    mentoring,
+    momentum,
+    notifications,
+    privacy,
+    reviews,
+)
 from web.system import System
 
 API_INFO = Info(
@@ -18,6 +33,24 @@ API_INFO = Info(
     version="1",
     description="Goals, actions, reviews, mentoring and peer groups (SPEC 6).",
 )
+
+API_AREAS = (
+    accounts,
+    me,
+    privacy,
+    goals,
+    actions,
+    reviews,
+    journal,
+    momentum,
+    mentoring,
+    feedback,
+    groups,
+    notifications,
+    digests,
+    admin,
+)
+"""One blueprint per feature area of the API, in the order of SPEC 6."""
 
 
 def create_app(system: System) -> OpenAPI:
@@ -36,6 +69,7 @@ def create_app(system: System) -> OpenAPI:
     app.extensions["momentum"] = system
     problems.init_app(app)
     app.register_api(health.api)
-    app.register_api(accounts.api)
+    for area in API_AREAS:
+        app.register_api(area.api)
     health.Metrics(app)
     return app

@@ -1,0 +1,125 @@
+"""Conventions every API blueprint shares: one way to paginate, to read `If-Match`,
+to answer a write and to list the error responses in the OpenAPI document.
+
+- Lists: `?limit=` (1–200, default 50) and `?cursor=` (the `next_cursor` of the
+  previous page); the body is `{"items": [...], "next_cursor": ...}`.
+- Writes: the response carries the aggregate's new `version` in its body and as
+  `ETag: "<version>"`; `If-Match: <version>` (bare or quoted) makes a stale write 409.
+- Every POST passes `idempotency_key()` (web.auth) to `System.write`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+
+from flask import Response, jsonify, request
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel, Field
+
+from service.errors import ValidationError
+from web.api.schemas import Problem
+
+T = TypeVar("T")
+MAX_LIMIT = 200
+_CURSOR_TAG = "after"
+
+ERRORS: dict[str | int, type[BaseModel] | dict[Any, Any] | None] = {
+    401: Problem,
+    404: Problem,
+    409: Problem,
+    422: Problem,
+}
+"""The problem responses any authenticated route may give."""
+
+
+def blueprint(name: str, import_name: str, description: str = "") -> APIBlueprint:
+    """The API blueprint of one feature area, under /api/v1, tagged with its name."""
+    return APIBlueprint(
+        name,
+        import_name,
+        url_prefix="/api/v1",
+        abp_tags=[Tag(name=name, description=description)],
+    )
+
+
+class PageQuery(BaseModel):
+    """Cursor pagination of a list."""
+
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Page size, 1–200.")
+    cursor: str | None = Field(
+        None, max_length=500, description="The `next_cursor` of the previous page."
+    )
+
+
+class Written(BaseModel):
+    """What a write without a richer body returns: the aggregate and its new version."""
+
+    id: UUID
+    version: int
+
+
+def encode_cursor(key: str) -> str:
+    """An opaque cursor continuing a list after the item with `key`."""
+    return base64.urlsafe_b64encode(f"{_CURSOR_TAG}|{key}".encode()).decode("ascii")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The key inside a cursor; 422 (field `cursor`) if it is not one of ours."""
+    try:
+        tag, _, key = (
+            base64.urlsafe_b64decode(cursor.encode("ascii")).decode().partition("|")
+        )
+    except (binascii.Error, UnicodeError, ValueError):
+        tag, key = "", ""
+    if tag != _CURSOR_TAG or not key:
+        raise ValidationError(
+            "Invalid cursor: use the next_cursor of a previous page.", "cursor"
+        )
+    return key
+
+
+def paginate(
+    items: Sequence[T], page: PageQuery, key: Callable[[T], str]
+) -> tuple[list[T], str | None]:
+    """One page of `items` (already in display order; `key` unique per item) and
+    the cursor of the next page (None on the last)."""
+    start = 0
+    if page.cursor is not None:
+        after = decode_cursor(page.cursor)
+        keys = [key(item) for item in items]
+        if after not in keys:
+            raise ValidationError(
+                "This cursor no longer points into the list: start again.", "cursor"
+            )
+        start = keys.index(after) + 1
+    chunk = list(items[start : start + page.limit])
+    more = start + page.limit < len(items)
+    return chunk, encode_cursor(key(chunk[-1])) if more and chunk else None
+
+
+def if_match() -> int | None:
+    """The version in `If-Match` (`3`, `"3"` or `W/"3"`), or None when absent."""
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw:
+        return None
+    value = raw.removeprefix("W/").strip('"')
+    if not value.isdigit() or int(value) < 1:
+        raise ValidationError(
+            "If-Match must be the version you last read (a whole number).", "If-Match"
+        )
+    return int(value)
+
+
+def written(
+    body: BaseModel | dict[str, Any], version: int, status: int = 200
+) -> Response:
+    """The response to a write: `body` as JSON with `ETag: "<version>"`."""
+    data = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+    response = jsonify(data)
+    response.status_code = status
+    response.headers["ETag"] = f'"{version}"'
+    return response
