@@ -22,6 +22,7 @@ lint: setup ## ruff and mypy
 bench: setup ## measure SPEC 11 and write bench/RESULTS.md
 	$(BIN)/python -m bench.commands
 	$(BIN)/python -m bench.projections
+	$(BIN)/python -m bench.api
 
 setup: $(STAMP)
 
