@@ -56,8 +56,13 @@ def for_domain_error(error: e.DomainError) -> Response:
 
 
 def for_http_error(error: HTTPException) -> Response:
-    """Werkzeug's errors (404 route, 405, 413…) as problem documents."""
-    return problem(error.code or 500, error.name, error.description or "")
+    """Werkzeug's errors (404 route, 405, 413…) as problem documents, keeping their
+    headers (a 405 lists the allowed methods in `Allow`)."""
+    response = problem(error.code or 500, error.name, error.description or "")
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def for_invalid_request(error: PydanticError) -> Response:
