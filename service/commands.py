@@ -83,6 +83,20 @@ class ChangePreferences(Command):
 
 
 @dataclass(frozen=True)
+class UpdateSettings(Command):
+    """Change several account settings at once: all of them, or none. Keys left
+    out of `profile` and `aspirations` keep their values; `preferences` is a
+    partial change as in ChangePreferences; None leaves a part alone."""
+
+    actor_id: UUID
+    profile: Mapping[str, Any] | None = None
+    aspirations: Mapping[str, Any] | None = None
+    weekly_target: int | None = None
+    preferences: Mapping[str, Any] | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
 class SetAwayPeriod(Command):
     actor_id: UUID
     starts_on: date
@@ -125,6 +139,14 @@ class RevokeRole(Command):
     actor_id: UUID | None
     email: str
     role: str = "admin"
+
+
+@dataclass(frozen=True)
+class EraseMember(Command):
+    """Delete the caller's account for good (SPEC 9); `password` confirms it."""
+
+    actor_id: UUID
+    password: str
 
 
 # Goals -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID, uuid4
 
 from service import commands as c
@@ -12,6 +13,7 @@ from service.domain.member import EmailIndex, Member, email_index_id, normalise_
 from service.errors import (
     AuthenticationError,
     EmailTakenError,
+    InvalidFieldsError,
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
@@ -76,6 +78,57 @@ def change_preferences(uow: UnitOfWork, cmd: c.ChangePreferences) -> Result:
     """Change digest, reminder and quiet-hour preferences."""
     member = _own_member(uow, cmd.actor_id, cmd.expected_version)
     member.change_preferences(cmd.actor_id, **dict(cmd.changes))
+    return Result(member.id, member.version)
+
+
+@handles(c.UpdateSettings)
+def update_settings(uow: UnitOfWork, cmd: c.UpdateSettings) -> Result:
+    """Apply every part to the member in one append; if any field is wrong,
+    nothing is recorded and every wrong field is named (preferences as
+    `preferences.<key>`)."""
+    member = _own_member(uow, cmd.actor_id, cmd.expected_version)
+    errors: dict[str, str] = {}
+
+    def part(prefix: str, apply: Callable[[], None]) -> None:
+        try:
+            apply()
+        except InvalidFieldsError as error:
+            errors.update({prefix + f: m for f, m in error.errors.items()})
+        except ValidationError as error:
+            errors[prefix + (error.field or "settings")] = error.message
+
+    if cmd.profile is not None:
+        p = {
+            "display_name": member.display_name,
+            "timezone": member.timezone,
+            "headline": member.headline,
+        } | dict(cmd.profile)
+        part(
+            "",
+            lambda: member.update_profile(
+                p["display_name"], p["timezone"], p["headline"], cmd.actor_id
+            ),
+        )
+    if cmd.aspirations is not None:
+        a = {
+            "aspirations": member.aspirations,
+            "passions": member.passions,
+            "strengths": member.strengths,
+        } | dict(cmd.aspirations)
+        part(
+            "",
+            lambda: member.set_aspirations(
+                a["aspirations"], a["passions"], a["strengths"], cmd.actor_id
+            ),
+        )
+    if cmd.weekly_target is not None:
+        target = cmd.weekly_target
+        part("", lambda: member.set_weekly_target(target, cmd.actor_id))
+    if cmd.preferences:
+        prefs = dict(cmd.preferences)
+        part("preferences.", lambda: member.change_preferences(cmd.actor_id, **prefs))
+    if errors:
+        raise InvalidFieldsError(errors)
     return Result(member.id, member.version)
 
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from service.errors import ValidationError
 from web.api.schemas import Problem
+from web.auth import require_caller
 
 T = TypeVar("T")
 MAX_LIMIT = 200
@@ -36,14 +37,20 @@ ERRORS: dict[str | int, type[BaseModel] | dict[Any, Any] | None] = {
 """The problem responses any authenticated route may give."""
 
 
-def blueprint(name: str, import_name: str, description: str = "") -> APIBlueprint:
-    """The API blueprint of one feature area, under /api/v1, tagged with its name."""
-    return APIBlueprint(
+def blueprint(
+    name: str, import_name: str, description: str = "", *, signed_in: bool = True
+) -> APIBlueprint:
+    """The API blueprint of one feature area, under /api/v1, tagged with its name;
+    `signed_in` areas answer 401 before anything else without a valid token."""
+    bp = APIBlueprint(
         name,
         import_name,
         url_prefix="/api/v1",
         abp_tags=[Tag(name=name, description=description)],
     )
+    if signed_in:
+        bp.before_request(require_caller)
+    return bp
 
 
 class PageQuery(BaseModel):
