@@ -1,0 +1,297 @@
+"""Peer groups over the API: create, invite, join, buddies, facilitators, leave and
+the board, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from service import commands as c
+from service.clock import FixedClock
+from tests.web.conftest import Api, Person
+
+
+def _group(api: Api, who: Person, name: str = "Career changers") -> Any:
+    created = api.post(who, "/groups", json={"name": name, "purpose": "Move on"})
+    assert created.status_code == 201, created.json
+    return created.json
+
+
+def _invite(api: Api, who: Person, group_id: str, **body: Any) -> Any:
+    invited = api.post(who, f"/groups/{group_id}/invitations", json=body)
+    assert invited.status_code == 201, invited.json
+    return invited.json
+
+
+def _join(api: Api, who: Person, token: str) -> Any:
+    joined = api.post(who, "/groups/join", json={"token": token})
+    assert joined.status_code == 200, joined.json
+    return joined.json
+
+
+def _crew(api: Api) -> tuple[Person, Person, Person, str]:
+    """Fay facilitates a group that Ann and Bob joined by an open invitation."""
+    fay, ann, bob = api.join("Fay"), api.join("Ann"), api.join("Bob")
+    group_id = _group(api, fay)["id"]
+    token = _invite(api, fay, group_id)["token"]
+    _join(api, ann, token)
+    _join(api, bob, token)
+    return fay, ann, bob, group_id
+
+
+def _win(api: Api, who: Person, title: str, visibility: str) -> str:
+    logged = api.system.write(
+        c.LogAction(UUID(who.id), "learning", title, win=True, visibility=visibility)
+    )
+    return str(logged.id)
+
+
+def test_facilitator_creates_invites_pairs_and_the_board_shows_it(
+    api: Api, clock: FixedClock
+) -> None:
+    fay, ann, bob = api.join("Fay"), api.join("Ann"), api.join("Bob")
+    key = {"Idempotency-Key": "create-1"}
+    body = {"name": "Career changers", "purpose": "Move on"}
+    created = api.post(fay, "/groups", json=body, headers=key)
+    assert created.status_code == 201, created.json
+    assert created.headers["ETag"] == f'"{created.json["version"]}"'
+    assert created.json["name"] == "Career changers"
+    assert [(m["display_name"], m["facilitator"]) for m in created.json["members"]] == [
+        ("Fay", True)
+    ]
+    group_id = created.json["id"]
+    before = api.events()
+    replay = api.post(fay, "/groups", json=body, headers=key)
+    assert (replay.status_code, replay.json) == (201, created.json)
+    assert api.events() == before
+
+    invited = api.post(
+        fay,
+        f"/groups/{group_id}/invitations",
+        json={},
+        headers={"Idempotency-Key": "i"},
+    )
+    assert invited.status_code == 201, invited.json
+    expires = datetime.fromisoformat(invited.json["expires_at"])
+    assert expires == clock.now() + timedelta(days=14)
+    assert invited.json["email"] is None and invited.json["group_id"] == group_id
+    before = api.events()
+    again = api.post(
+        fay,
+        f"/groups/{group_id}/invitations",
+        json={},
+        headers={"Idempotency-Key": "i"},
+    )
+    assert again.json == invited.json and api.events() == before
+
+    token = invited.json["token"]
+    joined = api.post(ann, "/groups/join", json={"token": token})
+    assert joined.status_code == 200, joined.json
+    assert {m["display_name"] for m in joined.json["members"]} == {"Fay", "Ann"}
+    _join(api, bob, token)
+
+    paired = api.post(
+        fay,
+        f"/groups/{group_id}/buddies",
+        json={"member_a": ann.id, "member_b": bob.id},
+    )
+    assert paired.status_code == 200, paired.json
+    assert paired.json["buddy_pairs"] == [
+        dict(zip(("member_a", "member_b"), sorted((ann.id, bob.id)), strict=True))
+    ]
+    seen = api.get(ann, f"/groups/{group_id}")
+    assert seen.status_code == 200
+    buddy = {m["display_name"]: m["buddy_id"] for m in seen.json["members"]}
+    assert buddy == {"Ann": bob.id, "Bob": ann.id, "Fay": None}
+    assert seen.json["week_of"] == "2026-03-02"
+
+    mine = api.get(bob, "/groups")
+    assert mine.status_code == 200
+    assert mine.json == {
+        "items": [{"id": group_id, "name": "Career changers"}],
+        "next_cursor": None,
+    }
+
+
+def test_the_board_shows_the_weeks_group_wins_but_not_private_ones(
+    api: Api, clock: FixedClock
+) -> None:
+    _, ann, bob, group_id = _crew(api)
+    shared = _win(api, ann, "Gave my first conference talk", "group")
+    _win(api, ann, "Negotiated a raise quietly", "private")
+    clock.advance(hours=4)  # actions count from noon of their day
+    board = api.get(bob, f"/groups/{group_id}")
+    assert board.status_code == 200
+    assert [(w["action_id"], w["member_id"]) for w in board.json["wins"]] == [
+        (shared, ann.id)
+    ]
+    assert "raise" not in board.get_data(as_text=True)
+    row = next(m for m in board.json["members"] if m["member_id"] == ann.id)
+    assert row["actions_this_week"] == 2 and row["momentum"] > 0
+
+
+def test_a_member_who_leaves_loses_the_board(api: Api) -> None:
+    fay, ann, bob, group_id = _crew(api)
+    api.post(
+        fay,
+        f"/groups/{group_id}/buddies",
+        json={"member_a": ann.id, "member_b": bob.id},
+    )
+    left = api.post(
+        ann, f"/groups/{group_id}/leave", headers={"Idempotency-Key": "bye"}
+    )
+    assert left.status_code == 200, left.json
+    assert left.json["id"] == group_id and left.headers["ETag"]
+    before = api.events()
+    replay = api.post(
+        ann, f"/groups/{group_id}/leave", headers={"Idempotency-Key": "bye"}
+    )
+    assert replay.json == left.json and api.events() == before
+
+    assert api.get(ann, f"/groups/{group_id}").status_code == 404
+    assert api.get(ann, "/groups").json["items"] == []
+    assert api.post(ann, f"/groups/{group_id}/leave").status_code == 404
+    board = api.get(fay, f"/groups/{group_id}").json
+    assert {m["display_name"] for m in board["members"]} == {"Fay", "Bob"}
+    assert board["buddy_pairs"] == []
+
+
+def test_facilitators_manage_members_and_name_co_facilitators(api: Api) -> None:
+    fay, ann, bob, group_id = _crew(api)
+    named = api.post(
+        fay, f"/groups/{group_id}/facilitators", json={"member_id": ann.id}
+    )
+    assert named.status_code == 200, named.json
+    leads = {m["display_name"] for m in named.json["members"] if m["facilitator"]}
+    assert leads == {"Fay", "Ann"}
+
+    api.post(
+        fay,
+        f"/groups/{group_id}/buddies",
+        json={"member_a": fay.id, "member_b": bob.id},
+    )
+    unpaired = api.delete(ann, f"/groups/{group_id}/buddies/{bob.id}")
+    assert unpaired.status_code == 200, unpaired.json
+    assert unpaired.json["buddy_pairs"] == []
+    assert unpaired.json["version"] == named.json["version"] + 2
+
+    removed = api.delete(ann, f"/groups/{group_id}/members/{bob.id}")
+    assert removed.status_code == 200, removed.json
+    assert bob.id not in {m["member_id"] for m in removed.json["members"]}
+    assert api.get(bob, f"/groups/{group_id}").status_code == 404
+
+
+def test_members_who_do_not_facilitate_cannot_manage_and_outsiders_see_nothing(
+    api: Api,
+) -> None:
+    fay, ann, bob, group_id = _crew(api)
+    carl = api.join("Carl")
+    before = api.events()
+    pair = {"member_a": fay.id, "member_b": bob.id}
+    tries = [
+        ("POST", f"/groups/{group_id}/invitations", {}),
+        ("POST", f"/groups/{group_id}/buddies", pair),
+        ("POST", f"/groups/{group_id}/facilitators", {"member_id": bob.id}),
+        ("DELETE", f"/groups/{group_id}/members/{bob.id}", None),
+        ("DELETE", f"/groups/{group_id}/buddies/{bob.id}", None),
+    ]
+    for method, path, body in tries:
+        member = api.call(method, ann, path, json=body)
+        assert member.status_code == 422, (path, member.json)
+        assert "facilitator" in member.json["detail"]
+        outsider = api.call(method, carl, path, json=body)
+        assert outsider.status_code == 404, (path, outsider.json)
+    assert api.get(carl, f"/groups/{group_id}").status_code == 404
+    assert api.post(carl, f"/groups/{group_id}/leave").status_code == 404
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert api.get(fay, f"/groups/{unknown}").status_code == 404
+    assert api.events() == before
+
+    for method, path in [
+        ("GET", "/groups"),
+        ("POST", "/groups"),
+        ("GET", f"/groups/{group_id}"),
+        ("POST", f"/groups/{group_id}/invitations"),
+        ("POST", "/groups/join"),
+        ("POST", f"/groups/{group_id}/leave"),
+    ]:
+        anonymous = api.call(method, None, path, json={"name": "x", "token": "t"})
+        assert anonymous.status_code == 401, (method, path)
+
+
+def test_join_rejects_garbage_foreign_and_expired_tokens(
+    api: Api, clock: FixedClock
+) -> None:
+    fay, ann, carl = api.join("Fay"), api.join("Ann"), api.join("Carl")
+    group_id = _group(api, fay)["id"]
+    for_carl = _invite(api, fay, group_id, email="Carl@Example.com")
+    assert for_carl["email"] == "carl@example.com"
+    open_link = _invite(api, fay, group_id)["token"]
+    before = api.events()
+    for token in ("garbage", for_carl["token"][:-3] + "xyz", for_carl["token"]):
+        refused = api.post(ann, "/groups/join", json={"token": token})
+        assert refused.status_code == 422, (token, refused.json)
+        assert list(refused.json["errors"]) == ["token"]
+    clock.advance(days=15)
+    expired = api.post(ann, "/groups/join", json={"token": open_link})
+    assert expired.status_code == 422
+    assert "expired" in expired.json["errors"]["token"]
+    assert api.events() == before
+
+    clock.set(clock.now() - timedelta(days=15))
+    _join(api, carl, for_carl["token"])
+    twice = api.post(carl, "/groups/join", json={"token": open_link})
+    assert twice.status_code == 409
+
+
+def test_bad_group_input_names_the_field_and_appends_nothing(api: Api) -> None:
+    fay, ann, bob, group_id = _crew(api)
+    carl = api.join("Carl")
+    before = api.events()
+    cases = [
+        ("/groups", {}, "name"),
+        ("/groups", {"name": "   "}, "name"),
+        ("/groups", {"name": "x" * 81}, "name"),
+        (f"/groups/{group_id}/invitations", {"email": "not-an-email"}, "email"),
+        ("/groups/join", {}, "token"),
+        (
+            f"/groups/{group_id}/buddies",
+            {"member_a": "nope", "member_b": bob.id},
+            "member_a",
+        ),
+        (
+            f"/groups/{group_id}/buddies",
+            {"member_a": ann.id, "member_b": ann.id},
+            "member_b",
+        ),
+        (
+            f"/groups/{group_id}/buddies",
+            {"member_a": ann.id, "member_b": carl.id},
+            "member_id",
+        ),
+        (f"/groups/{group_id}/facilitators", {"member_id": carl.id}, "member_id"),
+    ]
+    for path, body, field in cases:
+        response = api.post(fay, path, json=body)
+        assert response.status_code == 422, (path, body, response.json)
+        assert response.mimetype == "application/problem+json"
+        assert field in response.json["errors"], (path, body, response.json)
+    for path in (f"/buddies/{ann.id}", f"/members/{fay.id}"):
+        refused = api.delete(fay, f"/groups/{group_id}{path}")
+        assert refused.status_code == 422 and "member_id" in refused.json["errors"]
+    assert api.get(fay, "/groups", query_string={"cursor": "bogus"}).status_code == 422
+    assert api.events() == before
+
+
+def test_my_groups_are_listed_by_name_a_page_at_a_time(api: Api) -> None:
+    fay = api.join("Fay")
+    for name in ("Cedar", "Aspen", "Birch"):
+        _group(api, fay, name)
+    first = api.get(fay, "/groups", query_string={"limit": 2})
+    assert [g["name"] for g in first.json["items"]] == ["Aspen", "Birch"]
+    rest = api.get(
+        fay, "/groups", query_string={"limit": 2, "cursor": first.json["next_cursor"]}
+    )
+    assert [g["name"] for g in rest.json["items"]] == ["Cedar"]
+    assert rest.json["next_cursor"] is None
