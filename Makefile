@@ -16,7 +16,7 @@ test: setup ## run the whole test suite
 	$(BIN)/pytest
 
 lint: setup ## ruff and mypy
-	$(BIN)/ruff check service projections web tests bench
+	$(BIN)/ruff check service projections web notify tests bench
 	$(BIN)/mypy
 
 bench: setup ## measure SPEC 11 and write bench/RESULTS.md
