@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlparse
@@ -39,11 +40,25 @@ class MomentumAggregate(Aggregate):
         pass
 
 
+_ALLOWED_CONTROLS = frozenset("\n\r\t")
+
+
+def _printable(text: str, field: str, label: str) -> str:
+    """Refuse control characters other than line breaks and tabs: a NUL cannot be
+    stored in PostgreSQL text, and none of them means anything in a title or note."""
+    if any(
+        unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text
+    ):
+        raise ValidationError(f"{label} must not contain control characters.", field)
+    return text
+
+
 def require_text(
     value: str | None, field: str, label: str, *, max_len: int = 200
 ) -> str:
-    """Return `value` stripped, or raise if it is empty or too long."""
-    text = (value or "").strip()
+    """Return `value` stripped, or raise if it is empty, too long or holds control
+    characters."""
+    text = _printable((value or "").strip(), field, label)
     if not text:
         raise ValidationError(f"{label} is required.", field)
     if len(text) > max_len:
@@ -54,8 +69,9 @@ def require_text(
 def optional_text(
     value: str | None, field: str, label: str, *, max_len: int = 5000
 ) -> str:
-    """Return `value` stripped ('' when absent), or raise if it is too long."""
-    text = (value or "").strip()
+    """Return `value` stripped ('' when absent), or raise if it is too long or holds
+    control characters."""
+    text = _printable((value or "").strip(), field, label)
     if len(text) > max_len:
         raise ValidationError(f"{label} must be at most {max_len} characters.", field)
     return text
@@ -83,7 +99,7 @@ _URL_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d+)?$")
 
 def optional_url(value: str | None, field: str, label: str) -> str | None:
     """Return an http(s) URL, None when absent, or raise for anything else."""
-    text = (value or "").strip()
+    text = _printable((value or "").strip(), field, label)
     if not text:
         return None
     parsed = urlparse(text)

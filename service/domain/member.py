@@ -39,7 +39,8 @@ DEFAULT_PREFERENCES: dict[str, Any] = {
     "quiet_start": 21,
     "quiet_end": 7,
 }
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LOCAL = r"[^@\s\x00-\x1f\x7f]+"  # no whitespace, no control characters
+_EMAIL = re.compile(rf"^{_LOCAL}@{_LOCAL}\.{_LOCAL}$")
 
 
 def normalise_email(email: str) -> str:
