@@ -141,7 +141,7 @@ def decode_cursor(cursor: str) -> tuple[date, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
         tag, day, position = raw.split("|")
-        if tag != _CURSOR_TAG:
+        if tag != _CURSOR_TAG or not 0 <= int(position) < 2**63:
             raise ValueError(tag)
         return date.fromisoformat(day), int(position)
     except (binascii.Error, UnicodeError, ValueError):

@@ -401,3 +401,34 @@ def daily_series(
         DayPoint(day, score, f.days.get(day, (0.0, 0))[1])
         for day, score in zip(span, scores, strict=True)
     ]
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """A review's five signals and how many of its commitments were kept or missed."""
+
+    review_id: str
+    signals: dict[str, int]
+    kept: int = 0
+    missed: int = 0
+
+
+def review_facts(conn: Connection, review_ids: Iterable[str]) -> dict[str, ReviewFacts]:
+    """Signals and marked commitments of these reviews (two statements)."""
+    ids = list(dict.fromkeys(review_ids))
+    r, o = reviews.c, outcomes.c
+    signals = {
+        row.review_id: {s: getattr(row, s) for s in SIGNALS}
+        for row in conn.execute(select(reviews).where(r.review_id.in_(ids)))
+    }
+    marks: dict[str, list[bool]] = {}
+    for review_id, kept in conn.execute(
+        select(o.review_id, o.kept).where(o.review_id.in_(ids))
+    ):
+        marks.setdefault(review_id, []).append(bool(kept))
+    return {
+        rid: ReviewFacts(
+            rid, sig, sum(marks.get(rid, [])), marks.get(rid, []).count(False)
+        )
+        for rid, sig in signals.items()
+    }
