@@ -7,7 +7,7 @@ goal the viewer may not see is reported exactly like a missing one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -341,3 +341,71 @@ def upcoming_milestones(
         )
         for r in rows
     ]
+
+
+def stalled_goals_for_many(
+    conn: Connection, owner_ids: Iterable[str], now: datetime
+) -> dict[str, list[GoalCard]]:
+    """`stalled_goals` of each owner (all visibilities), in a few statements
+    whatever the number of owners; owners with none stalled are left out."""
+    ids = sorted(set(owner_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(
+        _goal_rows().where(goals.c.owner_id.in_(ids), goals.c.status == "active")
+    ).all()
+    if not rows:
+        return {}
+    # Stalled depends on the last action only: find those goals first, then read
+    # milestones and earlier metric values for them alone.
+    last_actions = _last_actions(conn, [r.goal_id for r in rows])
+    stalled: list[tuple[Row[Any], date]] = []
+    for row in rows:
+        today = local_date(now, row.timezone or "UTC")
+        last = last_actions.get(row.goal_id)
+        if _card(row, today, last, None, {}).stalled:
+            stalled.append((row, today))
+    found: dict[str, list[GoalCard]] = {}
+    for card in _stalled_cards(conn, stalled, last_actions):
+        found.setdefault(card.owner_id, []).append(card)
+    return {owner: sorted(cards, key=_board_key) for owner, cards in found.items()}
+
+
+def _stalled_cards(
+    conn: Connection,
+    stalled: Sequence[tuple[Row[Any], date]],
+    last_actions: dict[str, date],
+) -> list[GoalCard]:
+    """Full cards of these goals (each with its owner's today), in order."""
+    ids = [row.goal_id for row, _ in stalled]
+    next_ones = _next_milestones(conn, ids) if ids else {}
+    earlier: dict[str, float] = {}
+    metric_ids_by_day: dict[date, list[str]] = {}
+    for row, today in stalled:
+        if row.metric_name is not None:
+            metric_ids_by_day.setdefault(today, []).append(row.goal_id)
+    for today, metric_ids in metric_ids_by_day.items():  # one per local date in use
+        earlier.update(_values_on(conn, metric_ids, today - RATE_WINDOW))
+    return [
+        _card(
+            row,
+            today,
+            last_actions.get(row.goal_id),
+            next_ones.get(row.goal_id),
+            earlier,
+        )
+        for row, today in stalled
+    ]
+
+
+def milestone_by_id(
+    conn: Connection, viewer_id: str, milestone_id: str
+) -> MilestoneRow | None:
+    """One milestone, or None if it is missing or its goal is not visible to the
+    viewer."""
+    row = conn.execute(
+        select(roadmap).where(roadmap.c.milestone_id == milestone_id)
+    ).first()
+    if row is None or _visible_row(conn, viewer_id, row.goal_id) is None:
+        return None
+    return _milestone(row)

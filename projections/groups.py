@@ -21,6 +21,9 @@ from projections.journal_queries import wins as journal_wins
 from projections.metrics_queries import metrics_for_many
 from service.clock import local_date
 
+MAX_WINS = 100
+"""The most wins a board shows (the newest of the week)."""
+
 groups = Table(
     "rm_groups",
     metadata,
@@ -186,9 +189,14 @@ def board(
     rows.sort(key=lambda r: (-r.momentum, r.display_name))
     today = local_date(now, relations.member_timezone(conn, viewer_id) or "UTC")
     monday = week_start(today)
-    wins = journal_wins(conn, viewer_id, ids, monday)
     return Board(
-        group_id, info.name, info.purpose, tuple(rows), tuple(pairs), wins, monday
+        group_id,
+        info.name,
+        info.purpose,
+        tuple(rows),
+        tuple(pairs),
+        journal_wins(conn, viewer_id, ids, monday, limit=MAX_WINS, visibility="group"),
+        monday,
     )
 
 

@@ -219,12 +219,15 @@ def wins(
     since_day: date,
     *,
     limit: int = 100,
+    visibility: str | None = None,
 ) -> tuple[JournalEntry, ...]:
-    """The wins of these members since `since_day` the viewer may see, newest first."""
+    """The wins of these members since `since_day` the viewer may see, newest first;
+    `visibility` keeps only items of that visibility (the group board: "group")."""
+    only = frozenset({visibility} if visibility else ("private", "mentors", "group"))
     visible = [
         and_(t.entries.c.member_id == member, t.items.c.visibility.in_(sorted(levels)))
         for member in dict.fromkeys(member_ids)
-        if (levels := visible_levels(conn, viewer_id, member))
+        if (levels := visible_levels(conn, viewer_id, member) & only)
     ]
     if not visible:
         return ()

@@ -1,8 +1,10 @@
-"""Mentor view: a mentor's mentees with their metrics, sorted by need of attention.
+"""Mentor view: a mentor's mentees with their metrics, sorted by need of attention,
+and one mentorship as either side sees it.
 
 It has no tables of its own: who mentors whom is in `relations`, the numbers are
 the metrics model's (computed for `now`), stalled goals are the goal board's as far
 as the mentor may see them. Nothing here is stored, so nothing here goes stale.
+Triage reads in bulk: the same statements for 2 mentees as for 100.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from projections import relations
-from projections.goals_queries import stalled_goals
+from projections.goals_queries import stalled_goals_for_many
 from projections.metrics_queries import MemberMetrics, metrics_for_many
 
 QUIET_DAYS = 10  # SPEC 8: "no action for 10 days" is worth a reminder
@@ -29,6 +31,7 @@ class MenteeCard:
     metrics: MemberMetrics
     stalled_goals: int
     reasons: tuple[str, ...]
+    rut_risk_change: int | None = None  # risk now − 14 days ago (None: not computed)
 
 
 def attention_order(card: MenteeCard) -> tuple[int, int, int]:
@@ -59,22 +62,27 @@ def reasons(m: MemberMetrics, stalled: int) -> tuple[str, ...]:
 
 
 def triage(conn: Connection, mentor_id: str, now: datetime) -> list[MenteeCard]:
-    """The mentor's current mentees, the one needing attention most first."""
+    """The mentor's current mentees, the one needing attention most first.
+
+    A fixed number of statements whatever the number of mentees: their metrics
+    (with the rut risk 14 days ago), names and stalled goals in bulk."""
     ids = relations.mentee_ids(conn, mentor_id)
+    if not ids:
+        return []
     metrics = metrics_for_many(conn, ids, now)
     names = relations.member_names(conn, ids)
+    stalled = stalled_goals_for_many(conn, ids, now)
     cards = []
     for member_id in ids:
         if member_id not in metrics or member_id not in names:
             continue
-        stalled = sum(
-            1
-            for goal in stalled_goals(conn, member_id, now)
-            if goal.visibility != "private"
+        shown = sum(
+            1 for goal in stalled.get(member_id, ()) if goal.visibility != "private"
         )
         m = metrics[member_id]
+        change = m.rut_risk - m.rut_risk_before
         cards.append(
-            MenteeCard(member_id, names[member_id], m, stalled, reasons(m, stalled))
+            MenteeCard(member_id, names[member_id], m, shown, reasons(m, shown), change)
         )
     return sorted(cards, key=attention_order)
 
@@ -88,3 +96,23 @@ def mentee_card(
     return next(
         (c for c in triage(conn, mentor_id, now) if c.member_id == mentee_id), None
     )
+
+
+def mentorship_of(
+    conn: Connection, member_id: str, mentorship_id: str
+) -> relations.MentorLink | None:
+    """One mentorship, whatever its status, if `member_id` is in it: its mentee, its
+    mentor, or the person it invites (by email); None otherwise."""
+    links, people = relations.mentor_links, relations.members
+    row = conn.execute(
+        select(links).where(links.c.mentorship_id == mentorship_id)
+    ).first()
+    if row is None:
+        return None
+    link = relations.MentorLink(**row._mapping)
+    if member_id in (link.mentee_id, link.mentor_id):
+        return link
+    email = conn.execute(
+        select(people.c.email).where(people.c.member_id == member_id)
+    ).scalar()
+    return link if email is not None and email == link.mentor_email else None

@@ -76,6 +76,7 @@ class MemberMetrics:
     rut_momentum: float  # b: 1 − min(1, momentum / 100)
     rut_inactivity: float  # i: days since the last action / 21, at most 1
     rut_level: str
+    rut_risk_before: int  # rut risk 14 days ago (what `rising` compares with)
     rising: bool  # risk rose by 20 or more since 14 days ago
     last_action_on: date | None
     days_since_action: int | None
@@ -333,6 +334,7 @@ def _compute(
     today = f.today(now)
     before, then, score = _momenta(f, [now - TREND, now - RISING, now])
     risk, (s, b, i) = _risk(f, now, score)
+    risk_before = _risk(f, now - RISING, then)[0]
     weeks = _action_weeks(f, today)
     twelve = today - timedelta(weeks=12)
     mondays = (m for m, n in weeks.items() if m > twelve for _ in range(n))
@@ -355,7 +357,8 @@ def _compute(
         rut_momentum=b,
         rut_inactivity=i,
         rut_level=rut_level(risk),
-        rising=is_rising(risk, _risk(f, now - RISING, then)[0]),
+        rut_risk_before=risk_before,
+        rising=is_rising(risk, risk_before),
         last_action_on=last,
         days_since_action=None if last is None else (today - last).days,
         away_today=today in f.away_days(),

@@ -119,10 +119,12 @@ class ChangePassword(Command):
 
 @dataclass(frozen=True)
 class MarkNotificationsRead(Command):
-    """`up_to`: the newest notification (log position) the member has seen."""
+    """`up_to`: the newest notification (log position) the member has seen; None
+    means everything up to now (so a retry with the same key replays even after a
+    new notification arrived)."""
 
     actor_id: UUID
-    up_to: int
+    up_to: int | None = None
 
 
 @dataclass(frozen=True)

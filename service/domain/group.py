@@ -15,7 +15,6 @@ from service.domain.base import (
 )
 from service.errors import (
     ConflictError,
-    NotFoundError,
     RuleViolationError,
     ValidationError,
 )
@@ -80,20 +79,23 @@ class Group(MomentumAggregate):
     def join(
         self, member_id: UUID, email: str, invitation_id: UUID, now: datetime
     ) -> None:
-        """Join with a valid, unexpired invitation meant for this member."""
+        """Join with a valid, unexpired invitation meant for this member; what is
+        wrong with the invitation is a ValidationError naming `token` (the signed
+        token names the invitation)."""
         invitation = self.invitations.get(str(invitation_id))
         if invitation is None:
-            raise NotFoundError("This invitation does not exist.")
+            raise ValidationError("This invitation does not exist.", "token")
         expires_at = invitation["expires_at"]
         assert isinstance(expires_at, datetime)
         if now >= expires_at:
-            raise RuleViolationError(
+            raise ValidationError(
                 "This invitation has expired (invitations last 14 days). "
-                "Ask a facilitator for a new one."
+                "Ask a facilitator for a new one.",
+                "token",
             )
         if invitation["email"] not in (None, email):
-            raise RuleViolationError(
-                "This invitation was sent to a different email address."
+            raise ValidationError(
+                "This invitation was sent to a different email address.", "token"
             )
         if member_id in self.members:
             raise ConflictError("You are already a member of this group.")

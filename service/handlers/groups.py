@@ -9,7 +9,7 @@ from service.application import handles
 from service.commands import Result
 from service.domain.group import Group, GroupMembershipIndex, membership_index_id
 from service.domain.member import normalise_email
-from service.errors import NotFoundError
+from service.errors import NotFoundError, ValidationError
 from service.uow import UnitOfWork
 
 
@@ -59,12 +59,13 @@ def invite(uow: UnitOfWork, cmd: c.InviteToGroup) -> Result:
 
 @handles(c.JoinGroup)
 def join(uow: UnitOfWork, cmd: c.JoinGroup) -> Result:
-    """Join a group with an invitation token."""
+    """Join a group with an invitation token; a bad token is a ValidationError
+    naming `token`, joining twice a ConflictError."""
     member = uow.actor(cmd.actor_id)
     group_id, invitation_id = uow.app.invitations.read(cmd.token)
     group = uow.find(Group, group_id)
     if group is None:
-        raise NotFoundError("This invitation link is not valid.")
+        raise ValidationError("This invitation link is not valid.", "token")
     group.join(member.id, member.email, invitation_id, uow.now)
     _index(uow, member.id, member.id).entered(group.id, actor_id=member.id)
     uow.primary = group

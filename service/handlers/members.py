@@ -164,14 +164,16 @@ def change_password(uow: UnitOfWork, cmd: c.ChangePassword) -> Result:
 
 @handles(c.MarkNotificationsRead)
 def mark_notifications_read(uow: UnitOfWork, cmd: c.MarkNotificationsRead) -> Result:
-    """Mark notifications read up to a log position; never beyond the newest event."""
+    """Mark notifications read up to a log position, never beyond the newest event;
+    without one, up to the newest event (≥ every notification there is now)."""
     member = _own_member(uow, cmd.actor_id, None)
     newest = uow.app.recorder.max_notification_id() or 0
-    if isinstance(cmd.up_to, int) and cmd.up_to > newest:
+    up_to = newest if cmd.up_to is None else cmd.up_to
+    if isinstance(up_to, int) and up_to > newest:
         raise ValidationError(
             "There is no notification that new yet: reload and try again.", "up_to"
         )
-    member.mark_notifications_read(cmd.up_to, cmd.actor_id)
+    member.mark_notifications_read(up_to, cmd.actor_id)
     return Result(member.id, member.version)
 
 

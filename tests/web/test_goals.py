@@ -445,6 +445,22 @@ def test_progress_and_status_changes_move_the_goal(api: Api, clock: FixedClock) 
     assert api.get(None, path).status_code == 401
 
 
+def test_other_methods_on_goal_paths_are_405_with_allow(api: Api) -> None:
+    ann = api.join("Ann")
+    path = f"/goals/{set_goal(api, ann)['id']}"
+    for method, tail, allowed in [
+        ("PUT", "", "PATCH"),
+        ("GET", "/status", "POST"),
+        ("DELETE", "/milestones", "POST"),
+    ]:
+        refused = api.call(method, ann, path + tail)
+        assert refused.status_code == 405, (method, tail, refused.json)
+        allow = {m.strip() for m in refused.headers["Allow"].split(",")}
+        assert allowed in allow and method not in allow, (method, tail, allow)
+    not_an_id = api.get(ann, "/goals/not-a-goal-id")
+    assert not_an_id.status_code == 404, not_an_id.json
+
+
 def test_goal_routes_are_in_the_openapi_document(api: Api) -> None:
     doc = api.client.get("/api/v1/openapi.json").json
     paths = doc["paths"]

@@ -53,10 +53,11 @@ def test_cheers_feedback_and_joins_notify_and_reading_clears_the_count(
     unread = api.get(ann, "/notifications", query_string={"unread": "true"}).json
     assert [n["kind"] for n in unread["items"]] == ["feedback_received"]
 
+    head = api.events()
     cleared = api.post(ann, "/notifications/read", json={})
     assert cleared.status_code == 200, cleared.json
     assert cleared.json["unread_count"] == 0
-    assert cleared.json["read_up_to"] == inbox.json["items"][0]["id"]
+    assert cleared.json["read_up_to"] == head >= inbox.json["items"][0]["id"]
     after = api.get(ann, "/notifications").json
     assert after["unread_count"] == 0 and all(n["read"] for n in after["items"])
     none_left = api.get(ann, "/notifications", query_string={"unread": "1"})
@@ -74,15 +75,46 @@ def test_notifications_come_a_page_at_a_time(api: Api) -> None:
     assert rest["next_cursor"] is None
 
 
-def test_marking_read_twice_with_one_key_appends_once(api: Api) -> None:
-    _, ann, _ = _cheered_and_commented(api)
+def test_marking_all_read_twice_with_one_key_appends_once_even_after_news(
+    api: Api,
+) -> None:
+    fay, ann, _ = _cheered_and_commented(api)
     key = {"Idempotency-Key": "read-all"}
     first = api.post(ann, "/notifications/read", json={}, headers=key)
-    assert first.status_code == 200
+    assert first.status_code == 200, first.json
+    assert first.json["unread_count"] == 0
     before = api.events()
     again = api.post(ann, "/notifications/read", json={}, headers=key)
     assert (again.status_code, again.json) == (200, first.json)
     assert api.events() == before
+
+    action = UUID(api.get(ann, "/notifications").json["items"][0]["item_id"])
+    api.system.write(c.GiveFeedback(UUID(fay.id), "action", action, "And again!"))
+    before = api.events()
+    retried = api.post(ann, "/notifications/read", json={}, headers=key)
+    assert retried.status_code == 200, retried.json  # a replay, not a 409
+    assert retried.json["version"] == first.json["version"]
+    assert retried.json["read_up_to"] == first.json["read_up_to"]
+    assert retried.json["unread_count"] == 1  # the news came after the first request
+    assert api.events() == before
+
+
+def test_marking_read_without_a_body_marks_everything(api: Api) -> None:
+    _, ann, _ = _cheered_and_commented(api)
+    head = api.events()
+    cleared = api.post(ann, "/notifications/read")
+    assert cleared.status_code == 200, cleared.json
+    assert (cleared.json["read_up_to"], cleared.json["unread_count"]) == (head, 0)
+    doc = api.client.get("/api/v1/openapi.json").json
+    assert doc["paths"]["/api/v1/notifications/read"]["post"]["requestBody"] == {
+        "description": "Optional: no body marks every notification read.",
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/NotificationReadBody"}
+            }
+        },
+        "required": False,
+    }
 
 
 def test_bad_notification_requests_name_the_field_and_append_nothing(
@@ -93,11 +125,19 @@ def test_bad_notification_requests_name_the_field_and_append_nothing(
     for body, field in [
         ({"up_to": -1}, "up_to"),
         ({"up_to": "soon"}, "up_to"),
+        ({"up_to": False}, "up_to"),
+        ({"up_to": 1.5}, "up_to"),
         ({"up_to": before + 1000}, "up_to"),
     ]:
         refused = api.post(ann, "/notifications/read", json=body)
         assert refused.status_code == 422, (body, refused.json)
         assert field in refused.json["errors"], refused.json
+    for data, mimetype in [("{", "application/json"), ("all", "text/plain")]:
+        garbled = api.post(
+            ann, "/notifications/read", data=data, content_type=mimetype
+        )  # a body that is not JSON is not "no body"
+        assert garbled.status_code == 422, (data, garbled.json)
+        assert "body" in garbled.json["errors"]
     for query, field in [
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"limit": 0}, "limit"),
@@ -109,4 +149,5 @@ def test_bad_notification_requests_name_the_field_and_append_nothing(
         assert field in refused.json["errors"], refused.json
     assert api.get(None, "/notifications").status_code == 401
     assert api.post(None, "/notifications/read", json={}).status_code == 401
+    assert api.post(None, "/notifications/read").status_code == 401
     assert api.events() == before

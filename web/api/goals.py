@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from flask import Response, g
+from flask import Response
 
 from projections import goals_queries as q
 from service import commands as c
@@ -53,18 +53,6 @@ NOTE_FIELDS = ("reason", "reflection")
 """What the domain calls the `note` of a status change."""
 
 
-@api.before_request
-def _signed_in() -> None:
-    """Every goals route needs a token: 401 comes before any check of the input."""
-    g.goals_caller = caller()
-
-
-def _me() -> UUID:
-    """The calling member (checked before the view ran)."""
-    me: UUID = g.goals_caller
-    return me
-
-
 def _current(viewer: UUID, goal_id: UUID) -> GoalOut:
     """The goal as the board shows it now, with its roadmap; 404 if not visible."""
     with system().read() as conn:
@@ -95,7 +83,7 @@ def _note_errors() -> Iterator[None]:
 @api.post("/goals", responses={201: GoalOut, **ERRORS}, security=BEARER)
 def set_goal(body: GoalBody) -> Response:
     """Set a SMART goal, optionally with its first milestones."""
-    me = _me()
+    me = caller()
     command = c.SetGoal(
         actor_id=me,
         title=body.title,
@@ -114,7 +102,7 @@ def set_goal(body: GoalBody) -> Response:
 def list_goals(query: GoalListQuery) -> dict[str, Any]:
     """My goals, or another member's goals that I may see: active first, then by
     due date."""
-    viewer = _me()
+    viewer = caller()
     owner = query.member or viewer
     with system().read() as conn:
         cards = q.goal_board(
@@ -128,7 +116,7 @@ def list_goals(query: GoalListQuery) -> dict[str, Any]:
 @api.get(GOAL, responses={200: GoalOut, **ERRORS}, security=BEARER)
 def get_goal(path: GoalPath, query: GoalQuery) -> dict[str, Any]:
     """One goal with its roadmap, now or (`as_of`) as it was at that time."""
-    viewer = _me()
+    viewer = caller()
     if query.as_of is None:
         return _current(viewer, path.goal_id).model_dump(mode="json")
     state = system().app.as_of(viewer, path.goal_id, query.as_of)
@@ -140,7 +128,7 @@ def get_goal(path: GoalPath, query: GoalQuery) -> dict[str, Any]:
 @api.patch(GOAL, responses={200: GoalOut, **ERRORS}, security=BEARER)
 def revise_goal(path: GoalPath, body: GoalPatch) -> Response:
     """Revise some fields with a reason (`If-Match`: the version you edited)."""
-    me = _me()
+    me = caller()
     command = c.ReviseGoal(
         me, path.goal_id, body.changes(), body.reason, expected_version=if_match()
     )
@@ -154,7 +142,7 @@ def revise_goal(path: GoalPath, body: GoalPatch) -> Response:
 )
 def add_milestone(path: GoalPath, body: GoalMilestoneIn) -> Response:
     """Add a milestone to the roadmap; the answer names its id."""
-    me = _me()
+    me = caller()
     command = c.AddMilestone(
         me, path.goal_id, body.title, body.due_on, expected_version=if_match()
     )
@@ -169,7 +157,7 @@ def add_milestone(path: GoalPath, body: GoalMilestoneIn) -> Response:
 @api.post(MILESTONE + "/complete", responses={200: GoalOut, **ERRORS}, security=BEARER)
 def complete_milestone(path: GoalMilestonePath) -> Response:
     """Mark a milestone done (an unknown milestone is a 422 naming `milestone_id`)."""
-    me = _me()
+    me = caller()
     command = c.CompleteMilestone(
         me, path.goal_id, path.milestone_id, expected_version=if_match()
     )
@@ -179,7 +167,7 @@ def complete_milestone(path: GoalMilestonePath) -> Response:
 @api.post(MILESTONE + "/reopen", responses={200: GoalOut, **ERRORS}, security=BEARER)
 def reopen_milestone(path: GoalMilestonePath) -> Response:
     """Mark a completed milestone as not done after all."""
-    me = _me()
+    me = caller()
     command = c.ReopenMilestone(
         me, path.goal_id, path.milestone_id, expected_version=if_match()
     )
@@ -189,7 +177,7 @@ def reopen_milestone(path: GoalMilestonePath) -> Response:
 @api.post(GOAL + "/progress", responses={200: GoalOut, **ERRORS}, security=BEARER)
 def record_progress(path: GoalPath, body: GoalProgressBody) -> Response:
     """Record a new value of the goal's metric."""
-    me = _me()
+    me = caller()
     command = c.RecordProgress(
         me, path.goal_id, body.value, body.note, expected_version=if_match()
     )
@@ -199,7 +187,7 @@ def record_progress(path: GoalPath, body: GoalProgressBody) -> Response:
 @api.post(GOAL + "/status", responses={200: GoalOut, **ERRORS}, security=BEARER)
 def change_status(path: GoalPath, body: GoalStatusBody) -> Response:
     """Pause, resume, achieve (note: reflection) or abandon (note: reason)."""
-    me = _me()
+    me = caller()
     command = c.ChangeGoalStatus(
         me, path.goal_id, body.change, body.note, expected_version=if_match()
     )
@@ -210,7 +198,7 @@ def change_status(path: GoalPath, body: GoalStatusBody) -> Response:
 @api.get(GOAL + "/history", responses={200: GoalHistoryPage, **ERRORS}, security=BEARER)
 def goal_history(path: GoalPath, query: PageQuery) -> dict[str, Any]:
     """Every event of the goal, oldest first: version, type, time, actor, data."""
-    viewer = _me()
+    viewer = caller()
     _current(viewer, path.goal_id)  # a goal the caller may see, not another item
     entries = system().app.history(viewer, path.goal_id)
     items, cursor = paginate(entries, query, key=lambda entry: str(entry.version))
@@ -226,7 +214,7 @@ def goal_history(path: GoalPath, query: PageQuery) -> dict[str, Any]:
 )
 def progress_series(path: GoalPath) -> dict[str, Any]:
     """The metric's recorded values by day and the on-track line (for charts)."""
-    viewer = _me()
+    viewer = caller()
     with system().read() as conn:
         series = q.progress_series(conn, str(viewer), str(path.goal_id))
     if series is None:

@@ -14,7 +14,7 @@ from uuid import UUID
 from projections.groups import board, groups_of
 from service import commands as c
 from service.domain.group import Group
-from service.errors import NotFoundError, RuleViolationError, ValidationError
+from service.errors import NotFoundError, ValidationError
 from web.api.common import (
     ERRORS,
     PageQuery,
@@ -117,7 +117,7 @@ def my_groups(query: PageQuery) -> dict[str, Any]:
 )
 def group_board(path: GroupPath) -> dict[str, Any]:
     """The group board: members with momentum and streaks, buddy pairs and the
-    week's wins the caller may see. Members only."""
+    week's group-visible wins. Members only."""
     return board_out(caller(), path.group_id).model_dump(mode="json")
 
 
@@ -149,13 +149,9 @@ def invite(path: GroupPath, body: GroupInvitationBody) -> Any:
 @api.post("/groups/join", responses={200: GroupWrittenOut, **ERRORS}, security=BEARER)
 def join(body: GroupJoinBody) -> Any:
     """Join the group of an invitation token; a token that is not ours, expired or
-    meant for another email is a 422 naming `token`."""
+    meant for another email is a 422 naming `token` (already a member: 409)."""
     me = caller()
-    try:
-        result = system().write(c.JoinGroup(me, body.token), idempotency_key())
-    except (NotFoundError, RuleViolationError) as error:
-        # Everything the service rejects here is about the token the caller sent.
-        raise ValidationError(error.message, "token") from error
+    result = system().write(c.JoinGroup(me, body.token), idempotency_key())
     return _board_written(me, result)
 
 

@@ -89,7 +89,7 @@ class BuddyPairOut(BaseModel):
 
 
 class GroupWinOut(BaseModel):
-    """A small win of a member this week, as far as the caller may see it."""
+    """A small win a member shared with the group (visibility `group`) this week."""
 
     member_id: UUID
     action_id: UUID
@@ -103,7 +103,8 @@ class GroupWinOut(BaseModel):
 
 
 class GroupBoardOut(BaseModel):
-    """A group's board: members by momentum, buddy pairs, the week's wins."""
+    """A group's board: members by momentum, buddy pairs, the week's group-visible
+    wins."""
 
     id: UUID
     name: str

@@ -1,7 +1,9 @@
 """In-app notifications and their read mark.
 
 A notification's `id` is its position in the event log, newest first; marking read
-up to an id marks every notification at or below it (marks only rise).
+up to an id marks every notification at or below it (marks only rise). Marking all
+read (no `up_to`) sets the mark to the newest position in the log, which may lie
+beyond the newest notification id.
 """
 
 from __future__ import annotations
@@ -10,13 +12,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from flask import has_request_context, request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from projections.notifications_queries import (
-    newest_position,
-    notifications_for,
-    unread_count,
-)
+from projections.notifications_queries import notifications_for, unread_count
 from service import commands as c
 from service.errors import ValidationError
 from web.api.common import ERRORS, PageQuery, blueprint, written
@@ -54,9 +53,28 @@ class NotificationPage(BaseModel):
 
 
 class NotificationReadBody(BaseModel):
-    """Mark read up to a notification id; without `up_to`, all of them."""
+    """Mark read up to a notification id; without `up_to` (or without a body at
+    all), every notification there is now."""
 
-    up_to: int | None = Field(None, ge=0, description="The newest id you have seen.")
+    model_config = ConfigDict(  # type: ignore[typeddict-unknown-key]
+        openapi_extra={
+            "required": False,
+            "description": "Optional: no body marks every notification read.",
+        }
+    )
+
+    up_to: int | None = Field(
+        None, ge=0, strict=True, description="The newest id you have seen."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_body_marks_all(cls, data: Any) -> Any:
+        """flask-openapi3 hands over None when there is no JSON: an empty request
+        means "all"; anything sent that is not JSON stays an error."""
+        if data is None and not (has_request_context() and request.get_data()):
+            return {}
+        return data
 
 
 class NotificationReadOut(BaseModel):
@@ -100,13 +118,11 @@ def list_notifications(query: NotificationQuery) -> dict[str, Any]:
     security=BEARER,
 )
 def mark_read(body: NotificationReadBody) -> Any:
-    """Mark notifications read up to `up_to` (default: the newest one)."""
+    """Mark notifications read up to `up_to` (without it, or without a body: every
+    notification there is now)."""
     me = caller()
-    up_to = body.up_to
-    if up_to is None:
-        with system().read() as conn:
-            up_to = newest_position(conn, me)
-    result = system().write(c.MarkNotificationsRead(me, up_to), idempotency_key())
+    command = c.MarkNotificationsRead(me, body.up_to)
+    result = system().write(command, idempotency_key())
     member = system().app.get_member(me)
     with system().read() as conn:
         unread = unread_count(conn, me)

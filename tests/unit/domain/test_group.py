@@ -10,7 +10,6 @@ import pytest
 from service.domain.group import Group
 from service.errors import (
     ConflictError,
-    NotFoundError,
     RuleViolationError,
     ValidationError,
 )
@@ -69,8 +68,9 @@ def test_expired_invitation_cannot_be_used(late: timedelta) -> None:
     group = group_with()
     invitation = uuid4()
     group.invite(invitation, None, NOW, FACILITATOR)
-    with records_nothing(group), pytest.raises(RuleViolationError, match="expired"):
+    with records_nothing(group), pytest.raises(ValidationError, match="expired") as e:
         group.join(BEA, EMAILS[BEA], invitation, NOW + FOURTEEN_DAYS + late)
+    assert e.value.field == "token"
     assert BEA not in group.members
 
 
@@ -86,17 +86,22 @@ def test_email_bound_invitation_is_only_for_that_email() -> None:
     group.invite(invitation, EMAILS[BEA], NOW, FACILITATOR)
     with (
         records_nothing(group),
-        pytest.raises(RuleViolationError, match="different email"),
+        pytest.raises(ValidationError, match="different email") as e,
     ):
         group.join(CAL, EMAILS[CAL], invitation, NOW)
+    assert e.value.field == "token"
     group.join(BEA, EMAILS[BEA], invitation, NOW)
     assert group.members == {FACILITATOR, BEA}
 
 
-def test_unknown_invitation_is_not_found() -> None:
+def test_unknown_invitation_is_a_validation_error_naming_the_token() -> None:
     group = group_with()
-    with records_nothing(group), pytest.raises(NotFoundError, match="does not exist"):
+    with (
+        records_nothing(group),
+        pytest.raises(ValidationError, match="does not exist") as e,
+    ):
         group.join(BEA, EMAILS[BEA], uuid4(), NOW)
+    assert e.value.field == "token"
 
 
 def test_member_cannot_join_twice() -> None:

@@ -157,3 +157,26 @@ def test_group_board_shows_members_buddies_and_the_weeks_visible_wins(
     assert {m.display_name for m in after.members} == {"Fay", "Ann"}
     assert after.buddy_pairs == ()
     assert query(groups_of, str(bob)) == []
+
+
+def test_group_board_shows_group_visible_wins_only_even_to_owner_and_mentor(
+    app: MomentumApplication,
+    register: Callable[..., UUID],
+    clock: FixedClock,
+    sync: Sync,
+    query: Callable[..., object],
+) -> None:
+    fay, ann = register("Fay"), register("Ann")
+    group = app.handle(c.CreateGroup(fay, "Career changers")).id
+    app.handle(c.JoinGroup(ann, app.handle(c.InviteToGroup(fay, group)).extra["token"]))
+    _mentor(app, ann, fay, "fay@example.com")  # Fay mentors Ann and shares her group
+    for title, visibility in [
+        ("Shared with the group", "group"),
+        ("For my mentors", "mentors"),
+        ("Just for me", "private"),
+    ]:
+        app.handle(c.LogAction(ann, "learning", title, win=True, visibility=visibility))
+    sync()
+    for viewer in (ann, fay):  # the owner sees all three, the mentor two, elsewhere
+        seen = query(board, str(viewer), str(group), clock.now())
+        assert [w.title for w in seen.wins] == ["Shared with the group"], viewer

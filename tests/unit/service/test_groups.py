@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -15,6 +15,7 @@ from service.errors import (
     NotFoundError,
     PermissionDeniedError,
     RuleViolationError,
+    ValidationError,
 )
 from tests.conftest import Register
 
@@ -46,7 +47,7 @@ def test_member_joins_with_the_invitation_link(
     assert _types(app, bob, group) == ["GroupCreated", "MemberInvited", "MemberJoined"]
 
 
-def test_tampered_token_is_not_found(
+def test_tampered_token_is_a_validation_error_naming_the_token(
     app: MomentumApplication, register: Register, position: Position
 ) -> None:
     fay, bob = register("Fay"), register("Bob")
@@ -60,9 +61,11 @@ def test_tampered_token_is_not_found(
         f"{payload}.{signature[::-1]}",  # signature altered
         f"{other_payload}.{signature}",  # payload swapped under a valid signature
         "not-a-token",
+        app.invitations.make(uuid4(), uuid4()),  # ours, but of no group
     ):
-        with pytest.raises(NotFoundError):
+        with pytest.raises(ValidationError) as raised:
             app.handle(c.JoinGroup(bob, forged))
+        assert raised.value.field == "token"
     assert position() == before
 
 
@@ -75,8 +78,9 @@ def test_invitation_expires_after_fourteen_days(
     clock.advance(days=13, hours=23, minutes=59)
     app.handle(c.JoinGroup(bob, token))
     clock.advance(minutes=1)
-    with pytest.raises(RuleViolationError):
+    with pytest.raises(ValidationError, match="expired") as raised:
         app.handle(c.JoinGroup(cat, token))
+    assert raised.value.field == "token"
     app.handle(c.JoinGroup(cat, _invite(app, fay, group)))  # a fresh one works
 
 
@@ -87,8 +91,9 @@ def test_invitation_for_one_email_is_refused_to_anyone_else(
     group = app.handle(c.CreateGroup(fay, "Back to tech")).id
     token = _invite(app, fay, group, "Bob@Example.com")
     before = position()
-    with pytest.raises(RuleViolationError):
+    with pytest.raises(ValidationError, match="different email") as raised:
         app.handle(c.JoinGroup(cat, token))
+    assert raised.value.field == "token"
     assert position() == before
     app.handle(c.JoinGroup(bob, token))
 

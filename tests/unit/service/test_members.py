@@ -176,6 +176,20 @@ def test_revoked_admin_can_no_longer_grant(
         app.handle(c.GrantRole(actor_id=ann, email="bob@example.com"))
 
 
+def test_only_a_member_holding_a_role_passes_require_role(
+    app: MomentumApplication, register: Register
+) -> None:
+    ann, bob = register("Ann"), register("Bob")
+    app.handle(c.GrantRole(actor_id=None, email="ann@example.com"))
+    app.require_role(ann, "admin")
+    for member in (bob, uuid4()):  # no role, no member: not found either way
+        with pytest.raises(NotFoundError):
+            app.require_role(member, "admin")
+    app.handle(c.RevokeRole(actor_id=None, email="ann@example.com"))
+    with pytest.raises(NotFoundError):
+        app.require_role(ann, "admin")
+
+
 def test_granting_a_role_to_an_unknown_email_is_not_found(
     app: MomentumApplication,
 ) -> None:
@@ -233,3 +247,19 @@ def test_a_read_mark_only_rises(
     assert position() == before
     app.handle(c.MarkNotificationsRead(ann, 6))
     assert app.history(ann, ann)[-1].data["up_to"] == 6
+
+
+def test_marking_read_without_a_position_marks_up_to_the_newest_event(
+    app: MomentumApplication, register: Register, position: Position
+) -> None:
+    ann = register("Ann")
+    register("Bob")
+    head = position()
+    first = app.handle(c.MarkNotificationsRead(ann), idempotency_key="all")
+    assert app.history(ann, ann)[-1].data["up_to"] == head
+    register("Cal")  # news after the first request: a retry still replays it
+    before = position()
+    again = app.handle(c.MarkNotificationsRead(ann), idempotency_key="all")
+    assert (again.id, again.version) == (first.id, first.version)
+    assert position() == before
+    assert app.get_member(ann).notifications_read_up_to == head
