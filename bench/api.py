@@ -173,30 +173,18 @@ def token(port: int, name: str) -> str:
 
 @contextmanager
 def serving(env: dict[str, str], port: int, poll: float) -> Iterator[None]:
-    """gunicorn (2 workers) and the projection worker, stopped afterwards."""
+    """gunicorn (2 workers) and the projection worker, stopped afterwards; their
+    output goes to a log file shown if they do not come up."""
+    bin_dir = Path(sys.executable).parent
+    log = tempfile.TemporaryFile("w+", prefix="momentum-bench-")  # noqa: SIM115
+    commands = [
+        [str(bin_dir / "momentum"), "project", "--poll", str(poll)],
+        [str(bin_dir / "gunicorn"), "-c", "infra/gunicorn.conf.py"],
+    ]
+    server_env = env | {"MOMENTUM_BIND": f"127.0.0.1:{port}", "MOMENTUM_ACCESS_LOG": ""}
     procs = [
-        subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("momentum")),
-                "project",
-                "--poll",
-                str(poll),
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        ),
-        subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "-c",
-                "infra/gunicorn.conf.py",
-            ],
-            env=env | {"MOMENTUM_BIND": f"127.0.0.1:{port}", "MOMENTUM_ACCESS_LOG": ""},
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
+        subprocess.Popen(cmd, env=server_env, cwd=ROOT, stdout=log, stderr=log)
+        for cmd in commands
     ]
     try:
         deadline = time.monotonic() + 60
@@ -209,7 +197,10 @@ def serving(env: dict[str, str], port: int, poll: float) -> Iterator[None]:
                 pass
             time.sleep(0.5)
         else:
-            raise RuntimeError("the server did not become ready within 60 s")
+            log.seek(0)
+            raise RuntimeError(
+                f"the server did not become ready:\n{log.read()[-3000:]}"
+            )
         yield
     finally:
         for p in procs:
@@ -219,6 +210,7 @@ def serving(env: dict[str, str], port: int, poll: float) -> Iterator[None]:
                 p.wait(20)
             except subprocess.TimeoutExpired:
                 p.kill()
+        log.close()
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -434,7 +426,7 @@ def main() -> int:
         with serving(env, args.port, args.poll):
             heavy, mentor = token(args.port, data.heavy), token(args.port, data.mentor)
             lat = {
-                "journal page, member with 10,000 entries": latency(
+                f"journal page, member with {args.entries:,} actions": latency(
                     args.port, heavy, "/journal?limit=50", args.requests
                 ),
                 "momentum": latency(args.port, heavy, "/momentum", args.requests),

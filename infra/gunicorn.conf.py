@@ -22,7 +22,7 @@ max_requests = 20000
 max_requests_jitter = 2000
 # Behind nginx: trust X-Forwarded-* only from the proxy.
 forwarded_allow_ips = os.environ.get("MOMENTUM_FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("MOMENTUM_ACCESS_LOG", "-")
+accesslog = os.environ.get("MOMENTUM_ACCESS_LOG", "-") or None  # "": no access log
 errorlog = "-"
 loglevel = os.environ.get("MOMENTUM_LOG_LEVEL", "info")
 preload_app = False  # each worker opens its own database connections after the fork
