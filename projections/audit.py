@@ -2,16 +2,21 @@
 
 Each hash is SHA-256 over the previous hash and the stored event's canonical bytes,
 so changing, removing or reordering a stored event breaks the chain from there on.
+`verify` recomputes the chain; `export_lines` writes the log as JSON Lines with
+metadata of every event and content only where the viewer may see the item.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
+from pydantic_core import to_jsonable_python
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -24,10 +29,14 @@ from sqlalchemy import (
 )
 
 from projections.db import metadata
-from service.application import MomentumApplication
+from service.application import MomentumApplication, to_history_entry
+from service.domain.base import MomentumAggregate
+from service.errors import NotFoundError
 from service.inspect import all_notifications
+from service.queries import require_visible
 
 GENESIS = "0" * 64
+EXPORT_BATCH = 500
 
 audit_index = Table(
     "audit_index",
@@ -129,3 +138,77 @@ def verify(app: MomentumApplication, engine: Engine) -> ChainCheck:
         if next(stored, None) is not None:
             return ChainCheck(checked, checked + 1, "events were removed from the log")
     return ChainCheck(checked, None)
+
+
+def export_lines(
+    app: MomentumApplication,
+    engine: Engine,
+    viewer_id: UUID | None,
+    after: int = 0,
+    limit: int | None = None,
+) -> Iterator[str]:
+    """The log after position `after` (at most `limit` events) as JSON Lines, oldest
+    first: position, aggregate, type, version, actor, time and chain hash of every
+    event, and its content only where `viewer_id` may see the item like anyone
+    else (SPEC 9). Viewer None, the operator at the command line, gets metadata
+    only. Read in batches, so it can be streamed."""
+    visible: dict[UUID, bool] = {}
+    left = limit
+    while left is None or left > 0:
+        size = EXPORT_BATCH if left is None else min(EXPORT_BATCH, left)
+        batch = app.recorder.select_notifications(
+            start=after, limit=size, inclusive_of_start=False
+        )
+        if not batch:
+            return
+        hashes = _chain_hashes(engine, after, batch[-1].id)
+        for notification in batch:
+            line = _export_line(app, viewer_id, notification, hashes, visible)
+            yield json.dumps(to_jsonable_python(line), separators=(",", ":")) + "\n"
+        after = batch[-1].id
+        left = None if left is None else left - len(batch)
+
+
+def _chain_hashes(engine: Engine, after: int, last: int) -> dict[int, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(audit_index.c.position, audit_index.c.chain_hash).where(
+                audit_index.c.position > after, audit_index.c.position <= last
+            )
+        )
+        return {row.position: row.chain_hash for row in rows}
+
+
+def _export_line(
+    app: MomentumApplication,
+    viewer_id: UUID | None,
+    notification: Notification,
+    hashes: dict[int, str],
+    visible: dict[UUID, bool],
+) -> dict[str, Any]:
+    event = cast(MomentumAggregate.Event, app.mapper.to_domain_event(notification))
+    aggregate_type, _, event_type = type(event).__qualname__.rpartition(".")
+    aggregate_id = cast(UUID, notification.originator_id)
+    if aggregate_id not in visible:
+        visible[aggregate_id] = _may_see(app, viewer_id, aggregate_id)
+    return {
+        "position": notification.id,
+        "aggregate_id": aggregate_id,
+        "aggregate_type": aggregate_type,
+        "type": event_type,
+        "version": notification.originator_version,
+        "actor_id": getattr(event, "actor_id", None),
+        "time": event.timestamp,
+        "chain_hash": hashes.get(notification.id),
+        "content": to_history_entry(event).data if visible[aggregate_id] else None,
+    }
+
+
+def _may_see(app: MomentumApplication, viewer_id: UUID | None, item: UUID) -> bool:
+    if viewer_id is None:
+        return False
+    try:
+        require_visible(app, viewer_id, item)
+    except NotFoundError:
+        return False
+    return True

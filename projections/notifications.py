@@ -220,7 +220,9 @@ class Notifications(Facts):
             select(suggestions).where(
                 suggestions.c.suggestion_id == str(e.originator_id)
             )
-        ).one()
+        ).first()
+        if row is None:  # its mentor was erased: nobody to tell
+            return
         verb = "accepted" if type(e).__name__ == "SuggestionAccepted" else "declined"
         text = f"{verb} your suggestion {quoted(row.title)}"
         link = ("goal", row.goal_id)
@@ -241,15 +243,19 @@ class Notifications(Facts):
 
     @staticmethod
     def _mentorship(conn: Connection, e: Any, **values: Any) -> Any:
-        """The mentorship's row as it was, after recording its new values."""
+        """The mentorship's row as it was, after recording its new values; None once
+        one of its members was erased (`Facts` purged the row)."""
         where = mentorships.c.mentorship_id == str(e.originator_id)
-        row = conn.execute(select(mentorships).where(where)).one()
-        conn.execute(update(mentorships).where(where).values(**values))
+        row = conn.execute(select(mentorships).where(where)).first()
+        if row is not None:
+            conn.execute(update(mentorships).where(where).values(**values))
         return row
 
     @on("Mentorship.MentorshipRenewed")
     def _renewed(self, conn: Connection, e: Any, pos: int) -> None:
         row = self._mentorship(conn, e, status="proposed", mentor_id=None)
+        if row is None:
+            return
         text = "asked you again to be their mentor"
         self._request(conn, row.mentor_email, e, pos, text)
 
@@ -259,7 +265,14 @@ class Notifications(Facts):
             verb, values = "accepted", {"mentor_id": str(e.mentor_id)}
         else:
             verb, values = "declined", {}
+        conn.execute(
+            delete(pending).where(
+                pending.c.item_id == str(e.originator_id), pending.c.position < pos
+            )
+        )
         row = self._mentorship(conn, e, status=verb, **values)
+        if row is None:
+            return
         text = f"{verb} your mentorship request"
         link = ("mentorship", e.originator_id)
         self._notify(conn, [row.mentee_id], e, pos, "mentorship_answered", text, link)
@@ -267,6 +280,8 @@ class Notifications(Facts):
     @on("Mentorship.MentorshipEnded")
     def _ended(self, conn: Connection, e: Any, pos: int) -> None:
         row = self._mentorship(conn, e, status="ended")
+        if row is None:
+            return
         link = ("mentorship", e.originator_id)
         text = "ended your mentorship"
         if str(e.actor_id) != row.mentee_id:

@@ -73,6 +73,23 @@ class Relations(Projection):
             )
         )
 
+    @on("Member.Erased")
+    def _member_erased(self, conn: Connection, e: Any, _pos: int) -> None:
+        """An erased member leaves no name, email or link behind (SPEC 9)."""
+        member_id = str(e.originator_id)
+        conn.execute(
+            delete(mentor_links).where(
+                or_(
+                    mentor_links.c.mentee_id == member_id,
+                    mentor_links.c.mentor_id == member_id,
+                )
+            )
+        )
+        conn.execute(
+            delete(group_members).where(group_members.c.member_id == member_id)
+        )
+        conn.execute(delete(members).where(members.c.member_id == member_id))
+
     @on("Member.ProfileUpdated")
     def _member_profile_updated(self, conn: Connection, e: Any, _pos: int) -> None:
         conn.execute(

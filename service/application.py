@@ -15,12 +15,19 @@ from uuid import UUID
 
 from argon2 import PasswordHasher
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Transcoding,
+)
+from eventsourcing.utils import strtobool
 
 from service import clock as clock_module
 from service import idempotency
 from service.clock import Clock, SystemClock
 from service.commands import Command, Result
+from service.crypto import SealingMapper
 from service.domain.base import MomentumAggregate
 from service.domain.member import EmailIndex, Member, email_index_id, normalise_email
 from service.errors import (
@@ -29,6 +36,7 @@ from service.errors import (
     NotFoundError,
     ValidationError,
 )
+from service.keys import DEFAULT_TTL, KeyRing, key_store_for
 from service.passwords import make_hasher, verify
 from service.tokens import InvitationTokens
 from service.uow import UnitOfWork
@@ -36,6 +44,9 @@ from service.uow import UnitOfWork
 C = TypeVar("C", bound=Command)
 Handler = Callable[[UnitOfWork, Any], Result]
 HANDLERS: dict[type[Command], Handler] = {}
+AfterSave = Callable[["MomentumApplication", Any, Result], None]
+AFTER_SAVE: dict[type[Command], AfterSave] = {}
+"""What must happen once a command's events are stored (erasure shreds the key)."""
 MAX_ATTEMPTS = 5
 PRIVATE_FIELDS = frozenset({"password_hash"})
 """Event fields no query ever returns."""
@@ -91,12 +102,51 @@ class MomentumApplication(Application[UUID]):
         clock: Clock | None = None,
         secret_key: str,
         password_hasher: PasswordHasher | None = None,
+        key_cache_seconds: float = DEFAULT_TTL,
     ) -> None:
         super().__init__(env=env)
         self.clock: Clock = clock or SystemClock()
         self.hasher = password_hasher or make_hasher()
         self.invitations = InvitationTokens(secret_key)
+        self.keys = self._key_ring(key_cache_seconds)
         from service import handlers  # noqa: F401  (registers the handlers)
+
+        self.finish_erasures()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """The mapper that seals personal content with per-member keys (SPEC 9)."""
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=SealingMapper
+        )
+
+    def _key_ring(self, ttl: float) -> KeyRing:
+        """Member keys beside the events; the mapper seals and opens with them.
+        A cache of decrypted aggregates or snapshots would outlive erasure."""
+        if self.repository.cache is not None or self.snapshots is not None:
+            raise ValueError(
+                "Keep the aggregate cache and snapshots off: they would keep "
+                "erased members' content readable (see service.crypto)."
+            )
+        store = key_store_for(self.recorder)
+        if strtobool(self.env.get("CREATE_TABLE", "yes")):
+            store.create_table()
+        keys = KeyRing(store, ttl=ttl, now=lambda: self.clock.now())
+        assert isinstance(self.mapper, SealingMapper)
+        self.mapper.keys = keys
+        return keys
+
+    def finish_erasures(self) -> None:
+        """Shred the keys of erasures that were stored but not finished (a crash
+        between storing Member.Erased and destroying the key)."""
+        for member_id in self.keys.store.erasing():
+            try:
+                member: object = self.repository.get(member_id)
+            except AggregateNotFoundError:
+                member = None
+            if isinstance(member, Member) and member.erased:
+                self.keys.shred(member_id)
+            else:
+                self.keys.store.mark_erasing(member_id, False)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Add dates to the library's JSON transcodings."""
@@ -135,6 +185,9 @@ class MomentumApplication(Application[UUID]):
                     if attempt == attempts:
                         raise self._conflict(uow) from None
                     continue
+                after = AFTER_SAVE.get(type(command))
+                if after is not None:
+                    after(self, command, result)
                 if not recordings:
                     return result
                 return replace(
@@ -177,7 +230,11 @@ class MomentumApplication(Application[UUID]):
         if member_id is None:
             verify(self.hasher, self._dummy_hash(), password)  # same cost: no oracle
             raise AuthenticationError("Wrong email or password.")
-        member = self.get_member(member_id)
+        try:
+            member = self.get_member(member_id)
+        except NotFoundError:  # erased: answer exactly as for an unknown email
+            verify(self.hasher, self._dummy_hash(), password)
+            raise AuthenticationError("Wrong email or password.") from None
         if not verify(self.hasher, member.password_hash, password):
             raise AuthenticationError("Wrong email or password.")
         return member_id
@@ -234,6 +291,12 @@ class MomentumApplication(Application[UUID]):
         aggregate: object = self.repository.get(aggregate_id, version=version)
         assert isinstance(aggregate, MomentumAggregate)
         return aggregate
+
+    def require_role(self, member_id: UUID, role: str) -> None:
+        """Raise NotFoundError unless the member holds `role`: to anyone else, what
+        the role opens does not exist (SPEC 9: 404, not 403)."""
+        if role not in self.get_member(member_id).roles:
+            raise NotFoundError("No such page.")
 
 
 def to_history_entry(event: MomentumAggregate.Event) -> HistoryEntry:

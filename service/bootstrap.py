@@ -30,4 +30,5 @@ def bootstrap(
         clock=clock,
         secret_key=settings.secret_key,
         password_hasher=make_hasher(password_profile),
+        key_cache_seconds=settings.key_cache_seconds,
     )

@@ -232,6 +232,58 @@ def audit_verify() -> None:
     console.print(f"Audit chain intact: {check.checked} events verified.")
 
 
+@audit.command("export")
+@click.option("--after", default=0, show_default=True, help="Start after position.")
+@click.option("--limit", type=int, default=None, help="At most this many events.")
+def audit_export(after: int, limit: int | None) -> None:
+    """Write the event log as JSON Lines to stdout: metadata of every event
+    (position, aggregate, type, version, actor, time, chain hash), no content."""
+    import sys
+
+    from projections.audit import export_lines
+    from projections.registry import make_runner
+
+    with _app() as app:
+        runner = make_runner(app, Settings.from_env())
+        runner.catch_up()
+        for line in export_lines(app, runner.engine, None, after, limit):
+            sys.stdout.write(line)
+        runner.engine.dispose()
+
+
+@main.command("export")
+@click.argument("email")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file instead of standard output.",
+)
+def export(email: str, output: str | None) -> None:
+    """Export everything about the member with EMAIL as JSON (SPEC 9)."""
+    import json
+
+    from projections.privacy import export_document
+    from projections.registry import make_runner
+
+    with _app() as app:
+        member_id = app.member_id_for_email(email)
+        if member_id is None:
+            raise click.ClickException(f"No member is registered with {email}.")
+        runner = make_runner(app, Settings.from_env())
+        runner.catch_up()
+        with runner.engine.connect() as conn:
+            document = export_document(app, conn, member_id, app.clock.now())
+        runner.engine.dispose()
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        console.print(f"Wrote {len(document['events'])} events to {output}.")
+    else:
+        click.echo(text)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

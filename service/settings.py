@@ -21,6 +21,8 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "Momentum <momentum@localhost>"
     var_dir: Path = Path("var")
+    key_cache_seconds: float = 30.0
+    """How long a process may keep a member's key in memory (see service.keys)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -35,7 +37,24 @@ class Settings:
             smtp_url=env.get("MOMENTUM_SMTP_URL") or None,
             mail_from=env.get("MOMENTUM_MAIL_FROM", cls.mail_from),
             var_dir=var_dir,
+            key_cache_seconds=_seconds(env.get("MOMENTUM_KEY_CACHE_SECONDS")),
         )
+
+
+def _seconds(raw: str | None) -> float:
+    """Seconds from 0 to 3600 (default 30); a ValidationError naming the variable."""
+    if raw is None or not raw.strip():
+        return Settings.key_cache_seconds
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise ValidationError(
+            "MOMENTUM_KEY_CACHE_SECONDS must be a number of seconds from 0 to 3600.",
+            "MOMENTUM_KEY_CACHE_SECONDS",
+        )
+    return value
 
 
 def _local_secret(var_dir: Path) -> str:

@@ -6,6 +6,7 @@ from service.handlers import (  # noqa: F401
     groups,
     members,
     mentoring,
+    privacy,
     reviews,
     tokens,
 )

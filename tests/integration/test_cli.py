@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,3 +92,23 @@ def test_project_rebuild_and_audit_verify(var_dir: Path) -> None:
     assert "Audit chain intact" in verified
     unknown = CliRunner().invoke(main, ["rebuild", "nope"])
     assert unknown.exit_code == 2 and "unknown read model 'nope'" in unknown.output
+
+
+def test_audit_export_writes_metadata_of_every_event_and_no_content(
+    var_dir: Path,
+) -> None:
+    _run("init")
+    _run("demo", "--seed", "5")
+    lines = _run("audit", "export").splitlines()
+    events = [json.loads(line) for line in lines]
+    assert [e["position"] for e in events] == list(range(1, len(events) + 1))
+    assert {"aggregate_id", "type", "version", "actor_id", "time"} <= set(events[0])
+    assert all(e["content"] is None for e in events)
+    assert "Amara" not in "".join(lines)  # names are content, not metadata
+    page = [
+        json.loads(line)
+        for line in _run(
+            "audit", "export", "--after", "10", "--limit", "5"
+        ).splitlines()
+    ]
+    assert [e["position"] for e in page] == [11, 12, 13, 14, 15]

@@ -50,6 +50,9 @@ def test_admin_verifies_an_intact_chain_and_others_get_404(api: Api) -> None:
     assert api.get(ann, "/admin/audit/export").status_code == 404
     assert api.get(None, "/admin/audit/verify").status_code == 401
     assert api.get(None, "/admin/audit/export").status_code == 401
+    api.system.write(c.RevokeRole(None, ada.email))
+    for path in ("/admin/audit/verify", "/admin/audit/export"):
+        assert api.get(ada, path).status_code == 404  # the role is gone: so is the page
 
 
 def test_export_has_metadata_of_every_event_but_only_visible_content(

@@ -8,29 +8,19 @@ people's private items).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from flask import Response
 from pydantic import BaseModel, Field
-from pydantic_core import to_jsonable_python
-from sqlalchemy import select
 
-from projections.audit import audit_index, verify
-from service.application import to_history_entry
-from service.domain.base import MomentumAggregate
-from service.errors import NotFoundError
-from service.queries import require_visible
+from projections.audit import export_lines, verify
 from web.api.common import ERRORS, blueprint
 from web.auth import BEARER, caller
-from web.system import System
 from web.system import current_system as system
 
 api = blueprint("admin", __name__, __doc__ or "")
-EXPORT_BATCH = 500
 NDJSON = "application/x-ndjson"
 
 
@@ -76,10 +66,9 @@ EXPORT_RESPONSE: dict[str, Any] = {
 
 def _admin() -> UUID:
     """The caller, if they are an admin; 404 otherwise."""
-    member = system().app.get_member(caller())
-    if "admin" not in member.roles:
-        raise NotFoundError("No such page.")
-    return member.id
+    me = caller()
+    system().app.require_role(me, "admin")
+    return me
 
 
 @api.get(
@@ -105,71 +94,6 @@ def audit_verify() -> dict[str, Any]:
 def audit_export(query: AuditExportQuery) -> Response:
     """The event log as JSON Lines, streamed; page with `after` and `limit`."""
     admin = _admin()
-    lines = export_lines(system(), admin, query.after, query.limit)
+    running = system()
+    lines = export_lines(running.app, running.engine, admin, query.after, query.limit)
     return Response(lines, mimetype=NDJSON)
-
-
-def export_lines(
-    running: System, viewer: UUID, after: int, limit: int | None
-) -> Iterator[str]:
-    """The export, one JSON line per event, read from the store in batches."""
-    visible: dict[UUID, bool] = {}
-    left = limit
-    while left is None or left > 0:
-        size = EXPORT_BATCH if left is None else min(EXPORT_BATCH, left)
-        batch = running.app.recorder.select_notifications(
-            start=after, limit=size, inclusive_of_start=False
-        )
-        if not batch:
-            return
-        hashes = _chain_hashes(running, after, batch[-1].id)
-        for notification in batch:
-            line = _line(running, viewer, notification, hashes, visible)
-            yield json.dumps(to_jsonable_python(line), separators=(",", ":")) + "\n"
-        after = batch[-1].id
-        left = None if left is None else left - len(batch)
-
-
-def _chain_hashes(running: System, after: int, last: int) -> dict[int, str]:
-    with running.read() as conn:
-        rows = conn.execute(
-            select(audit_index.c.position, audit_index.c.chain_hash).where(
-                audit_index.c.position > after, audit_index.c.position <= last
-            )
-        )
-        return {row.position: row.chain_hash for row in rows}
-
-
-def _line(
-    running: System,
-    viewer: UUID,
-    notification: Any,
-    hashes: dict[int, str],
-    visible: dict[UUID, bool],
-) -> dict[str, Any]:
-    event = cast(
-        MomentumAggregate.Event, running.app.mapper.to_domain_event(notification)
-    )
-    aggregate_type, _, event_type = type(event).__qualname__.rpartition(".")
-    aggregate_id: UUID = notification.originator_id
-    if aggregate_id not in visible:
-        visible[aggregate_id] = _may_see(running, viewer, aggregate_id)
-    return {
-        "position": notification.id,
-        "aggregate_id": aggregate_id,
-        "aggregate_type": aggregate_type,
-        "type": event_type,
-        "version": notification.originator_version,
-        "actor_id": getattr(event, "actor_id", None),
-        "time": event.timestamp,
-        "chain_hash": hashes.get(notification.id),
-        "content": to_history_entry(event).data if visible[aggregate_id] else None,
-    }
-
-
-def _may_see(running: System, viewer: UUID, aggregate_id: UUID) -> bool:
-    try:
-        require_visible(running.app, viewer, aggregate_id)
-    except NotFoundError:
-        return False
-    return True
