@@ -35,6 +35,14 @@ def require_visible(
         raise NotFoundError("No such item.")
 
 
+def require_visible_item(
+    app: MomentumApplication, viewer_id: UUID, kind: str, item_id: UUID
+) -> None:
+    """Raise NotFoundError unless `item_id` is a goal, action or review of this
+    `kind` that the viewer may see (SPEC 9; the rule feedback and cheers obey)."""
+    access.visible_item(UnitOfWork(app), viewer_id, kind, item_id)
+
+
 def _may_see(uow: UnitOfWork, viewer_id: UUID, item: object) -> bool:
     if isinstance(item, Goal | Action | Review):
         return access.can_see(uow, viewer_id, item)

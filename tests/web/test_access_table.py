@@ -107,9 +107,7 @@ def _build(system: System) -> World:
         "admin": "Ada",
     }
     ids = {
-        role: write(
-            c.RegisterMember(f"{name.lower()}@example.com", PASSWORD, name)
-        ).id
+        role: write(c.RegisterMember(f"{name.lower()}@example.com", PASSWORD, name)).id
         for role, name in names.items()
     }
     olive = ids["owner"]
@@ -143,7 +141,9 @@ def _build(system: System) -> World:
             )
         ).id
         action = write(
-            c.LogAction(olive, "visibility", f"Drafted the {vis} abstract", visibility=vis)
+            c.LogAction(
+                olive, "visibility", f"Drafted the {vis} abstract", visibility=vis
+            )
         ).id
         review = write(c.RecordReview(olive, SIGNALS, visibility=vis)).id
         feedback = write(c.GiveFeedback(olive, "goal", goal, f"Note on {vis}")).id

@@ -4,32 +4,18 @@ without other people's private content, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from service import commands as c
 from tests.web.conftest import Api, Person
+from tests.web.helpers import set_goal
 
 
 def _admin(api: Api, name: str = "Ada") -> Person:
     admin = api.join(name)
     api.system.write(c.GrantRole(None, admin.email))
     return admin
-
-
-def _goal(api: Api, who: Person, title: str, visibility: str) -> str:
-    result = api.system.write(
-        c.SetGoal(
-            UUID(who.id),
-            title,
-            "short",
-            why="It matters to me",
-            due_on=date(2026, 6, 30),
-            visibility=visibility,
-        )
-    )
-    return str(result.id)
 
 
 def _lines(text: str) -> list[dict[str, Any]]:
@@ -59,8 +45,8 @@ def test_export_has_metadata_of_every_event_but_only_visible_content(
     api: Api,
 ) -> None:
     ada, ann = _admin(api), api.join("Ann")
-    secret = _goal(api, ann, "Apply for the secret startup job", "private")
-    own = _goal(api, ada, "Publish the audit handbook chapter", "private")
+    secret = set_goal(api, ann, "private", title="Apply for the secret startup job")
+    own = set_goal(api, ada, "private", title="Publish the audit handbook chapter")
     exported = api.get(ada, "/admin/audit/export")
     assert exported.status_code == 200
     assert exported.mimetype == "application/x-ndjson"

@@ -11,6 +11,7 @@ from uuid import UUID
 from service import commands as c
 from service.clock import FixedClock
 from tests.web.conftest import Api, Person
+from tests.web.helpers import assert_rejected, json_of, log, mentor, share_group
 from web.system import System
 
 PREVIEW = "/digests/preview"
@@ -25,28 +26,20 @@ class Week:
 
 def _week(api: Api, system: System, clock: FixedClock) -> Week:
     ann, bob, cy = api.join("Ann"), api.join("Bob"), api.join("Cy")
-    me = UUID(ann.id)
-    link = system.write(c.ProposeMentorship(me, bob.email)).id
-    system.write(c.AnswerMentorship(UUID(bob.id), link, "accept"))
-    group = system.write(c.CreateGroup(UUID(cy.id), "Career changers")).id
-    token = system.write(c.InviteToGroup(UUID(cy.id), group)).extra["token"]
-    system.write(c.JoinGroup(me, token))
+    mentor(system, ann, bob)
+    share_group(system, cy, ann)
     for title, visibility in (
         ("Gave a talk", "mentors"),
         ("Shared my portfolio", "group"),
         ("Secret plan", "private"),
     ):
-        system.write(
-            c.LogAction(me, "visibility", title, win=True, visibility=visibility)
-        )
+        log(api, ann, title, category="visibility", win=True, visibility=visibility)
     clock.advance(days=7)  # Monday 9 March, 09:00 UTC: the week of 2–8 March
     return Week(ann, bob, cy)
 
 
 def _preview(api: Api, who: Person, **query: str) -> dict[str, Any]:
-    response = api.get(who, PREVIEW, query_string=query)
-    assert response.status_code == 200, response.json
-    body: dict[str, Any] = response.json
+    body: dict[str, Any] = json_of(api.get(who, PREVIEW, query_string=query))
     return body
 
 
@@ -77,9 +70,9 @@ def test_mentor_and_group_previews_show_only_what_each_may_see(
     api: Api, system: System, clock: FixedClock
 ) -> None:
     week = _week(api, system, clock)
-    mentor = _preview(api, week.bob, kind="mentor")
-    assert mentor["kind"] == "mentor" and mentor["empty"] is False
-    assert "Ann" in mentor["subject"]
+    mentors = _preview(api, week.bob, kind="mentor")
+    assert mentors["kind"] == "mentor" and mentors["empty"] is False
+    assert "Ann" in mentors["subject"]
     group = _preview(api, week.cy, kind="group")
     assert group["kind"] == "group" and group["empty"] is False
     assert group["subject"] == "Career changers this week: 3 actions"
@@ -88,7 +81,7 @@ def test_mentor_and_group_previews_show_only_what_each_may_see(
         "mentor": ("Gave a talk", "Shared my portfolio"),
         "group": ("Shared my portfolio",),
     }
-    for kind, body in (("mentor", mentor), ("group", group)):
+    for kind, body in (("mentor", mentors), ("group", group)):
         for title in ("Gave a talk", "Shared my portfolio", "Secret plan"):
             shown = title in body["text"] or title in body["html"]
             assert shown == (title in seen[kind]), (kind, title)
@@ -114,9 +107,7 @@ def test_bad_preview_queries_are_422_naming_the_field_and_need_a_token(
     cases = (({"kind": "buddy"}, "kind"), ({"period": "monthly"}, "period"))
     for query, field in cases:
         response = api.get(ann, PREVIEW, query_string=query)
-        assert response.status_code == 422, response.json
-        assert response.mimetype == "application/problem+json"
-        assert field in response.json["errors"]
+        assert_rejected(api, response, field, before)
     assert api.get(None, PREVIEW).status_code == 401
     assert api.get(None, PREVIEW, query_string={"kind": "buddy"}).status_code == 401
     bad = api.get(None, PREVIEW, headers={"Authorization": "Bearer nope"})

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import threading
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
-from service import commands as c
 from service.clock import FixedClock
 from tests.web.conftest import Api, Person
+from tests.web.helpers import assert_rejected, assert_replays, json_of, mentor
 
 DUE = "2026-06-30"
 
@@ -24,26 +24,11 @@ def goal_body(**changes: Any) -> dict[str, Any]:
     } | changes
 
 
-def set_goal(api: Api, who: Person, **changes: Any) -> dict[str, Any]:
-    """Set a goal as `who`; the goal as the API answered."""
+def post_goal(api: Api, who: Person, **changes: Any) -> dict[str, Any]:
+    """Set a goal as `who` through the API; the goal as the API answered."""
     response = api.post(who, "/goals", json=goal_body(**changes))
-    assert response.status_code == 201, response.json
-    body: dict[str, Any] = response.json
+    body: dict[str, Any] = json_of(response, 201)
     return body
-
-
-def accept_as_mentor(api: Api, mentee: Person, mentor: Person) -> None:
-    """`mentee` invites `mentor`, who accepts."""
-    link = api.system.write(c.ProposeMentorship(UUID(mentee.id), mentor.email))
-    api.system.write(c.AnswerMentorship(UUID(mentor.id), link.id, "accept"))
-
-
-def assert_rejected(api: Api, response: Any, field: str, before: int) -> None:
-    """422 naming `field`, and nothing appended to the store."""
-    assert response.status_code == 422, response.json
-    assert response.mimetype == "application/problem+json"
-    assert field in response.json["errors"], response.json
-    assert api.events() == before
 
 
 def test_set_goal_with_milestones_answers_the_card_read_back(api: Api) -> None:
@@ -80,11 +65,9 @@ def test_set_goal_with_milestones_answers_the_card_read_back(api: Api) -> None:
     assert goal["next_milestone"]["title"] == "Submit the proposal"
     assert goal["days_left"] == 120 and goal["as_of"] is None
 
-    before = api.events()
-    replay = api.post(ann, "/goals", json=body, headers={"Idempotency-Key": "g-1"})
-    assert replay.status_code == 201
-    assert replay.json == goal
-    assert api.events() == before
+    assert_replays(
+        api, ann, "/goals", created, json=body, headers={"Idempotency-Key": "g-1"}
+    )
 
     listed = api.get(ann, "/goals")
     assert listed.status_code == 200
@@ -126,9 +109,9 @@ def test_bad_goals_name_the_field_and_append_nothing(api: Api) -> None:
 
 def test_my_goals_filter_by_status_and_paginate(api: Api) -> None:
     ann = api.join("Ann")
-    first = set_goal(api, ann, title="Learn the basics of Rust", due_on="2026-04-30")
-    second = set_goal(api, ann, title="Give a talk at a meetup")
-    third = set_goal(api, ann, title="Meet three engineering managers")
+    first = post_goal(api, ann, title="Learn the basics of Rust", due_on="2026-04-30")
+    second = post_goal(api, ann, title="Give a talk at a meetup")
+    third = post_goal(api, ann, title="Meet three engineering managers")
     paused = api.post(ann, f"/goals/{second['id']}/status", json={"change": "pause"})
     assert paused.status_code == 200 and paused.json["status"] == "paused"
 
@@ -144,6 +127,7 @@ def test_my_goals_filter_by_status_and_paginate(api: Api) -> None:
     only_paused = api.get(ann, "/goals", query_string={"status": "paused"})
     assert [g["id"] for g in only_paused.json["items"]] == [second["id"]]
 
+    before = api.events()
     for query, field in [
         ({"status": "sleeping"}, "status"),
         ({"limit": 0}, "limit"),
@@ -151,8 +135,7 @@ def test_my_goals_filter_by_status_and_paginate(api: Api) -> None:
         ({"member": "nobody"}, "member"),
     ]:
         response = api.get(ann, "/goals", query_string=query)
-        assert response.status_code == 422, (query, response.json)
-        assert field in response.json["errors"]
+        assert_rejected(api, response, field, before)
     assert api.get(None, "/goals").status_code == 401
 
 
@@ -160,9 +143,9 @@ def test_mentor_sees_mentor_goals_but_not_private_ones_and_strangers_see_none(
     api: Api,
 ) -> None:
     ann, mia, sam = api.join("Ann"), api.join("Mia"), api.join("Sam")
-    accept_as_mentor(api, ann, mia)
-    shared = set_goal(api, ann, visibility="mentors")
-    private = set_goal(api, ann, title="Find a new job quietly", visibility="private")
+    mentor(api, ann, mia)
+    shared = post_goal(api, ann, visibility="mentors")
+    private = post_goal(api, ann, title="Find a new job quietly", visibility="private")
 
     as_mentor = api.get(mia, "/goals", query_string={"member": ann.id})
     assert [g["id"] for g in as_mentor.json["items"]] == [shared["id"]]
@@ -207,7 +190,7 @@ def test_revise_with_if_match_keeps_the_old_state_in_history_and_as_of(
     api: Api, clock: FixedClock
 ) -> None:
     ann = api.join("Ann")
-    goal = set_goal(api, ann)
+    goal = post_goal(api, ann)
     path = f"/goals/{goal['id']}"
     clock.advance(days=1)
     revised = api.patch(
@@ -286,7 +269,7 @@ def test_revise_with_if_match_keeps_the_old_state_in_history_and_as_of(
 
 def test_two_clients_revising_one_version_exactly_one_wins(api: Api) -> None:
     ann = api.join("Ann")
-    goal = set_goal(api, ann)
+    goal = post_goal(api, ann)
     path = f"/api/v1/goals/{goal['id']}"
     headers = ann.auth | {"If-Match": str(goal["version"])}
     barrier = threading.Barrier(2)
@@ -318,26 +301,16 @@ def test_two_clients_revising_one_version_exactly_one_wins(api: Api) -> None:
 
 def test_roadmap_milestones_are_added_completed_and_reopened(api: Api) -> None:
     ann = api.join("Ann")
-    goal = set_goal(api, ann, milestones=[{"title": "Pick a topic"}])
+    goal = post_goal(api, ann, milestones=[{"title": "Pick a topic"}])
     path = f"/goals/{goal['id']}"
-    added = api.post(
-        ann,
-        f"{path}/milestones",
-        json={"title": "Submit the proposal", "due_on": "2026-03-20"},
-        headers={"Idempotency-Key": "m-1"},
-    )
+    step = {"title": "Submit the proposal", "due_on": "2026-03-20"}
+    key = {"Idempotency-Key": "m-1"}
+    added = api.post(ann, f"{path}/milestones", json=step, headers=key)
     assert added.status_code == 201, added.json
     new_id = added.json["milestone_id"]
     assert added.json["milestones_total"] == 2
     assert added.json["next_milestone"]["id"] == new_id
-    before = api.events()
-    again = api.post(
-        ann,
-        f"{path}/milestones",
-        json={"title": "Submit the proposal", "due_on": "2026-03-20"},
-        headers={"Idempotency-Key": "m-1"},
-    )
-    assert again.json["milestone_id"] == new_id and api.events() == before
+    assert_replays(api, ann, f"{path}/milestones", added, json=step, headers=key)
 
     done = api.post(ann, f"{path}/milestones/{new_id}/complete")
     assert done.status_code == 200, done.json
@@ -376,8 +349,8 @@ def test_roadmap_milestones_are_added_completed_and_reopened(api: Api) -> None:
 def test_progress_and_status_changes_move_the_goal(api: Api, clock: FixedClock) -> None:
     ann = api.join("Ann")
     metric = {"name": "Talks given", "unit": "talks", "baseline": 0, "target": 4}
-    goal = set_goal(api, ann, metric=metric)
-    plain = set_goal(api, ann, title="Read three books on leadership")
+    goal = post_goal(api, ann, metric=metric)
+    plain = post_goal(api, ann, title="Read three books on leadership")
     path = f"/goals/{goal['id']}"
     clock.advance(days=2)
     recorded = api.post(
@@ -447,7 +420,7 @@ def test_progress_and_status_changes_move_the_goal(api: Api, clock: FixedClock) 
 
 def test_other_methods_on_goal_paths_are_405_with_allow(api: Api) -> None:
     ann = api.join("Ann")
-    path = f"/goals/{set_goal(api, ann)['id']}"
+    path = f"/goals/{post_goal(api, ann)['id']}"
     for method, tail, allowed in [
         ("PUT", "", "PATCH"),
         ("GET", "/status", "POST"),

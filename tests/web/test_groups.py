@@ -7,27 +7,23 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from service import commands as c
 from service.clock import FixedClock
 from tests.web.conftest import Api, Person
+from tests.web.helpers import assert_need_a_token, assert_replays, json_of, log, mentor
 
 
 def _group(api: Api, who: Person, name: str = "Career changers") -> Any:
     created = api.post(who, "/groups", json={"name": name, "purpose": "Move on"})
-    assert created.status_code == 201, created.json
-    return created.json
+    return json_of(created, 201)
 
 
 def _invite(api: Api, who: Person, group_id: str, **body: Any) -> Any:
     invited = api.post(who, f"/groups/{group_id}/invitations", json=body)
-    assert invited.status_code == 201, invited.json
-    return invited.json
+    return json_of(invited, 201)
 
 
 def _join(api: Api, who: Person, token: str) -> Any:
-    joined = api.post(who, "/groups/join", json={"token": token})
-    assert joined.status_code == 200, joined.json
-    return joined.json
+    return json_of(api.post(who, "/groups/join", json={"token": token}))
 
 
 def _crew(api: Api) -> tuple[Person, Person, Person, str]:
@@ -38,13 +34,6 @@ def _crew(api: Api) -> tuple[Person, Person, Person, str]:
     _join(api, ann, token)
     _join(api, bob, token)
     return fay, ann, bob, group_id
-
-
-def _win(api: Api, who: Person, title: str, visibility: str) -> str:
-    logged = api.system.write(
-        c.LogAction(UUID(who.id), "learning", title, win=True, visibility=visibility)
-    )
-    return str(logged.id)
 
 
 def test_facilitator_creates_invites_pairs_and_the_board_shows_it(
@@ -61,29 +50,16 @@ def test_facilitator_creates_invites_pairs_and_the_board_shows_it(
         ("Fay", True)
     ]
     group_id = created.json["id"]
-    before = api.events()
-    replay = api.post(fay, "/groups", json=body, headers=key)
-    assert (replay.status_code, replay.json) == (201, created.json)
-    assert api.events() == before
+    assert_replays(api, fay, "/groups", created, json=body, headers=key)
 
-    invited = api.post(
-        fay,
-        f"/groups/{group_id}/invitations",
-        json={},
-        headers={"Idempotency-Key": "i"},
-    )
+    invitations = f"/groups/{group_id}/invitations"
+    key = {"Idempotency-Key": "i"}
+    invited = api.post(fay, invitations, json={}, headers=key)
     assert invited.status_code == 201, invited.json
     expires = datetime.fromisoformat(invited.json["expires_at"])
     assert expires == clock.now() + timedelta(days=14)
     assert invited.json["email"] is None and invited.json["group_id"] == group_id
-    before = api.events()
-    again = api.post(
-        fay,
-        f"/groups/{group_id}/invitations",
-        json={},
-        headers={"Idempotency-Key": "i"},
-    )
-    assert again.json == invited.json and api.events() == before
+    assert_replays(api, fay, invitations, invited, json={}, headers=key)
 
     token = invited.json["token"]
     joined = api.post(ann, "/groups/join", json={"token": token})
@@ -118,11 +94,12 @@ def test_the_board_shows_only_group_visible_wins_even_to_owner_and_mentor(
     api: Api, clock: FixedClock
 ) -> None:
     fay, ann, bob, group_id = _crew(api)
-    mentoring = api.system.write(c.ProposeMentorship(UUID(ann.id), fay.email))
-    api.system.write(c.AnswerMentorship(UUID(fay.id), mentoring.id, "accept"))
-    shared = _win(api, ann, "Gave my first conference talk", "group")
-    _win(api, ann, "Negotiated a raise quietly", "private")
-    _win(api, ann, "Told my mentor about the offer", "mentors")
+    mentor(api, ann, fay)
+    shared = log(
+        api, ann, "Gave my first conference talk", win=True, visibility="group"
+    )
+    log(api, ann, "Negotiated a raise quietly", win=True, visibility="private")
+    log(api, ann, "Told my mentor about the offer", win=True, visibility="mentors")
     clock.advance(hours=4)  # actions count from noon of their day
     for viewer in (bob, ann, fay):  # a member, the owner, her mentor in the group
         board = api.get(viewer, f"/groups/{group_id}")
@@ -143,16 +120,11 @@ def test_a_member_who_leaves_loses_the_board(api: Api) -> None:
         f"/groups/{group_id}/buddies",
         json={"member_a": ann.id, "member_b": bob.id},
     )
-    left = api.post(
-        ann, f"/groups/{group_id}/leave", headers={"Idempotency-Key": "bye"}
-    )
+    leave, key = f"/groups/{group_id}/leave", {"Idempotency-Key": "bye"}
+    left = api.post(ann, leave, headers=key)
     assert left.status_code == 200, left.json
     assert left.json["id"] == group_id and left.headers["ETag"]
-    before = api.events()
-    replay = api.post(
-        ann, f"/groups/{group_id}/leave", headers={"Idempotency-Key": "bye"}
-    )
-    assert replay.json == left.json and api.events() == before
+    assert_replays(api, ann, leave, left, headers=key)
 
     assert api.get(ann, f"/groups/{group_id}").status_code == 404
     assert api.get(ann, "/groups").json["items"] == []
@@ -213,16 +185,16 @@ def test_members_who_do_not_facilitate_cannot_manage_and_outsiders_see_nothing(
     assert api.get(fay, f"/groups/{unknown}").status_code == 404
     assert api.events() == before
 
-    for method, path in [
-        ("GET", "/groups"),
-        ("POST", "/groups"),
-        ("GET", f"/groups/{group_id}"),
-        ("POST", f"/groups/{group_id}/invitations"),
-        ("POST", "/groups/join"),
-        ("POST", f"/groups/{group_id}/leave"),
-    ]:
-        anonymous = api.call(method, None, path, json={"name": "x", "token": "t"})
-        assert anonymous.status_code == 401, (method, path)
+    body = {"name": "x", "token": "t"}
+    calls = [
+        ("GET", "/groups", body),
+        ("POST", "/groups", body),
+        ("GET", f"/groups/{group_id}", body),
+        ("POST", f"/groups/{group_id}/invitations", body),
+        ("POST", "/groups/join", body),
+        ("POST", f"/groups/{group_id}/leave", body),
+    ]
+    assert_need_a_token(api, calls)
 
 
 def test_join_rejects_garbage_foreign_and_expired_tokens(

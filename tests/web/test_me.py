@@ -12,6 +12,7 @@ from service.domain.member import (
 )
 from tests.conftest import PASSWORD
 from tests.web.conftest import Api, Person
+from tests.web.helpers import PROBLEM, assert_need_a_token, assert_replays, json_of
 from web.api.me_schemas import AwayReason, Digest, Reminder
 
 NEW_PASSWORD = "a much longer new secret"
@@ -35,9 +36,7 @@ EVERYTHING = {
 
 
 def _me(api: Api, who: Person) -> dict[str, Any]:
-    response = api.get(who, "/me")
-    assert response.status_code == 200, response.json
-    body: dict[str, Any] = response.json
+    body: dict[str, Any] = json_of(api.get(who, "/me"))
     return body
 
 
@@ -48,7 +47,7 @@ def _assert_refused(
     before, account = api.events(), _me(api, who)
     response = api.patch(who, "/me", json=body, **kwargs)
     assert response.status_code == 422, (body, response.json)
-    assert response.mimetype == "application/problem+json"
+    assert response.mimetype == PROBLEM
     assert set(fields) <= set(response.json["errors"]), (body, response.json)
     assert api.events() == before, body
     assert _me(api, who) == account
@@ -164,7 +163,7 @@ def test_every_route_of_me_needs_a_token(api: Api) -> None:
     ann = api.join("Ann")
     before = api.events()
     period = "/me/away-periods/00000000-0000-0000-0000-000000000000"
-    for method, path, body in [
+    calls = [
         ("GET", "/me", None),
         ("PATCH", "/me", {"weekly_target": 4}),
         (
@@ -178,10 +177,8 @@ def test_every_route_of_me_needs_a_token(api: Api) -> None:
             "/me/password",
             {"current_password": PASSWORD, "new_password": "x" * 12},
         ),
-    ]:
-        response = api.call(method, None, path, json=body)
-        assert response.status_code == 401, (method, path)
-        assert response.mimetype == "application/problem+json"
+    ]
+    assert_need_a_token(api, calls)
     assert api.events() == before
     assert _me(api, ann)["weekly_target"] == 3
 
@@ -197,10 +194,8 @@ def test_away_periods_are_set_listed_replayed_and_cancelled(api: Api) -> None:
     assert period["version"] == 2 and set_.headers["ETag"] == '"2"'
     listed = {k: period[k] for k in ("id", *holiday)}
     assert _me(api, ann)["away_periods"] == [listed]
+    assert_replays(api, ann, "/me/away-periods", set_, json=holiday, headers=key)
     before = api.events()
-    again = api.post(ann, "/me/away-periods", json=holiday, headers=key)
-    assert (again.status_code, again.json) == (201, period)
-    assert api.events() == before
 
     for body, status, field in [
         (holiday | {"starts_on": "2026-03-20"}, 422, "ends_on"),
@@ -240,10 +235,7 @@ def test_password_change_checks_the_current_one(api: Api) -> None:
     changed = api.post(ann, "/me/password", json=body, headers=key)
     assert changed.status_code == 200, changed.json
     assert changed.json == {"id": ann.id, "version": 2}
-    after = api.events()
-    replayed = api.post(ann, "/me/password", json=body, headers=key)
-    assert (replayed.status_code, replayed.json) == (200, changed.json)
-    assert api.events() == after
+    assert_replays(api, ann, "/me/password", changed, json=body, headers=key)
 
     old = {"email": ann.email, "password": PASSWORD}
     assert api.post(None, "/auth/tokens", json=old).status_code == 401

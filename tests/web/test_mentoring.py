@@ -10,6 +10,8 @@ from uuid import UUID, uuid4
 from service import commands as c
 from service.clock import FixedClock
 from tests.web.conftest import Api, Person
+from tests.web.helpers import assert_rejected, log
+from tests.web.helpers import mentor as mentor_of
 
 
 def invite(api: Api, mentee: Person, email: str, **headers: str) -> Any:
@@ -20,28 +22,6 @@ def invite(api: Api, mentee: Person, email: str, **headers: str) -> Any:
         json={"mentor_email": email, "message": "Would you mentor me?"},
         headers=headers,
     )
-
-
-def mentor_of(api: Api, mentee: Person, mentor: Person) -> str:
-    """`mentee` invites `mentor`, who accepts; the mentorship id."""
-    link: str = invite(api, mentee, mentor.email).json["id"]
-    accepted = api.post(mentor, f"/mentorships/{link}/accept")
-    assert accepted.status_code == 200, accepted.json
-    return link
-
-
-def log(api: Api, who: Person, title: str, **extra: Any) -> str:
-    """An action logged by `who` through the service; its id."""
-    command = c.LogAction(UUID(who.id), "learning", title, **extra)
-    return str(api.system.write(command).id)
-
-
-def assert_rejected(api: Api, response: Any, field: str, before: int) -> None:
-    """422 naming `field`, and nothing appended to the store."""
-    assert response.status_code == 422, response.json
-    assert response.mimetype == "application/problem+json"
-    assert field in response.json["errors"], response.json
-    assert api.events() == before
 
 
 def test_mentee_invites_a_newcomer_who_signs_up_accepts_and_sees_the_timeline(

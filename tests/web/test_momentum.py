@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 from service import commands as c
 from service.clock import FixedClock
 from tests.web.conftest import Api
-from tests.web.test_actions import log, mentor, share_group
+from tests.web.helpers import log, mentor, share_group
 from web.system import System
 
 

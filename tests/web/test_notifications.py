@@ -7,17 +7,15 @@ from uuid import UUID
 
 from service import commands as c
 from tests.web.conftest import Api, Person
+from tests.web.helpers import assert_rejected, assert_replays, log, share_group
 
 
 def _cheered_and_commented(api: Api) -> tuple[Person, Person, Person]:
     """Ann joins Fay's group, logs a group win; Fay cheers it and comments on it."""
     fay, ann, bob = api.join("Fay"), api.join("Ann"), api.join("Bob")
-    group = api.system.write(c.CreateGroup(UUID(fay.id), "Career changers"))
-    token = api.system.write(c.InviteToGroup(UUID(fay.id), group.id)).extra["token"]
-    api.system.write(c.JoinGroup(UUID(ann.id), token))
+    share_group(api, fay, ann)
     title = "Shipped my portfolio site"
-    win = c.LogAction(UUID(ann.id), "learning", title, win=True, visibility="group")
-    action = api.system.write(win).id
+    action = UUID(log(api, ann, title, win=True, visibility="group"))
     api.system.write(c.CheerItem(UUID(fay.id), "action", action))
     api.system.write(c.GiveFeedback(UUID(fay.id), "action", action, "Looks great!"))
     return fay, ann, bob
@@ -83,10 +81,7 @@ def test_marking_all_read_twice_with_one_key_appends_once_even_after_news(
     first = api.post(ann, "/notifications/read", json={}, headers=key)
     assert first.status_code == 200, first.json
     assert first.json["unread_count"] == 0
-    before = api.events()
-    again = api.post(ann, "/notifications/read", json={}, headers=key)
-    assert (again.status_code, again.json) == (200, first.json)
-    assert api.events() == before
+    assert_replays(api, ann, "/notifications/read", first, json={}, headers=key)
 
     action = UUID(api.get(ann, "/notifications").json["items"][0]["item_id"])
     api.system.write(c.GiveFeedback(UUID(fay.id), "action", action, "And again!"))
@@ -130,14 +125,12 @@ def test_bad_notification_requests_name_the_field_and_append_nothing(
         ({"up_to": before + 1000}, "up_to"),
     ]:
         refused = api.post(ann, "/notifications/read", json=body)
-        assert refused.status_code == 422, (body, refused.json)
-        assert field in refused.json["errors"], refused.json
+        assert_rejected(api, refused, field, before)
     for data, mimetype in [("{", "application/json"), ("all", "text/plain")]:
         garbled = api.post(
             ann, "/notifications/read", data=data, content_type=mimetype
         )  # a body that is not JSON is not "no body"
-        assert garbled.status_code == 422, (data, garbled.json)
-        assert "body" in garbled.json["errors"]
+        assert_rejected(api, garbled, "body", before)
     for query, field in [
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"limit": 0}, "limit"),
@@ -145,8 +138,7 @@ def test_bad_notification_requests_name_the_field_and_append_nothing(
         ({"unread": "perhaps"}, "unread"),
     ]:
         refused = api.get(ann, "/notifications", query_string=query)
-        assert refused.status_code == 422, (query, refused.json)
-        assert field in refused.json["errors"], refused.json
+        assert_rejected(api, refused, field, before)
     assert api.get(None, "/notifications").status_code == 401
     assert api.post(None, "/notifications/read", json={}).status_code == 401
     assert api.post(None, "/notifications/read").status_code == 401

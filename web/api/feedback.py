@@ -16,11 +16,10 @@ from flask import Response, g
 
 from projections import goals_queries, relations
 from projections.journal_queries import FeedbackNote, feedback_on
-from service import access
 from service import commands as c
 from service.domain.feedback import Feedback, Suggestion
 from service.errors import NotFoundError
-from service.uow import UnitOfWork
+from service.queries import require_visible_item
 from web.api.common import ERRORS, Written, blueprint, paginate, written
 from web.api.feedback_schemas import (
     CheerBody,
@@ -114,7 +113,7 @@ def list_feedback(query: FeedbackListQuery) -> dict[str, Any]:
     me = _me()
     # The rule GiveFeedback applies: the item exists, is of this kind, and is
     # visible to the caller.
-    access.visible_item(UnitOfWork(system().app), me, query.item_kind, query.item_id)
+    require_visible_item(system().app, me, query.item_kind, query.item_id)
     notes = _notes_on(me, query.item_kind, query.item_id)
     items, cursor = paginate(notes, query, key=lambda note: note.feedback_id)
     names = _authors(items)

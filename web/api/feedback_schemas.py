@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from web.api.common import PageQuery
+from web.api.common import PageQuery, no_body_as_empty
 from web.api.goals_schemas import GoalMilestoneOut
 
 ItemKind = Literal["goal", "action", "review"]
@@ -111,8 +111,8 @@ class SuggestionDeclineBody(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_body(cls, data: Any) -> Any:
-        """No body at all means no reason."""
-        return {} if data is None else data
+        """No body at all means no reason; a body that is not JSON is a 422."""
+        return no_body_as_empty(data)
 
 
 class SuggestionOut(BaseModel):

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from projections import journal_queries as jq
-from web.api.common import PageQuery
+from web.api.common import PageQuery, no_body_as_empty
 
 MentorshipStatus = Literal["proposed", "accepted", "declined", "ended"]
 RutLevel = Literal["low", "medium", "high"]
@@ -41,8 +41,8 @@ class MentorshipEndBody(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_body(cls, data: Any) -> Any:
-        """No body at all means no reason."""
-        return {} if data is None else data
+        """No body at all means no reason; a body that is not JSON is a 422."""
+        return no_body_as_empty(data)
 
 
 class MentorshipPath(BaseModel):

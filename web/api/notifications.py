@@ -12,13 +12,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from flask import has_request_context, request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from projections.notifications_queries import notifications_for, unread_count
 from service import commands as c
 from service.errors import ValidationError
-from web.api.common import ERRORS, PageQuery, blueprint, written
+from web.api.common import ERRORS, PageQuery, blueprint, no_body_as_empty, written
 from web.auth import BEARER, caller, idempotency_key
 from web.system import current_system as system
 
@@ -70,11 +69,8 @@ class NotificationReadBody(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_body_marks_all(cls, data: Any) -> Any:
-        """flask-openapi3 hands over None when there is no JSON: an empty request
-        means "all"; anything sent that is not JSON stays an error."""
-        if data is None and not (has_request_context() and request.get_data()):
-            return {}
-        return data
+        """No body at all marks everything read; a body that is not JSON is a 422."""
+        return no_body_as_empty(data)
 
 
 class NotificationReadOut(BaseModel):
