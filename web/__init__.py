@@ -7,6 +7,8 @@ is generated from the same pydantic models the views validate with.
 
 from __future__ import annotations
 
+import re
+
 from flask_openapi3 import Info, OpenAPI
 
 from web import health, problems
@@ -26,6 +28,7 @@ from web.api import (
     privacy,
     reviews,
 )
+from web.auth import MAX_IDEMPOTENCY_KEY
 from web.system import System
 
 API_INFO = Info(
@@ -53,9 +56,51 @@ API_AREAS = (
 """One blueprint per feature area of the API, in the order of SPEC 6."""
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "The same key from the same member within 24 h returns the "
+    "first answer and changes nothing.",
+    "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
+}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "The version you last read: a stale write is a 409 with "
+    "`current_version`.",
+    "schema": {"type": "string", "pattern": '^(W/)?"?[0-9]+"?$'},
+}
+NO_IDEMPOTENCY = {"/api/v1/auth/tokens"}
+"""POSTs that ignore Idempotency-Key (a replay would have to store the secret)."""
+
+
+class MomentumOpenAPI(OpenAPI):
+    """flask-openapi3's app, whose document also lists the write headers."""
+
+    def generate_spec_json(self) -> None:
+        """Add `Idempotency-Key` to every POST and `If-Match` to every write view
+        marked `takes_if_match`, as the views honour them."""
+        super().generate_spec_json()  # type: ignore[no-untyped-call]
+        paths = self.spec_json["paths"]
+        for rule in self.url_map.iter_rules():
+            path = re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule.rule)
+            view = self.view_functions[rule.endpoint]
+            for method in (rule.methods or set()) & {"POST", "PATCH", "DELETE"}:
+                operation = paths.get(path, {}).get(method.lower())
+                if operation is None:
+                    continue
+                params = operation.setdefault("parameters", [])
+                if method == "POST" and path not in NO_IDEMPOTENCY:
+                    params.append(IDEMPOTENCY_KEY)
+                if getattr(view, "takes_if_match", False):
+                    params.append(IF_MATCH)
+
+
 def create_app(system: System) -> OpenAPI:
     """The Flask app serving `system` (the JSON API under /api/v1)."""
-    app = OpenAPI(
+    app = MomentumOpenAPI(
         __name__,
         info=API_INFO,
         doc_prefix="/api/v1",

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from flask import g, request
 
-from service.errors import AuthenticationError
+from service.errors import AuthenticationError, ValidationError
 from web.system import current_system as system
 
 
@@ -35,7 +35,15 @@ def require_caller() -> None:
 def idempotency_key() -> str | None:
     """The request's Idempotency-Key header, if any."""
     key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise ValidationError(
+            f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters.",
+            "Idempotency-Key",
+        )
     return key or None
+
+
+MAX_IDEMPOTENCY_KEY = 200
 
 
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]

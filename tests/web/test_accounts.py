@@ -124,3 +124,16 @@ def test_a_revoked_token_no_longer_works(client: FlaskClient) -> None:
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     still = client.get("/api/v1/me", headers={"Authorization": f"Bearer {other}"})
     assert still.status_code == 200
+
+
+def test_an_overlong_idempotency_key_is_refused_and_nothing_is_appended(
+    client: FlaskClient, system: System
+) -> None:
+    response = client.post(
+        "/api/v1/auth/register",
+        json={"email": "ann@example.com", "password": PASSWORD, "display_name": "Ann"},
+        headers={"Idempotency-Key": "k" * 201},
+    )
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json["errors"]
+    assert _events(system) == 0

@@ -60,3 +60,17 @@ def test_openapi_document_is_3_1_and_describes_healthz(client: FlaskClient) -> N
     assert document["openapi"].startswith("3.1")
     assert "/api/v1/healthz" in document["paths"]
     assert client.get("/api/v1/swagger").status_code == 200
+
+
+def test_the_openapi_document_lists_the_write_headers(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+
+    def headers(path: str, method: str) -> set[str]:
+        params = doc["paths"][f"/api/v1{path}"][method].get("parameters", [])
+        return {p["name"] for p in params if p["in"] == "header"}
+
+    assert headers("/goals", "post") == {"Idempotency-Key"}
+    assert headers("/goals/{goal_id}", "patch") == {"If-Match"}
+    assert headers("/actions/{action_id}", "delete") == {"If-Match"}
+    assert headers("/me", "patch") == {"If-Match"}
+    assert "Idempotency-Key" not in headers("/auth/tokens", "post")

@@ -14,7 +14,7 @@ from service import commands as c
 from service.domain.action import CATEGORIES, Action
 from service.domain.base import VISIBILITIES
 from service.uow import UnitOfWork
-from web.api.common import ERRORS, blueprint, if_match, written
+from web.api.common import ERRORS, blueprint, if_match, takes_if_match, written
 from web.auth import BEARER, caller, idempotency_key
 from web.system import current_system as system
 
@@ -136,6 +136,7 @@ def get_action(path: ActionPath) -> Response:
 @api.patch(
     "/actions/<uuid:action_id>", responses={200: ActionOut, **ERRORS}, security=BEARER
 )
+@takes_if_match
 def edit_action(path: ActionPath, body: ActionChanges) -> Response:
     """Edit your action (`If-Match: <version>` makes a stale edit 409)."""
     me = caller()
@@ -154,6 +155,7 @@ def edit_action(path: ActionPath, body: ActionChanges) -> Response:
 @api.delete(
     "/actions/<uuid:action_id>", responses={200: ActionOut, **ERRORS}, security=BEARER
 )
+@takes_if_match
 def retract_action(path: ActionPath, query: RetractQuery) -> Response:
     """Retract your action: it stays in its history but no longer counts."""
     me = caller()

@@ -108,6 +108,16 @@ def paginate(
     return chunk, encode_cursor(key(chunk[-1])) if more and chunk else None
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def takes_if_match(view: F) -> F:
+    """Mark a write view that honours `If-Match` (it passes `if_match()` as the
+    command's expected version), so the OpenAPI document lists the header."""
+    view.takes_if_match = True  # type: ignore[attr-defined]
+    return view
+
+
 def if_match() -> int | None:
     """The version in `If-Match` (`3`, `"3"` or `W/"3"`), or None when absent."""
     raw = request.headers.get("If-Match", "").strip()

@@ -20,7 +20,15 @@ from projections import goals_queries as q
 from service import commands as c
 from service.domain.goal import Goal
 from service.errors import NotFoundError, ValidationError
-from web.api.common import ERRORS, PageQuery, blueprint, if_match, paginate, written
+from web.api.common import (
+    ERRORS,
+    PageQuery,
+    blueprint,
+    if_match,
+    paginate,
+    takes_if_match,
+    written,
+)
 from web.api.goals_schemas import (
     GoalBody,
     GoalHistoryPage,
@@ -126,6 +134,7 @@ def get_goal(path: GoalPath, query: GoalQuery) -> dict[str, Any]:
 
 
 @api.patch(GOAL, responses={200: GoalOut, **ERRORS}, security=BEARER)
+@takes_if_match
 def revise_goal(path: GoalPath, body: GoalPatch) -> Response:
     """Revise some fields with a reason (`If-Match`: the version you edited)."""
     me = caller()
@@ -140,6 +149,7 @@ def revise_goal(path: GoalPath, body: GoalPatch) -> Response:
     responses={201: GoalWithMilestoneOut, **ERRORS},
     security=BEARER,
 )
+@takes_if_match
 def add_milestone(path: GoalPath, body: GoalMilestoneIn) -> Response:
     """Add a milestone to the roadmap; the answer names its id."""
     me = caller()
@@ -155,6 +165,7 @@ def add_milestone(path: GoalPath, body: GoalMilestoneIn) -> Response:
 
 
 @api.post(MILESTONE + "/complete", responses={200: GoalOut, **ERRORS}, security=BEARER)
+@takes_if_match
 def complete_milestone(path: GoalMilestonePath) -> Response:
     """Mark a milestone done (an unknown milestone is a 422 naming `milestone_id`)."""
     me = caller()
@@ -165,6 +176,7 @@ def complete_milestone(path: GoalMilestonePath) -> Response:
 
 
 @api.post(MILESTONE + "/reopen", responses={200: GoalOut, **ERRORS}, security=BEARER)
+@takes_if_match
 def reopen_milestone(path: GoalMilestonePath) -> Response:
     """Mark a completed milestone as not done after all."""
     me = caller()
@@ -175,6 +187,7 @@ def reopen_milestone(path: GoalMilestonePath) -> Response:
 
 
 @api.post(GOAL + "/progress", responses={200: GoalOut, **ERRORS}, security=BEARER)
+@takes_if_match
 def record_progress(path: GoalPath, body: GoalProgressBody) -> Response:
     """Record a new value of the goal's metric."""
     me = caller()
@@ -185,6 +198,7 @@ def record_progress(path: GoalPath, body: GoalProgressBody) -> Response:
 
 
 @api.post(GOAL + "/status", responses={200: GoalOut, **ERRORS}, security=BEARER)
+@takes_if_match
 def change_status(path: GoalPath, body: GoalStatusBody) -> Response:
     """Pause, resume, achieve (note: reflection) or abandon (note: reason)."""
     me = caller()

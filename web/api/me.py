@@ -14,7 +14,7 @@ from uuid import UUID
 from flask import Response
 
 from service import commands as c
-from web.api.common import ERRORS, Written, blueprint, if_match, written
+from web.api.common import ERRORS, Written, blueprint, if_match, takes_if_match, written
 from web.api.me_schemas import (
     AccountPatch,
     AwayPeriodBody,
@@ -61,6 +61,7 @@ def get_me() -> Response:
 
 
 @api.patch("/me", responses={200: MemberOut, **ERRORS}, security=BEARER)
+@takes_if_match
 def update_me(body: AccountPatch) -> Response:
     """Change any of profile, timezone, aspirations, weekly target and notification
     preferences (`If-Match`: the version you edited). Answers the updated account.

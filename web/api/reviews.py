@@ -18,7 +18,14 @@ from service import commands as c
 from service.domain.review import Review
 from service.errors import NotFoundError
 from service.uow import UnitOfWork
-from web.api.common import ERRORS, PageQuery, blueprint, if_match, written
+from web.api.common import (
+    ERRORS,
+    PageQuery,
+    blueprint,
+    if_match,
+    takes_if_match,
+    written,
+)
 from web.api.journal import journal_page
 from web.api.reviews_schemas import (
     CommitmentMarkBody,
@@ -144,6 +151,7 @@ def get_review(path: ReviewPath) -> Response:
 @api.patch(
     "/reviews/<uuid:review_id>", responses={200: ReviewOut, **ERRORS}, security=BEARER
 )
+@takes_if_match
 def amend_review(path: ReviewPath, body: ReviewChanges) -> Response:
     """Amend your review's texts, signals or visibility (`If-Match` supported)."""
     me = caller()
