@@ -157,8 +157,14 @@ class Client:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         payload = json.dumps(body) if body is not None else None
-        self.conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
-        response = self.conn.getresponse()
+        try:
+            self.conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
+            response = self.conn.getresponse()
+        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
+            # the server closed an idle keep-alive connection: reconnect once
+            self.conn.close()
+            self.conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
+            response = self.conn.getresponse()
         raw = response.read()
         return response.status, json.loads(raw) if raw else None
 

@@ -12,11 +12,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, cast
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import Connection, Engine, Table, text
 
 from projections import migrate, tracking
 from projections.batching import HeldInserts
 from service.application import MomentumApplication
+
+ANALYZE_AFTER = 5000
+"""A catch-up that applied at least this many events refreshes the statistics."""
 
 
 class ReadModel(Protocol):
@@ -90,6 +93,8 @@ class ProjectionRunner:
                 start=start, limit=self.batch_size, inclusive_of_start=False
             )
             if not batch:
+                if total >= ANALYZE_AFTER:
+                    self.analyze()
                 return total
             events = [(n, self._decode(n)) for n in batch]
             for model in self.models:
@@ -99,6 +104,19 @@ class ProjectionRunner:
                 progress(len(batch))
             with self._changed:
                 self._changed.notify_all()
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of every read-model table. After a big
+        catch-up or rebuild they are stale until autovacuum comes round, and with
+        stale ones PostgreSQL sorted a member's 10,000 journal entries for a page
+        of 50 (22 ms instead of 1.4 ms)."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                for model in self.models:
+                    for table in model.tables:
+                        conn.execute(text(f'ANALYZE "{table.name}"'))
+            else:
+                conn.execute(text("ANALYZE"))
 
     def _decode(self, notification: Notification) -> Any:
         return self.app.mapper.to_domain_event(notification)

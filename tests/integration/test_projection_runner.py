@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlparse
 
 import psycopg
 import pytest
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 
+from projections import runner as runner_module
 from projections.audit import AuditIndex, audit_index, verify
 from projections.db import make_engine
 from projections.runner import ProjectionRunner
@@ -62,6 +63,42 @@ def test_catch_up_indexes_every_event_once_and_the_chain_verifies(
     assert runner.catch_up() == 0  # nothing new: nothing applied twice
     check = verify(stored_app, engine)
     assert check.ok and check.checked == head
+
+
+def _analyzed(engine: Engine) -> bool:
+    """Whether the planner has statistics of the audit index table."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            found = conn.execute(
+                text(
+                    "SELECT last_analyze FROM pg_stat_user_tables "
+                    "WHERE relname = 'audit_index' AND schemaname = current_schema()"
+                )
+            ).scalar()
+            return found is not None
+        tables = conn.execute(
+            text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        ).all()
+        return bool(tables) and bool(
+            conn.execute(
+                text("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'audit_index'")
+            ).all()
+        )
+
+
+def test_a_big_catch_up_refreshes_the_planner_statistics(
+    stored_app: MomentumApplication,
+    engine: Engine,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _history(stored_app, clock, actions=12)
+    runner = ProjectionRunner(stored_app, engine, [AuditIndex()], batch_size=5)
+    runner.setup()
+    monkeypatch.setattr(runner_module, "ANALYZE_AFTER", 10)  # 10 events count as big
+    assert not _analyzed(engine)
+    assert runner.catch_up() >= 10
+    assert _analyzed(engine)
 
 
 class Boom(AuditIndex):
