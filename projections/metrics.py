@@ -1,21 +1,42 @@
-"""Momentum metrics read model (SPEC 4, 5): the facts the metrics are computed from.
+"""Momentum metrics read model (SPEC 4, 5): the facts the metrics are computed from,
+and per member and ISO week a checkpoint that makes reading them cheap.
 
-The tables hold facts only — each member's timezone and target, away periods, the
-weighted points (actions by their local day, also tallied per ISO week; reviews,
-completed milestones and achieved goals by their instant), review signals and
-commitment outcomes. Nothing here depends on the time of reading:
-`projections.metrics_queries` computes momentum, streaks and rut risk for a given
-`now`, so an idle member's momentum falls with no new event.
+The facts — each member's timezone and target, away periods, the weighted points
+(actions by their local day, tallied per ISO week; reviews, completed milestones and
+achieved goals by their instant), review signals and commitment outcomes — do not
+depend on the time of reading: `projections.metrics_queries` computes momentum,
+streaks and rut risk for a given `now`, so an idle member's momentum falls with no
+new event.
+
+Checkpoints: every week (in the member's current timezone) that holds a point has a
+row in `action_weeks`, and only those weeks. Besides its actions per weekday the row
+keeps what all points up to the week's end add up to: the raw score at the end of
+the week (`raw_end`, SPEC 5's raw ← raw · 0.5^(active time / H) + w, the clock
+stopped on away days), the action and review streaks ending with the week (`run`,
+`review_run`) and the last action day so far (`last_day`). A query then
+starts from one row and adds the few points after it.
+
+Each row is computed from the previous row and the week's points alone, in one fixed
+order, so the stored numbers are a function of the facts and of nothing else (an
+incremental build equals a rebuild, bit for bit). A change recomputes the rows from
+the week it touches on, once per batch: an action from its day, a timed point from
+its instant, an away period from its first day, a new timezone (it moves every noon
+and week boundary) or weekly target (every streak) from the first week.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
-from typing import Any, cast
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any, NamedTuple, cast
+from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     Column,
     Connection,
@@ -27,7 +48,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
-    literal,
+    func,
     select,
     update,
 )
@@ -35,7 +56,15 @@ from sqlalchemy import (
 from projections.base import Projection, UTCDateTime, on
 from projections.batching import HeldInserts
 from projections.db import metadata
-from projections.formulas import SIGNALS, WEIGHTS, week_start
+from projections.formulas import (
+    HALF_LIFE,
+    SIGNALS,
+    WEIGHTS,
+    Interval,
+    away_intervals,
+    local_noon,
+    week_start,
+)
 from service.domain.member import DEFAULT_WEEKLY_TARGET
 
 members = Table(
@@ -73,9 +102,9 @@ actions = Table(
     Index("ix_rm_metrics_actions_member_day", "member_id", "day"),
 )
 
-# Per member and ISO week (its Monday): the summed weight `w<n>` and number `n<n>` of
-# the actions on weekday n (0 Monday … 6 Sunday), so queries read one row per week.
-# Actions count at local noon of their day, in the member's timezone at query time.
+# Per member and ISO week (its Monday) that holds a point: the summed weight `w<n>`
+# and number `n<n>` of the actions on weekday n (0 Monday … 6 Sunday), then the
+# checkpoint (see the module docstring). Actions count at local noon of their day.
 action_weeks = Table(
     "rm_metrics_action_weeks",
     metadata,
@@ -83,6 +112,10 @@ action_weeks = Table(
     Column("week", Date, primary_key=True),
     *(Column(f"w{n}", Float, nullable=False, default=0.0) for n in range(7)),
     *(Column(f"n{n}", Integer, nullable=False, default=0) for n in range(7)),
+    Column("raw_end", Float, nullable=False, default=0.0),
+    Column("run", Integer, nullable=False, default=0),
+    Column("review_run", Integer, nullable=False, default=0),
+    Column("last_day", Date, nullable=True),
 )
 
 # Reviews, completed milestones and achieved goals count at their instant.
@@ -117,70 +150,383 @@ outcomes = Table(
     Column("marked_at", UTCDateTime(), nullable=False),
 )
 
+WEEK = timedelta(weeks=1)
+FROM_THE_START = date.min  # a Monday: recompute every week of the member
+
+
+HALF_LIFE_SECONDS = HALF_LIFE.total_seconds()
+
+
+# Instants as epoch seconds, cached: members share timezones and recent days, so a
+# read of many members (or a batch of events) converts each day once.
+@lru_cache(maxsize=1 << 14)
+def noon_at(day: date, timezone: str) -> float:
+    """Local noon of `day` (when an action counts), in epoch seconds."""
+    return local_noon(day, timezone).timestamp()
+
+
+@lru_cache(maxsize=1 << 14)
+def week_end_at(monday: date, timezone: str) -> float:
+    """When a local ISO week ends (midnight starting the next Monday), in epoch
+    seconds."""
+    return datetime.combine(monday + WEEK, time(0), ZoneInfo(timezone)).timestamp()
+
+
+def decayed(raw: float, active_from: float, active_to: float) -> float:
+    """`raw` decayed over the active seconds between two readings of `ActiveClock`."""
+    return raw * float(0.5 ** ((active_to - active_from) / HALF_LIFE_SECONDS))
+
+
+def away_days(periods: Iterable[tuple[date, date]]) -> set[date]:
+    """Every day of these away periods (inclusive dates)."""
+    return {
+        start + timedelta(days=n)
+        for start, end in periods
+        for n in range((end - start).days + 1)
+    }
+
+
+def entirely_away(monday: date, away: set[date]) -> bool:
+    """The whole ISO week is away: it neither breaks nor extends a streak."""
+    return all(monday + timedelta(days=n) in away for n in range(7))
+
+
+class ActiveClock:
+    """Active (not away) seconds since the epoch at any instant, by bisection."""
+
+    def __init__(self, away: Sequence[Interval]) -> None:
+        self._starts = [span.start.timestamp() for span in away]
+        self._ends = [span.end.timestamp() for span in away]
+        self._before = [0.0]  # away seconds in the spans before span i
+        for start, end in zip(self._starts, self._ends, strict=True):
+            self._before.append(self._before[-1] + end - start)
+
+    def at(self, x: float) -> float:
+        """Active seconds up to the instant `x` (epoch seconds; `away` is merged
+        and sorted)."""
+        i = bisect_right(self._starts, x)
+        if i == 0:
+            return x
+        return (
+            x - self._before[i - 1] - (min(x, self._ends[i - 1]) - self._starts[i - 1])
+        )
+
+
+class StoredWeek(NamedTuple):
+    """A row of `action_weeks`: the week's actions and its checkpoint."""
+
+    monday: date
+    weights: tuple[float, ...]  # summed weight of the actions, per weekday
+    counts: tuple[int, ...]  # number of actions, per weekday
+    raw_end: float  # the raw score when the week ends
+    run: int  # weeks in a row with the target met, ending with this one
+    review_run: int  # weeks in a row with a review, ending with this one
+    last_day: date | None  # the last action day up to this week's end
+
+    @classmethod
+    def empty(cls, monday: date) -> StoredWeek:
+        """A week with no action yet."""
+        return cls(monday, (0.0,) * 7, (0,) * 7, 0.0, 0, 0, None)
+
+    @classmethod
+    def of(cls, row: Any) -> tuple[str, StoredWeek]:
+        """(member id, week) from a row of `stored_weeks`, read by position (much
+        faster than by name)."""
+        member_id, monday, *v = row
+        return member_id, cls(monday, tuple(v[:7]), tuple(v[7:14]), *v[14:])
+
+
+@dataclass(frozen=True)
+class MemberClock:
+    """What a member's checkpoints depend on besides their points."""
+
+    timezone: str
+    zone: ZoneInfo
+    target: int
+    away: set[date]
+    clock: ActiveClock
+
+    @classmethod
+    def of(
+        cls, timezone: str, target: int, periods: Sequence[tuple[date, date]]
+    ) -> MemberClock:
+        """The member's zone, target, away days and active clock."""
+        intervals = away_intervals(periods, timezone)
+        zone = ZoneInfo(timezone)
+        return cls(timezone, zone, target, away_days(periods), ActiveClock(intervals))
+
+
+def runs_before(
+    monday: date, known: Mapping[date, StoredWeek], away: set[date]
+) -> tuple[int, int]:
+    """(action, review) streaks ending the week before `monday`: weeks entirely away
+    are skipped, a week without a stored row breaks both."""
+    week = monday - WEEK
+    while week not in known:
+        if not entirely_away(week, away):
+            return 0, 0
+        week -= WEEK
+    return known[week].run, known[week].review_run
+
+
+def next_week(
+    before: StoredWeek | None,
+    week: StoredWeek,
+    timed: Sequence[tuple[datetime, float, str]],
+    member: MemberClock,
+    known: Mapping[date, StoredWeek],
+) -> StoredWeek:
+    """The week with its checkpoint computed from the last stored week's before it
+    and the week's own points: its actions and `timed` (instant, weight, kind).
+    The points are added in one fixed order, so equal facts give equal floats."""
+    monday, timezone, clock = week.monday, member.timezone, member.clock
+    end = clock.at(week_end_at(monday, timezone))
+    raw = 0.0
+    if before is not None:
+        raw = decayed(
+            before.raw_end, clock.at(week_end_at(before.monday, timezone)), end
+        )
+    weighted = [
+        (noon_at(monday + timedelta(days=n), timezone), weight)
+        for n, (weight, count) in enumerate(zip(week.weights, week.counts, strict=True))
+        if count
+    ]
+    weighted += [(at.timestamp(), weight) for at, weight, _ in timed]
+    for at, weight in sorted(weighted):
+        raw += decayed(weight, clock.at(at), end)
+    run, review_run = runs_before(monday, known, member.away)
+    if not entirely_away(monday, member.away):
+        run = run + 1 if sum(week.counts) >= member.target else 0
+        reviewed = any(kind == "review" for _, _, kind in timed)
+        review_run = review_run + 1 if reviewed else 0
+    acted = [n for n, count in enumerate(week.counts) if count]
+    last = monday + timedelta(days=acted[-1]) if acted else None
+    if last is None and before is not None:
+        last = before.last_day
+    return week._replace(raw_end=raw, run=run, review_run=review_run, last_day=last)
+
 
 def _action_weight(win: bool) -> float:
     return WEIGHTS["win"] if win else WEIGHTS["action"]
 
 
 # Weekly tallies change by (member, Monday) -> ([weight per weekday], [count per
-# weekday]); a batch of events adds up its changes and writes them once at its end.
+# weekday]); a batch of events adds up its changes and writes them once at its end,
+# with the checkpoints of the members it touched, each from the earliest day touched.
 Tally = dict[tuple[str, date], tuple[list[float], list[int]]]
-_TALLY = "metrics.tally"  # key of the batch's tally in `Connection.info`
-_ADD_TO_WEEK = (
-    update(action_weeks)
+Dirty = dict[str, date]
+_TALLY = "metrics.tally"  # keys of the batch's tally and dirty members in `info`
+_DIRTY = "metrics.dirty"
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_ALL_WEEKS = select(action_weeks).where(action_weeks.c.member_id.in_(_IDS))
+_WEEKS_SINCE = _ALL_WEEKS.where(action_weeks.c.week >= bindparam("since"))
+_earlier = action_weeks.alias("earlier")
+_LAST_WEEK_BEFORE = (
+    select(action_weeks)
+    .join(members, members.c.member_id == action_weeks.c.member_id)
     .where(
-        action_weeks.c.member_id == bindparam("m"),
-        action_weeks.c.week == bindparam("monday"),
-    )
-    .values(
-        {
-            action_weeks.c[f"{kind}{n}"]: action_weeks.c[f"{kind}{n}"]
-            + bindparam(f"d{kind}{n}")
-            for kind in "wn"
-            for n in range(7)
-        }
+        members.c.member_id.in_(_IDS),
+        action_weeks.c.week
+        == select(func.max(_earlier.c.week))
+        .where(
+            _earlier.c.member_id == members.c.member_id,
+            _earlier.c.week < bindparam("since"),
+        )
+        .scalar_subquery(),  # one index seek per member
     )
 )
+_POINTS = select(points.c.member_id, points.c.at, points.c.weight, points.c.kind).where(
+    points.c.member_id.in_(_IDS)
+)
+_POINTS_SINCE = _POINTS.where(points.c.at >= bindparam("start"))
+# Members `ids` with their timezone, target and away periods (one row for each).
+MEMBERS_AWAY = (
+    select(
+        members.c.member_id,
+        members.c.timezone,
+        members.c.weekly_target,
+        away_periods.c.starts_on,
+        away_periods.c.ends_on,
+    )
+    .outerjoin(away_periods, away_periods.c.member_id == members.c.member_id)
+    .where(members.c.member_id.in_(_IDS))
+)
+_WEEK_KEY = (
+    action_weeks.c.member_id == bindparam("m"),
+    action_weeks.c.week == bindparam("monday"),
+)
+_VALUES = [c.name for c in action_weeks.columns if not c.primary_key]
+_SET_WEEK = (
+    update(action_weeks)
+    .where(*_WEEK_KEY)
+    .values({action_weeks.c[name]: bindparam(f"new_{name}") for name in _VALUES})
+)
+_DROP_WEEK = delete(action_weeks).where(*_WEEK_KEY)
+MARGIN = timedelta(weeks=2)
+
+
+def stored_weeks(
+    conn: Connection, member_ids: list[str], since: date
+) -> dict[str, list[StoredWeek]]:
+    """The members' stored weeks from the Monday `since` on and at least the last
+    one before it (its checkpoint sums up the earlier ones), in order.
+
+    Read from two weeks before `since`: a second statement fetches the last week
+    before those only for the members who have none in them (quiet members)."""
+    found: dict[str, list[StoredWeek]] = {m: [] for m in member_ids}
+    if since == FROM_THE_START:
+        rows = list(conn.execute(_ALL_WEEKS, {"ids": member_ids}).all())
+    else:
+        start = since - MARGIN
+        params = {"ids": member_ids, "since": start}
+        rows = list(conn.execute(_WEEKS_SINCE, params).all())
+        quiet = set(member_ids).difference(row[0] for row in rows if row[1] < since)
+        if quiet:
+            params = {"ids": sorted(quiet), "since": start}
+            rows += conn.execute(_LAST_WEEK_BEFORE, params).all()
+    for row in rows:
+        member_id, week = StoredWeek.of(row)
+        found[member_id].append(week)
+    for weeks in found.values():
+        weeks.sort()
+    return found
+
+
+def _touched(conn: Connection, member_id: str, day: date) -> None:
+    """The member's checkpoints change from the week of `day` on."""
+    dirty: Dirty = conn.info[_DIRTY]
+    dirty[member_id] = min(day, dirty.get(member_id, day))
+
+
+def _touched_at(conn: Connection, member_id: str, at: datetime) -> None:
+    """The member's checkpoints change from the week of the instant `at` on (in any
+    timezone its local date is at most a day before its UTC date)."""
+    _touched(conn, member_id, at.astimezone(UTC).date() - timedelta(days=1))
 
 
 def _count_action(conn: Connection, member_id: str, day: date, weight: float) -> None:
     """Add an action (weight > 0) to its week, or take one away (weight < 0)."""
-    batch: Tally | None = conn.info.get(_TALLY)
-    tally = {} if batch is None else batch
+    tally: Tally = conn.info[_TALLY]
     weights, counts = tally.setdefault(
         (member_id, week_start(day)), ([0.0] * 7, [0] * 7)
     )
     weights[day.weekday()] += weight
     counts[day.weekday()] += 1 if weight > 0 else -1
-    if batch is None:
-        _write_tally(conn, tally)
+    _touched(conn, member_id, day)
 
 
-def _write_tally(conn: Connection, tally: Tally) -> None:
-    """Add the tally's changes to the stored weeks (three statements at most)."""
-    if not tally:
+@dataclass
+class _Writes:
+    """Week rows to insert, update and delete, sent once per batch."""
+
+    inserts: list[dict[str, Any]]
+    updates: list[dict[str, Any]]
+    deletes: list[dict[str, Any]]
+
+    def save(self, member_id: str, old: StoredWeek | None, new: StoredWeek) -> None:
+        values = {
+            **{f"w{n}": w for n, w in enumerate(new.weights)},
+            **{f"n{n}": c for n, c in enumerate(new.counts)},
+            "raw_end": new.raw_end,
+            "run": new.run,
+            "review_run": new.review_run,
+            "last_day": new.last_day,
+        }
+        if old is None:
+            self.inserts.append({"member_id": member_id, "week": new.monday, **values})
+        elif old != new:
+            key = {"m": member_id, "monday": new.monday}
+            self.updates.append(key | {f"new_{k}": v for k, v in values.items()})
+
+    def send(self, conn: Connection) -> None:
+        if self.deletes:
+            conn.execute(_DROP_WEEK, self.deletes)
+        if self.updates:
+            conn.execute(_SET_WEEK, self.updates)
+        if self.inserts:
+            conn.execute(action_weeks.insert(), self.inserts)
+
+
+def _write_weeks(conn: Connection, tally: Tally, dirty: Dirty) -> None:
+    """Add the batch's tallies to the weeks and recompute the checkpoints of the
+    members it touched, each from the week it touched on: in bulk for the usual
+    recent changes, alone for a member touched far back (every week, after a new
+    timezone or target). A member this model does not know has no weeks."""
+    targets: dict[str, tuple[str, int]] = {}
+    periods: dict[str, list[tuple[date, date]]] = {}
+    found = conn.execute(MEMBERS_AWAY, {"ids": list(dirty)}).all()
+    for member_id, timezone, target, starts_on, ends_on in found:
+        targets[member_id] = (timezone, target)
+        periods.setdefault(member_id, [])
+        if starts_on is not None:
+            periods[member_id].append((starts_on, ends_on))
+    since = {m: week_start(dirty[m]) for m in targets}
+    tallies: dict[str, dict[date, tuple[list[float], list[int]]]] = {}
+    for (member_id, monday), change in tally.items():
+        tallies.setdefault(member_id, {})[monday] = change
+    if not since:
         return
-    stored = conn.execute(
-        select(action_weeks.c.member_id, action_weeks.c.week).where(
-            action_weeks.c.member_id.in_({m for m, _ in tally}),
-            action_weeks.c.week.in_({monday for _, monday in tally}),
-        )
-    )
-    known = {(m, monday) for m, monday in stored}
-    changes, new = [], []
-    for (member_id, monday), (weights, counts) in tally.items():
-        if (member_id, monday) in known:
-            values = {f"dw{n}": w for n, w in enumerate(weights)}
-            values |= {f"dn{n}": c for n, c in enumerate(counts)}
-            changes.append({"m": member_id, "monday": monday, **values})
+    newest = max(since.values())
+    recent = {m for m, monday in since.items() if (newest - monday).days <= 56}
+    writes = _Writes([], [], [])
+    for group in [sorted(recent)] + [[m] for m in sorted(set(since) - recent)]:
+        low = min(since[m] for m in group)
+        weeks = stored_weeks(conn, group, low)
+        timed: dict[str, list[tuple[datetime, float, str]]] = {m: [] for m in group}
+        if low > FROM_THE_START:
+            start = datetime.combine(low, time(0), UTC) - timedelta(days=1)
+            points_read = conn.execute(_POINTS_SINCE, {"ids": group, "start": start})
         else:
-            values = {f"w{n}": w for n, w in enumerate(weights)}
-            values |= {f"n{n}": c for n, c in enumerate(counts)}
-            new.append({"member_id": member_id, "week": monday, **values})
-    if changes:
-        conn.execute(_ADD_TO_WEEK, changes)
-    if new:
-        conn.execute(action_weeks.insert(), new)
+            points_read = conn.execute(_POINTS, {"ids": group})
+        for member_id, at, weight, kind in points_read.all():
+            timed[member_id].append((at, weight, kind))
+        for m in group:
+            member = MemberClock.of(*targets[m], periods[m])
+            changes = tallies.get(m, {})
+            _write_member(m, since[m], member, weeks[m], changes, timed[m], writes)
+    writes.send(conn)
+
+
+def _write_member(
+    member_id: str,
+    since: date,
+    member: MemberClock,
+    rows: list[StoredWeek],
+    tally: dict[date, tuple[list[float], list[int]]],
+    timed: list[tuple[datetime, float, str]],
+    writes: _Writes,
+) -> None:
+    """The member's weeks from the week `since` on, in order, with their tallies
+    added: a row for each week with a point, its checkpoint recomputed; no row for
+    a week without one."""
+    before, stored = None, {}
+    for week in rows:
+        if week.monday < since:
+            before = week
+        else:
+            stored[week.monday] = week
+    weeks = dict(stored)
+    for monday, (weights, counts) in tally.items():
+        old = weeks.get(monday) or StoredWeek.empty(monday)
+        weeks[monday] = old._replace(
+            weights=tuple(a + b for a, b in zip(old.weights, weights, strict=True)),
+            counts=tuple(a + b for a, b in zip(old.counts, counts, strict=True)),
+        )
+    by_week: dict[date, list[tuple[datetime, float, str]]] = {}
+    for at, weight, kind in timed:
+        monday = week_start(at.astimezone(member.zone).date())
+        if monday >= since:
+            by_week.setdefault(monday, []).append((at, weight, kind))
+            weeks.setdefault(monday, StoredWeek.empty(monday))
+    known = {} if before is None else {before.monday: before}
+    for monday in sorted(weeks):
+        if monday not in by_week and not any(weeks[monday].counts):
+            if monday in stored:
+                writes.deletes.append({"m": member_id, "monday": monday})
+            continue
+        new = next_week(before, weeks[monday], by_week.get(monday, []), member, known)
+        writes.save(member_id, stored.get(monday), new)
+        known[monday] = before = new
 
 
 def _action_row(conn: Connection, action_id: str) -> Any:
@@ -189,7 +535,7 @@ def _action_row(conn: Connection, action_id: str) -> Any:
 
 
 class Metrics(Projection):
-    """Keeps the facts behind each member's momentum metrics."""
+    """Keeps the facts behind each member's momentum metrics, and the checkpoints."""
 
     name = "metrics"
     tables = (
@@ -203,21 +549,27 @@ class Metrics(Projection):
         outcomes,
     )
 
+    def apply(self, conn: Connection, event: Any, notification: Notification) -> None:
+        """One event on its own: a batch of one."""
+        self.apply_batch(conn, [(notification, event)])
+
     def apply_batch(
         self, conn: Connection, events: Sequence[tuple[Notification, Any]]
     ) -> None:
-        """Apply events in order, single-row inserts sent together (`HeldInserts`)
-        and the weekly tallies of actions written once for the whole batch."""
+        """Apply events in order, single-row inserts sent together (`HeldInserts`),
+        the weekly tallies of actions written once for the whole batch, then the
+        checkpoints of the members it touched recomputed once."""
         tally: Tally = {}
-        conn.info[_TALLY] = tally
+        dirty: Dirty = {}
+        conn.info[_TALLY], conn.info[_DIRTY] = tally, dirty
         held = HeldInserts(conn)
         try:
             for notification, event in events:
-                self.apply(cast(Connection, held), event, notification)
+                Projection.apply(self, cast(Connection, held), event, notification)
             held.flush()
-            _write_tally(conn, tally)
+            _write_weeks(conn, tally, dirty)
         finally:
-            del conn.info[_TALLY]
+            del conn.info[_TALLY], conn.info[_DIRTY]
 
     @on("Member.Registered")
     def _registered(self, conn: Connection, e: Any, _pos: int) -> None:
@@ -232,19 +584,25 @@ class Metrics(Projection):
 
     @on("Member.ProfileUpdated")
     def _profile_updated(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
+        member = members.c.member_id == str(e.originator_id)
+        moved = conn.execute(
             update(members)
-            .where(members.c.member_id == str(e.originator_id))
+            .where(member, members.c.timezone != e.timezone)
             .values(timezone=e.timezone)
         )
+        if moved.rowcount:  # every noon and every week boundary moved
+            _touched(conn, str(e.originator_id), FROM_THE_START)
 
     @on("Member.WeeklyTargetSet")
     def _weekly_target_set(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
+        member = members.c.member_id == str(e.originator_id)
+        changed = conn.execute(
             update(members)
-            .where(members.c.member_id == str(e.originator_id))
+            .where(member, members.c.weekly_target != e.actions_per_week)
             .values(weekly_target=e.actions_per_week)
         )
+        if changed.rowcount:  # every streak
+            _touched(conn, str(e.originator_id), FROM_THE_START)
 
     @on("Member.AwayPeriodSet")
     def _away_period_set(self, conn: Connection, e: Any, _pos: int) -> None:
@@ -257,18 +615,23 @@ class Metrics(Projection):
                 "ends_on": e.ends_on,
             },
         )
+        _touched(conn, str(e.originator_id), e.starts_on)
 
     @on("Member.AwayPeriodCancelled")
     def _away_period_cancelled(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            delete(away_periods).where(away_periods.c.period_id == str(e.period_id))
-        )
+        period = away_periods.c.period_id == str(e.period_id)
+        found = conn.execute(select(away_periods).where(period)).first()
+        if found is None:
+            return
+        conn.execute(delete(away_periods).where(period))
+        _touched(conn, found.member_id, found.starts_on)
 
     @on("Member.Erased")
     def _erased(self, conn: Connection, e: Any, _pos: int) -> None:
         member_id = str(e.originator_id)
-        for key in [k for k in conn.info.get(_TALLY, {}) if k[0] == member_id]:
+        for key in [k for k in conn.info[_TALLY] if k[0] == member_id]:
             del conn.info[_TALLY][key]  # their rows go now, with what was pending
+        conn.info[_DIRTY].pop(member_id, None)
         theirs = select(reviews.c.review_id).where(reviews.c.member_id == member_id)
         conn.execute(delete(outcomes).where(outcomes.c.review_id.in_(theirs)))
         for table in (away_periods, actions, action_weeks, points, reviews, members):
@@ -283,17 +646,30 @@ class Metrics(Projection):
         )
 
     @staticmethod
-    def _goal_point(conn: Connection, e: Any, key: str, kind: str) -> None:
+    def _point(
+        conn: Connection, member_id: str, key: str, kind: str, at: datetime
+    ) -> None:
+        conn.execute(
+            points.insert(),
+            {
+                "key": key,
+                "member_id": member_id,
+                "kind": kind,
+                "weight": WEIGHTS[kind],
+                "at": at,
+            },
+        )
+        _touched_at(conn, member_id, at)
+
+    def _goal_point(self, conn: Connection, e: Any, key: str, kind: str) -> None:
         """A point for the goal's owner, read from this model's own goal table."""
-        owner = select(
-            literal(key),
-            goal_owners.c.owner_id,
-            literal(kind),
-            literal(WEIGHTS[kind]),
-            literal(e.timestamp, UTCDateTime()),
-        ).where(goal_owners.c.goal_id == str(e.originator_id))
-        columns = ["key", "member_id", "kind", "weight", "at"]
-        conn.execute(points.insert().from_select(columns, owner))
+        owner = conn.execute(
+            select(goal_owners.c.owner_id).where(
+                goal_owners.c.goal_id == str(e.originator_id)
+            )
+        ).scalar()
+        if owner is not None:
+            self._point(conn, owner, key, kind, e.timestamp)
 
     @on("Goal.MilestoneCompleted")
     def _milestone_completed(self, conn: Connection, e: Any, _pos: int) -> None:
@@ -303,8 +679,12 @@ class Metrics(Projection):
     @on("Goal.MilestoneReopened")
     def _milestone_reopened(self, conn: Connection, e: Any, _pos: int) -> None:
         # A reopened milestone no longer counts (SPEC 5 is silent; it is not done).
-        key = f"{e.originator_id}/{e.milestone_id}"
-        conn.execute(delete(points).where(points.c.key == key))
+        key = points.c.key == f"{e.originator_id}/{e.milestone_id}"
+        found = conn.execute(select(points.c.member_id, points.c.at).where(key)).first()
+        if found is None:
+            return
+        conn.execute(delete(points).where(key))
+        _touched_at(conn, found.member_id, found.at)
 
     @on("Goal.GoalAchieved")
     def _goal_achieved(self, conn: Connection, e: Any, _pos: int) -> None:
@@ -352,16 +732,7 @@ class Metrics(Projection):
     @on("Review.ReviewRecorded")
     def _review_recorded(self, conn: Connection, e: Any, _pos: int) -> None:
         review_id, owner = str(e.originator_id), str(e.owner_id)
-        conn.execute(
-            points.insert(),
-            {
-                "key": review_id,
-                "member_id": owner,
-                "kind": "review",
-                "weight": WEIGHTS["review"],
-                "at": e.timestamp,
-            },
-        )
+        self._point(conn, owner, review_id, "review", e.timestamp)
         conn.execute(
             reviews.insert(),
             {

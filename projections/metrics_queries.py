@@ -3,58 +3,66 @@
 Days and weeks are the member's own: their current timezone, ISO weeks Mon–Sun. An
 action counts at local noon of its day (`formulas.local_noon`).
 
-Speed: points older than 20 half-lives of active time (280 days, plus every away day
-the member ever had, since the clock stops on those) before the earliest instant
-computed are not read. Their weight has decayed by 2^-20 < 1e-6, so they move a
-momentum score by less than a millionth of the highest score the member ever had:
-nothing a rounded score shows. Older actions and reviews are read only for a streak
-that reaches back that far. Actions are read one row per week (sums per weekday).
-`metrics_for_many` runs the same statements whatever the number of members: five,
-plus one each, when needed, for members with no action in the window, long action
-streaks and long review streaks.
+Speed: every stored week carries a checkpoint (`projections.metrics`): the raw score
+at its end, the streaks ending with it and the last action day so far. So whatever
+the length of a member's history, a read takes the weeks since about 28 days ago in
+full (and the last stored week before them), the number of actions of the earlier
+weeks shown (12 in all), the timed points since 28 days ago, the latest review at
+two instants and a count of marked commitments. The raw score at an instant is the
+checkpoint of the last stored week before the instant's week, decayed, plus the
+points of the week up to the instant; a streak is last week's checkpoint plus the
+current week; the last action day is in the week's row or its predecessor's
+checkpoint. `metrics_for_many` runs six statements (prepared once) whatever the
+number of members, and a seventh when one of them has been quiet for weeks.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import BindParameter, Connection, bindparam, case, func, literal, select
 
 from projections.formulas import (
-    HALF_LIFE,
     SIGNALS,
     away_intervals,
     commitments_kept_percent,
     is_rising,
-    local_noon,
     momentum,
-    raw_scores_at,
     rut_level,
     rut_parts,
     rut_risk,
-    streak,
     week_start,
-    weekly_counts,
 )
 from projections.metrics import (
+    MARGIN,
+    MEMBERS_AWAY,
+    ActiveClock,
+    StoredWeek,
     action_weeks,
-    actions,
-    away_periods,
+    away_days,
+    decayed,
     members,
+    noon_at,
     outcomes,
     points,
     reviews,
+    runs_before,
+    stored_weeks,
+    week_end_at,
 )
 
-HISTORY = 20 * HALF_LIFE
 TREND = timedelta(days=28)
 RISING = timedelta(days=14)
 SIGNALS_WITHIN = timedelta(days=35)
 COMMITMENTS_WITHIN = timedelta(weeks=8)
-WEEK = timedelta(weeks=1)
+WEEKS_SHOWN = 12
+DAY = timedelta(days=1)
+_SHOWN = [timedelta(weeks=n) for n in range(WEEKS_SHOWN - 1, -1, -1)]
 
 
 @dataclass(frozen=True)
@@ -92,266 +100,255 @@ class DayPoint:
     actions: int
 
 
-@dataclass
-class _Review:
-    at: datetime
-    signals: dict[str, int]
-    outcomes: list[tuple[bool, datetime]] = field(default_factory=list)
+# The statements, prepared once; `ids` is the list of members.
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_TIMED = select(points.c.member_id, points.c.at, points.c.weight, points.c.kind).where(
+    points.c.member_id.in_(_IDS), points.c.at >= bindparam("start")
+)
+_TOTALS = select(
+    action_weeks.c.member_id,
+    action_weeks.c.week,
+    sum((action_weeks.c[f"n{n}"] for n in range(1, 7)), action_weeks.c.n0),
+).where(
+    action_weeks.c.member_id.in_(_IDS),
+    action_weeks.c.week >= bindparam("since"),
+    action_weeks.c.week < bindparam("until"),
+)
+
+
+def _latest_review(which: str) -> Any:
+    """Each member's latest review within 35 days up to the instant `which`, with
+    `which` as its first column (ties: all of them)."""
+    r, later = reviews.c, reviews.alias("later").c
+    latest = (
+        select(func.max(later.at))
+        .where(
+            later.member_id == members.c.member_id,
+            later.at <= bindparam(which),
+            later.at >= bindparam(f"{which}_from"),
+        )
+        .scalar_subquery()
+    )  # one index seek per member
+    return (
+        select(literal(which), r.member_id, r.review_id, *(r[s] for s in SIGNALS))
+        .join(members, members.c.member_id == r.member_id)
+        .where(members.c.member_id.in_(_IDS), r.at == latest)
+    )
+
+
+_LATEST_REVIEWS = _latest_review("now").union_all(_latest_review("before"))
+_MARKED = (
+    select(
+        reviews.c.member_id, func.sum(case((outcomes.c.kept, 1), else_=0)), func.count()
+    )
+    .join(outcomes, outcomes.c.review_id == reviews.c.review_id)
+    .where(
+        reviews.c.member_id.in_(_IDS),
+        reviews.c.at > bindparam("since"),
+        reviews.c.at <= bindparam("now"),
+        outcomes.c.marked_at <= bindparam("now"),
+    )
+    .group_by(reviews.c.member_id)
+)
 
 
 @dataclass
 class _Facts:
-    """What was read of one member; `days` holds action days from the window on."""
+    """What was read of one member: their stored weeks from the window on and the
+    last one before it, the number of actions of earlier weeks, their timed points
+    from the window on by local week, the latest reviews' signals, the commitments
+    marked of the last 8 weeks."""
 
     timezone: str
     target: int
+    zone: ZoneInfo
     away: list[tuple[date, date]] = field(default_factory=list)
-    days: dict[date, tuple[float, int]] = field(default_factory=dict)
-    weeks: dict[date, tuple[int, ...]] = field(default_factory=dict)  # per weekday
-    last_before: date | None = None  # the last action day before the window
-    old_weeks: dict[date, int] = field(default_factory=dict)  # read for long streaks
-    points: list[tuple[datetime, float]] = field(default_factory=list)
-    review_ats: list[datetime] = field(default_factory=list)
-    reviews: list[_Review] = field(default_factory=list)
+    weeks: dict[date, StoredWeek] = field(default_factory=dict)
+    mondays: list[date] = field(default_factory=list)  # of `weeks`, sorted
+    totals: dict[date, int] = field(default_factory=dict)
+    timed: dict[date, list[tuple[datetime, float, str]]] = field(default_factory=dict)
+    # the latest review's id and signals within 35 days of now, of 14 days ago
+    signals: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
+    commitments: tuple[int, int] = (0, 0)  # kept, marked
 
     def today(self, at: datetime) -> date:
         """The member's local date at `at`."""
-        return at.astimezone(ZoneInfo(self.timezone)).date()
+        return at.astimezone(self.zone).date()
 
-    def away_days(self) -> set[date]:
-        """Every away day."""
-        return {
-            start + timedelta(days=n)
-            for start, end in self.away
-            for n in range((end - start).days + 1)
-        }
+    def before(self, monday: date) -> StoredWeek | None:
+        """The last stored week before the week of `monday`."""
+        i = bisect_left(self.mondays, monday)
+        return self.weeks[self.mondays[i - 1]] if i else None
+
+    def count(self, monday: date, today: date) -> int:
+        """Actions of the week of `monday` on its days up to `today`."""
+        week = self.weeks.get(monday)
+        if week is None:
+            return self.totals.get(monday, 0)
+        return sum(week.counts[: max(0, (today - monday).days + 1)])
+
+    def on_day(self, day: date) -> int:
+        """Actions on `day`."""
+        week = self.weeks.get(week_start(day))
+        return 0 if week is None else week.counts[day.weekday()]
+
+    def raw_score(self, at: datetime, clock: ActiveClock) -> float:
+        """The raw score at `at`: the checkpoint of the last stored week before its
+        week, decayed, plus the points of its week up to `at`."""
+        monday, x = week_start(self.today(at)), at.timestamp()
+        now = clock.at(x)
+        raw = 0.0
+        seed = self.before(monday)
+        if seed is not None:
+            end = clock.at(week_end_at(seed.monday, self.timezone))
+            raw = decayed(seed.raw_end, end, now)
+        week = self.weeks.get(monday)
+        if week is not None:
+            for n, count in enumerate(week.counts):
+                if count:
+                    t = noon_at(monday + timedelta(days=n), self.timezone)
+                    if t <= x:
+                        raw += decayed(week.weights[n], clock.at(t), now)
+        for t_at, weight, _ in self.timed.get(monday, ()):
+            t = t_at.timestamp()
+            if t <= x:
+                raw += decayed(weight, clock.at(t), now)
+        return raw
 
 
-@dataclass(frozen=True)
-class _Window:
-    cutoff: datetime  # instants from here on are read
-    since: date  # a Monday: action weeks from here on are read
-
-
-def _window(facts: Iterable[_Facts], earliest: datetime) -> _Window:
-    away = max(
-        (sum((end - start).days + 1 for start, end in f.away) for f in facts),
-        default=0,
-    )
-    cutoff = earliest - HISTORY - timedelta(days=away + 1)
-    return _Window(cutoff, week_start(cutoff.date() - timedelta(days=2)))
+def _window(now: datetime, days_back: int) -> tuple[date, datetime]:
+    """The Monday from which stored weeks are read, and the instant from which timed
+    points are, to cover every member's local day `days_back` days before `now`'s
+    and its week (a local date is within a day of the UTC date)."""
+    first = week_start(now.astimezone(UTC).date() - timedelta(days=days_back) - DAY)
+    return first, datetime.combine(first, time(0), UTC) - DAY
 
 
 def _load(
-    conn: Connection, member_ids: Iterable[str], earliest: datetime
-) -> tuple[dict[str, _Facts], _Window]:
-    """Members, away periods, action weeks and timed points (four statements)."""
+    conn: Connection, member_ids: Iterable[str], now: datetime, days_back: int
+) -> dict[str, _Facts]:
+    """Members with their away periods, their stored weeks from `days_back` days
+    before now on (and the last one before), their timed points from then on (three
+    statements, four if a member has been quiet for weeks)."""
+    facts: dict[str, _Facts] = {}
     ids = list(dict.fromkeys(member_ids))
-    rows = conn.execute(select(members).where(members.c.member_id.in_(ids))).all()
-    facts = {r.member_id: _Facts(r.timezone, r.weekly_target) for r in rows}
+    found = conn.execute(MEMBERS_AWAY, {"ids": ids}).all()
+    for member_id, timezone, target, starts_on, ends_on in found:
+        if member_id not in facts:
+            facts[member_id] = _Facts(timezone, target, ZoneInfo(timezone))
+        if starts_on is not None:
+            facts[member_id].away.append((starts_on, ends_on))
     ids = list(facts)
-    away = select(away_periods).where(away_periods.c.member_id.in_(ids))
-    for r in conn.execute(away).all():
-        facts[r.member_id].away.append((r.starts_on, r.ends_on))
-    window = _window(facts.values(), earliest)
-    weeks = select(action_weeks).where(
-        action_weeks.c.member_id.in_(ids), action_weeks.c.week >= window.since
-    )
-    for member_id, monday, *sums in conn.execute(weeks).all():
+    if not ids:
+        return facts
+    since, start = _window(now, days_back)
+    for member_id, weeks in stored_weeks(conn, ids, since).items():
         f = facts[member_id]
-        f.weeks[monday] = tuple(sums[7:])
-        for n, (weight, count) in enumerate(zip(sums[:7], sums[7:], strict=True)):
-            if count:
-                f.days[monday + timedelta(days=n)] = (weight, count)
-    p = points.c
-    timed = select(p.member_id, p.at, p.weight, p.kind).where(
-        p.member_id.in_(ids), p.at >= window.cutoff
-    )
-    for member_id, at, weight, kind in conn.execute(timed).all():
-        facts[member_id].points.append((at, weight))
-        if kind == "review":
-            facts[member_id].review_ats.append(at)
-    return facts, window
+        f.weeks = {week.monday: week for week in weeks}
+        f.mondays = [week.monday for week in weeks]
+    timed = conn.execute(_TIMED, {"ids": ids, "start": start}).all()
+    for member_id, at, weight, kind in timed:
+        f = facts[member_id]
+        f.timed.setdefault(week_start(f.today(at)), []).append((at, weight, kind))
+    return facts
 
 
-def _load_recent(
-    conn: Connection, facts: dict[str, _Facts], window: _Window, now: datetime
-) -> None:
-    """Reviews of the last 8 weeks, and the last action day before the window of
-    members with none in it (on or before the earliest day asked about)."""
+def _load_recent(conn: Connection, facts: dict[str, _Facts], now: datetime) -> None:
+    """The number of actions of the weeks shown that were not read in full, the
+    signals of the latest review within 35 days of now and of 14 days ago, and the
+    commitments of the last 8 weeks' reviews marked (and kept) by now (three
+    statements)."""
     ids = list(facts)
-    idle = [
-        member_id
-        for member_id, f in facts.items()
-        if not any(day <= f.today(now - RISING) for day in f.days)
-    ]
-    if idle:
-        last = (
-            select(actions.c.member_id, func.max(actions.c.day))
-            .where(actions.c.member_id.in_(idle), actions.c.day < window.since)
-            .group_by(actions.c.member_id)
-        )
-        for member_id, day in conn.execute(last).all():
-            facts[member_id].last_before = day
-    recent = (
-        select(reviews, outcomes.c.kept, outcomes.c.marked_at)
-        .outerjoin(outcomes, outcomes.c.review_id == reviews.c.review_id)
-        .where(
-            reviews.c.member_id.in_(ids),
-            reviews.c.at > now - COMMITMENTS_WITHIN,
-            reviews.c.at <= now,
-        )
+    since = _window(now, 7 * (WEEKS_SHOWN - 1))[0]
+    until = _window(now, TREND.days)[0] - MARGIN  # from there on: read in full
+    totals = {"ids": ids, "since": since, "until": until}
+    for member_id, monday, count in conn.execute(_TOTALS, totals).all():
+        facts[member_id].totals[monday] = count
+    instants = {
+        "ids": ids,
+        "now": now,
+        "now_from": now - SIGNALS_WITHIN,
+        "before": now - RISING,
+        "before_from": now - RISING - SIGNALS_WITHIN,
+    }
+    for which, member_id, review_id, *rated in conn.execute(
+        _LATEST_REVIEWS, instants
+    ).all():
+        found = facts[member_id].signals
+        if which not in found or review_id > found[which][0]:  # a tie: the last id
+            found[which] = (review_id, dict(zip(SIGNALS, rated, strict=True)))
+    marked = {"ids": ids, "since": now - COMMITMENTS_WITHIN, "now": now}
+    for member_id, kept, count in conn.execute(_MARKED, marked).all():
+        facts[member_id].commitments = (int(kept), int(count))
+
+
+def _streaks(f: _Facts, now: datetime, away: set[date]) -> tuple[int, int]:
+    """(streak, review streak): the checkpoint of the week before, plus the current
+    week once it has met the target (has a review)."""
+    today = f.today(now)
+    monday = week_start(today)
+    run, review_run = runs_before(monday, f.weeks, away)
+    reviewed = any(
+        kind == "review" and at <= now for at, _, kind in f.timed.get(monday, ())
     )
-    seen: dict[str, _Review] = {}
-    for r in conn.execute(recent).all():
-        if r.review_id not in seen:
-            seen[r.review_id] = _Review(r.at, {s: getattr(r, s) for s in SIGNALS})
-            facts[r.member_id].reviews.append(seen[r.review_id])
-        if r.kept is not None:
-            seen[r.review_id].outcomes.append((r.kept, r.marked_at))
-
-
-def _action_weeks(f: _Facts, today: date) -> dict[date, int]:
-    counts = dict(f.old_weeks)
-    for monday, per_day in f.weeks.items():
-        if monday <= today:
-            counts[monday] = sum(per_day[: (today - monday).days + 1])
-    return counts
-
-
-def _review_weeks(f: _Facts, now: datetime) -> dict[date, int]:
-    counts: dict[date, int] = {}
-    for at in f.review_ats:
-        if at <= now:
-            monday = week_start(f.today(at))
-            counts[monday] = counts.get(monday, 0) + 1
-    return counts
-
-
-def _streak(
-    counts: dict[date, int], first: date, today: date, needed: int, away: set[date]
-) -> int | None:
-    """The streak from weeks read since `first`; None if it may reach further back."""
-    sentinel = first - WEEK  # an unread week, as a week streak() does not skip:
-    while all(sentinel + timedelta(days=n) in away for n in range(7)):
-        sentinel -= WEEK
-    known = {week: n for week, n in counts.items() if week >= first}
-    length = streak({**known, sentinel: 0}, today, needed, away)
-    if length + len(away) // 7 < (week_start(today) - first).days // 7:
-        return length  # broke well after `first`
-    longest = streak({**known, sentinel: needed}, today, needed, away)
-    return length if longest == length else None
-
-
-def _known_streaks(
-    f: _Facts, window: _Window, now: datetime
-) -> tuple[int | None, int | None]:
-    """(streak, review streak) from the weeks read; None where more are needed."""
-    today, away = f.today(now), f.away_days()
-    first_review = week_start(f.today(window.cutoff)) + WEEK
     return (
-        _streak(_action_weeks(f, today), window.since, today, f.target, away),
-        _streak(_review_weeks(f, now), first_review, today, 1, away),
+        run + (1 if f.count(monday, today) >= f.target else 0),
+        review_run + (1 if reviewed else 0),
     )
-
-
-def _load_older(
-    conn: Connection,
-    facts: dict[str, _Facts],
-    window: _Window,
-    long_actions: list[str],
-    long_reviews: list[str],
-) -> None:
-    """Action weeks and reviews before the window, of members with long streaks."""
-    if long_actions:
-        a = action_weeks.c
-        total = a.n0 + a.n1 + a.n2 + a.n3 + a.n4 + a.n5 + a.n6
-        weeks = select(a.member_id, a.week, total).where(
-            a.member_id.in_(long_actions), a.week < window.since
-        )
-        for member_id, monday, count in conn.execute(weeks).all():
-            facts[member_id].old_weeks[monday] = count
-    if long_reviews:
-        r = reviews.c
-        older = select(r.member_id, r.at).where(
-            r.member_id.in_(long_reviews), r.at < window.cutoff
-        )
-        for member_id, at in conn.execute(older).all():
-            facts[member_id].review_ats.append(at)
-
-
-def _streaks(
-    conn: Connection, facts: dict[str, _Facts], window: _Window, now: datetime
-) -> dict[str, tuple[int, int]]:
-    """(streak, review streak) of each member; reads older weeks only if needed."""
-    found = {m: _known_streaks(f, window, now) for m, f in facts.items()}
-    long_actions = [m for m, (known, _) in found.items() if known is None]
-    long_reviews = [m for m, (_, known) in found.items() if known is None]
-    _load_older(conn, facts, window, long_actions, long_reviews)
-    result = {}
-    for member_id, (actions_streak, reviews_streak) in found.items():
-        f = facts[member_id]
-        today, away = f.today(now), f.away_days()
-        if actions_streak is None:
-            actions_streak = streak(_action_weeks(f, today), today, f.target, away)
-        if reviews_streak is None:
-            reviews_streak = streak(_review_weeks(f, now), today, 1, away)
-        result[member_id] = (actions_streak, reviews_streak)
-    return result
 
 
 def _last_action(f: _Facts, today: date) -> date | None:
-    return max((d for d in f.days if d <= today), default=f.last_before)
-
-
-def _signals_at(f: _Facts, at: datetime) -> dict[str, int] | None:
-    recent = [r for r in f.reviews if at - SIGNALS_WITHIN <= r.at <= at]
-    return max(recent, key=lambda r: r.at).signals if recent else None
+    monday = week_start(today)
+    week = f.weeks.get(monday)
+    if week is not None:
+        acted = [n for n in range(today.weekday() + 1) if week.counts[n]]
+        if acted:
+            return monday + timedelta(days=acted[-1])
+    before = f.before(monday)
+    return None if before is None else before.last_day
 
 
 def _risk(
-    f: _Facts, at: datetime, score: int
+    f: _Facts, at: datetime, score: int, which: str
 ) -> tuple[int, tuple[float, float, float]]:
-    """Rut risk at `at` and its parts s, b, i."""
+    """Rut risk at `at` ("now" or 14 days "before") and its parts s, b, i."""
     today = f.today(at)
     last = _last_action(f, today)
     days_since = None if last is None else (today - last).days
-    signals = _signals_at(f, at)
+    signals = f.signals[which][1] if which in f.signals else None
     return rut_risk(signals, score, days_since), rut_parts(signals, score, days_since)
 
 
-def _momenta(f: _Facts, instants: list[datetime]) -> list[int]:
-    """Momentum at each instant (one sweep over the points)."""
-    noon = [(local_noon(d, f.timezone), w) for d, (w, _) in f.days.items()]
-    away = away_intervals(f.away, f.timezone)
-    raws = raw_scores_at(f.points + noon, instants, away)
-    return [momentum(raw, f.target) for raw in raws]
-
-
-def _compute(
-    member_id: str, f: _Facts, now: datetime, streaks: tuple[int, int]
-) -> MemberMetrics:
+def _compute(member_id: str, f: _Facts, now: datetime) -> MemberMetrics:
     today = f.today(now)
-    before, then, score = _momenta(f, [now - TREND, now - RISING, now])
-    risk, (s, b, i) = _risk(f, now, score)
-    risk_before = _risk(f, now - RISING, then)[0]
-    weeks = _action_weeks(f, today)
-    twelve = today - timedelta(weeks=12)
-    mondays = (m for m, n in weeks.items() if m > twelve for _ in range(n))
-    recent = weekly_counts(mondays, today)
+    clock = ActiveClock(away_intervals(f.away, f.timezone))
+    before, then, score = (
+        momentum(f.raw_score(at, clock), f.target)
+        for at in (now - TREND, now - RISING, now)
+    )
+    risk, (s, b, i) = _risk(f, now, score, "now")
+    risk_before = _risk(f, now - RISING, then, "before")[0]
+    current = week_start(today)
+    recent = tuple(
+        (monday, f.count(monday, today)) for monday in (current - n for n in _SHOWN)
+    )
+    away = away_days(f.away)
+    streak, review_streak = _streaks(f, now, away)
     last = _last_action(f, today)
-    kept = [k for r in f.reviews for k, marked in r.outcomes if marked <= now]
+    kept, marked = f.commitments
     return MemberMetrics(
         member_id=member_id,
         momentum=score,
         momentum_shown=min(100, score),
         trend=score - before,
         weekly_target=f.target,
-        weekly_actions=tuple(recent),
+        weekly_actions=recent,
         actions_this_week=recent[-1][1],
-        streak=streaks[0],
-        review_streak=streaks[1],
-        commitments_kept_percent=commitments_kept_percent(kept),
+        streak=streak,
+        review_streak=review_streak,
+        commitments_kept_percent=commitments_kept_percent(
+            [True] * kept + [False] * (marked - kept)
+        ),
         rut_risk=risk,
         rut_signals=s,
         rut_momentum=b,
@@ -361,20 +358,20 @@ def _compute(
         rising=is_rising(risk, risk_before),
         last_action_on=last,
         days_since_action=None if last is None else (today - last).days,
-        away_today=today in f.away_days(),
+        away_today=today in away,
     )
 
 
 def metrics_for_many(
     conn: Connection, member_ids: Iterable[str], now: datetime
 ) -> dict[str, MemberMetrics]:
-    """Metrics at `now` of each known member, in a constant number of statements."""
-    facts, window = _load(conn, member_ids, now - TREND)
+    """Metrics at `now` of each known member, in six statements (seven if one of
+    them has been quiet for weeks), whatever their number."""
+    facts = _load(conn, member_ids, now, TREND.days)
     if not facts:
         return {}
-    _load_recent(conn, facts, window, now)
-    streaks = _streaks(conn, facts, window, now)
-    return {m: _compute(m, f, now, streaks[m]) for m, f in facts.items()}
+    _load_recent(conn, facts, now)
+    return {m: _compute(m, f, now) for m, f in facts.items()}
 
 
 def member_metrics(
@@ -393,16 +390,19 @@ def daily_series(
     conn: Connection, member_id: str, now: datetime, days: int = 90
 ) -> list[DayPoint]:
     """Momentum at the end of each of the last `days` local days (today: at `now`)."""
-    facts, _ = _load(conn, [member_id], now - timedelta(days=days + 1))
-    f = facts.get(member_id)
+    f = _load(conn, [member_id], now, days).get(member_id)
     if f is None:
         return []
     today = f.today(now)
+    clock = ActiveClock(away_intervals(f.away, f.timezone))
     span = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
-    scores = _momenta(f, [min(day_end(d, f.timezone), now) for d in span])
     return [
-        DayPoint(day, score, f.days.get(day, (0.0, 0))[1])
-        for day, score in zip(span, scores, strict=True)
+        DayPoint(
+            day,
+            momentum(f.raw_score(min(day_end(day, f.timezone), now), clock), f.target),
+            f.on_day(day),
+        )
+        for day in span
     ]
 
 
