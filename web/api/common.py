@@ -18,7 +18,7 @@ from uuid import UUID
 
 from flask import Response, has_request_context, jsonify, request
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.errors import ValidationError
 from web.api.schemas import Problem
@@ -150,3 +150,21 @@ def no_body_as_empty(data: Any) -> Any:
     if data is None and not (has_request_context() and request.get_data()):
         return {}
     return data
+
+
+class ReasonBody(BaseModel):
+    """Why (optional; the body may be left out): ending a mentorship, declining a
+    suggestion."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        openapi_extra={"required": False},  # type: ignore[typeddict-unknown-key]
+    )
+
+    reason: str = Field("", max_length=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_body(cls, data: Any) -> Any:
+        """No body at all means no reason; a body that is not JSON is a 422."""
+        return no_body_as_empty(data)

@@ -20,7 +20,7 @@ from service import commands as c
 from service.domain.feedback import Feedback, Suggestion
 from service.errors import NotFoundError
 from service.queries import require_visible_item
-from web.api.common import ERRORS, Written, blueprint, paginate, written
+from web.api.common import ERRORS, ReasonBody, Written, blueprint, paginate, written
 from web.api.feedback_schemas import (
     CheerBody,
     CheerOut,
@@ -31,7 +31,6 @@ from web.api.feedback_schemas import (
     FeedbackPath,
     FeedbackWritten,
     SuggestionBody,
-    SuggestionDeclineBody,
     SuggestionOut,
     SuggestionPath,
 )
@@ -207,7 +206,7 @@ def accept_suggestion(path: SuggestionPath) -> Response:
 @api.post(
     SUGGESTION + "/decline", responses={200: SuggestionOut, **ERRORS}, security=BEARER
 )
-def decline_suggestion(path: SuggestionPath, body: SuggestionDeclineBody) -> Response:
+def decline_suggestion(path: SuggestionPath, body: ReasonBody) -> Response:
     """Decline a suggestion (the mentee only), optionally saying why."""
     me = _me()
     command = c.AnswerSuggestion(me, path.suggestion_id, False, body.reason)

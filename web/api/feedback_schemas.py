@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from web.api.common import PageQuery, no_body_as_empty
+from web.api.common import PageQuery
 from web.api.goals_schemas import GoalMilestoneOut
 
 ItemKind = Literal["goal", "action", "review"]
@@ -96,23 +96,6 @@ class SuggestionPath(BaseModel):
     """A suggestion."""
 
     suggestion_id: UUID
-
-
-class SuggestionDeclineBody(BaseModel):
-    """Why the suggestion is declined (optional; the body may be left out)."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        openapi_extra={"required": False},  # type: ignore[typeddict-unknown-key]
-    )
-
-    reason: str = Field("", max_length=1000)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_body(cls, data: Any) -> Any:
-        """No body at all means no reason; a body that is not JSON is a 422."""
-        return no_body_as_empty(data)
 
 
 class SuggestionOut(BaseModel):

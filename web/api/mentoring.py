@@ -21,7 +21,7 @@ from projections import relations
 from projections.mentoring import MenteeCard
 from service import commands as c
 from service.errors import NotFoundError, ValidationError
-from web.api.common import ERRORS, PageQuery, blueprint, paginate, written
+from web.api.common import ERRORS, PageQuery, ReasonBody, blueprint, paginate, written
 from web.api.journal import JournalEntryPage, entry_out, journal_page
 from web.api.mentoring_schemas import (
     MenteeOut,
@@ -29,7 +29,6 @@ from web.api.mentoring_schemas import (
     MenteePath,
     MenteeTimelineQuery,
     MentorshipBody,
-    MentorshipEndBody,
     MentorshipOut,
     MentorshipPage,
     MentorshipPath,
@@ -138,7 +137,7 @@ def decline(path: MentorshipPath) -> Response:
     responses={200: MentorshipWritten, **ERRORS},
     security=BEARER,
 )
-def end(path: MentorshipPath, body: MentorshipEndBody) -> Response:
+def end(path: MentorshipPath, body: ReasonBody) -> Response:
     """End a mentorship (either side; the mentee may also withdraw a pending
     invitation). The mentor's access to the mentee's items ends with it."""
     me = _me()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from projections import journal_queries as jq
-from web.api.common import PageQuery, no_body_as_empty
+from web.api.common import PageQuery
 
 MentorshipStatus = Literal["proposed", "accepted", "declined", "ended"]
 RutLevel = Literal["low", "medium", "high"]
@@ -26,23 +26,6 @@ class MentorshipBody(BaseModel):
         examples=["max@example.com"],
     )
     message: str = Field("", max_length=1000, description="A note to them.")
-
-
-class MentorshipEndBody(BaseModel):
-    """Why the mentorship ends (optional; the body may be left out)."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        openapi_extra={"required": False},  # type: ignore[typeddict-unknown-key]
-    )
-
-    reason: str = Field("", max_length=1000)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_body(cls, data: Any) -> Any:
-        """No body at all means no reason; a body that is not JSON is a 422."""
-        return no_body_as_empty(data)
 
 
 class MentorshipPath(BaseModel):
