@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import click
@@ -14,6 +14,7 @@ from service import commands as c
 from service.application import MomentumApplication
 from service.bootstrap import bootstrap
 from service.clock import FixedClock
+from service.demo import DemoAccount
 from service.errors import DomainError
 from service.settings import Settings
 
@@ -63,13 +64,15 @@ def init() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing if the store has events.")
 def demo(seed: int, weeks: int, if_empty: bool) -> None:
     """Load the demo data set: members, a mentor, a group, weeks of history."""
-    from service.demo import DEMO_PASSWORD, load_demo
+    from service.demo import demo_accounts, load_demo
 
     end = datetime.now(UTC).replace(microsecond=0)
     clock = FixedClock(end)
     with _app(clock) as app:
         if if_empty and _event_count(app):
             console.print("The store already has data; demo not loaded.")
+            if app.member_id_for_email(_first_demo_email()):
+                _print_accounts(demo_accounts())
             return
         if app.member_id_for_email(_first_demo_email()):
             raise click.ClickException("The demo is already loaded in this store.")
@@ -79,8 +82,14 @@ def demo(seed: int, weeks: int, if_empty: bool) -> None:
         f"{summary.actions} actions, {summary.reviews} reviews, {summary.feedback} "
         f"feedback, {summary.cheers} cheers, {summary.groups} group(s)."
     )
+    _print_accounts(summary.accounts)
+
+
+def _print_accounts(accounts: Sequence[DemoAccount]) -> None:
+    from service.demo import DEMO_PASSWORD
+
     console.print(f"Demo accounts (password [bold]{DEMO_PASSWORD}[/]):")
-    for account in summary.accounts:
+    for account in accounts:
         line = f"  {account.email}  {account.display_name}: {account.story}"
         console.print(line, soft_wrap=True)
 

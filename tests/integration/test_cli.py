@@ -74,7 +74,9 @@ def test_demo_loads_once_and_its_accounts_show(var_dir: Path) -> None:
     loaded = _run("demo", "--seed", "3")
     assert "Demo loaded: 6 members" in loaded
     assert "amara.okafor@demo.momentum.test" in loaded
-    assert "already has data" in _run("demo", "--if-empty")
+    again_if_empty = _run("demo", "--if-empty")
+    assert "already has data" in again_if_empty
+    assert "amara.okafor@demo.momentum.test" in again_if_empty  # still shown
     again = CliRunner().invoke(main, ["demo"])
     assert again.exit_code == 1 and "already loaded" in again.output
     shown = _run("show", "amara.okafor@demo.momentum.test")
