@@ -177,6 +177,15 @@ def token(port: int, name: str) -> str:
     return str(body["token"])
 
 
+def ready(port: int) -> bool:
+    """True once the server answers healthz with every read model caught up."""
+    try:
+        status, body = Client(port).call("GET", "/healthz")
+    except OSError:  # not listening yet
+        return False
+    return status == 200 and body["projection_lag"] == 0
+
+
 @contextmanager
 def serving(env: dict[str, str], port: int, poll: float) -> Iterator[None]:
     """gunicorn (2 workers) and the projection worker, stopped afterwards; their
@@ -194,19 +203,13 @@ def serving(env: dict[str, str], port: int, poll: float) -> Iterator[None]:
     ]
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                status, body = Client(port).call("GET", "/healthz")
-                if status == 200 and body["projection_lag"] == 0:
-                    break
-            except OSError:
-                pass
+        while not ready(port):
+            if time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(
+                    f"the server did not become ready:\n{log.read()[-3000:]}"
+                )
             time.sleep(0.5)
-        else:
-            log.seek(0)
-            raise RuntimeError(
-                f"the server did not become ready:\n{log.read()[-3000:]}"
-            )
         yield
     finally:
         for p in procs:

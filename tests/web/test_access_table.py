@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -57,13 +58,17 @@ class World:
     owner_id: str
 
 
+@contextmanager
 def _schema_url(postgres_url: str) -> Iterator[str]:
+    """A throwaway schema in the session database, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield f"{postgres_url}?schema={schema}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    try:
+        yield f"{postgres_url}?schema={schema}"
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture(
@@ -74,24 +79,20 @@ def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     """The world above on each backend, built once per module through the service."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('access')}/events.sqlite"
-        urls: Iterator[str] = iter([url])
-    else:
-        urls = _schema_url(request.getfixturevalue("postgres_url"))
-        url = next(urls)
-    clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-    system = open_system(
-        Settings(database_url=url, secret_key="test-secret"),
-        clock=clock,
-        password_profile="CHEAPEST",
-    )
-    try:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('access')}/events.sqlite"
+        else:
+            url = stack.enter_context(
+                _schema_url(request.getfixturevalue("postgres_url"))
+            )
+        system = open_system(
+            Settings(database_url=url, secret_key="test-secret"),
+            clock=FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)),
+            password_profile="CHEAPEST",
+        )
+        stack.callback(system.close)
         yield _build(system)
-    finally:
-        system.close()
-        for _ in urls:  # drops the PostgreSQL schema
-            pass
 
 
 def _build(system: System) -> World:
