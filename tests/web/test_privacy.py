@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from projections.mentoring import triage
@@ -10,32 +9,19 @@ from projections.privacy import member_rows
 from service import commands as c
 from tests.conftest import PASSWORD
 from tests.web.conftest import Api, Person
+from tests.web.helpers import mentor, set_goal
 from web.system import System
-
-DUE = date(2026, 6, 30)
-
-
-def _goal(system: System, who: Person, title: str, visibility: str) -> UUID:
-    command = c.SetGoal(
-        UUID(who.id), title, "short", "It matters", DUE, visibility=visibility
-    )
-    return system.write(command).id
-
-
-def _mentor(system: System, mentee: Person, mentor: Person) -> None:
-    link = system.write(c.ProposeMentorship(UUID(mentee.id), mentor.email)).id
-    system.write(c.AnswerMentorship(UUID(mentor.id), link, "accept"))
 
 
 def test_export_holds_my_events_and_rows_but_no_one_elses_private_content(
     api: Api, system: System
 ) -> None:
     ann, bob = api.join("Ann"), api.join("Bob")
-    _mentor(system, bob, ann)  # Ann mentors Bob
-    mine = _goal(system, ann, "Ann plans a Zanzibar talk", "private")
+    mentor(system, bob, ann)  # Ann mentors Bob
+    mine = UUID(set_goal(system, ann, "private", "Ann plans a Zanzibar talk"))
     system.write(c.LogAction(UUID(ann.id), "learning", "Ann reads", notes="Ann notes"))
-    shared = _goal(system, bob, "Bob shares this goal", "mentors")
-    _goal(system, bob, "Bob keeps this Quokka secret", "private")
+    shared = UUID(set_goal(system, bob, "mentors", "Bob shares this goal"))
+    set_goal(system, bob, "private", "Bob keeps this Quokka secret")
     system.write(c.GiveFeedback(UUID(ann.id), "goal", shared, "Ann's advice to Bob"))
     system.write(c.GiveFeedback(UUID(bob.id), "goal", shared, "Bob's own remark"))
 
@@ -72,8 +58,8 @@ def test_delete_me_erases_the_account_and_every_token_stops_working(
     second = api.client.post(
         "/api/v1/auth/tokens", json={"email": ann.email, "password": PASSWORD}
     ).get_json()["token"]
-    _mentor(system, ann, bob)  # Bob mentors Ann
-    goal = _goal(system, ann, "Ann plans a Zanzibar talk", "mentors")
+    mentor(system, ann, bob)  # Bob mentors Ann
+    goal = UUID(set_goal(system, ann, "mentors", "Ann plans a Zanzibar talk"))
     system.write(c.GiveFeedback(UUID(bob.id), "goal", goal, "Bob's kind words"))
     with system.read() as conn:
         assert [m.member_id for m in triage(conn, bob.id, system.now())] == [ann.id]
