@@ -11,7 +11,7 @@ import re
 
 from flask_openapi3 import Info, OpenAPI
 
-from web import health, problems
+from web import health, pages, problems
 from web.api import (
     accounts,
     actions,
@@ -99,7 +99,7 @@ class MomentumOpenAPI(OpenAPI):
 
 
 def create_app(system: System) -> OpenAPI:
-    """The Flask app serving `system` (the JSON API under /api/v1)."""
+    """The Flask app serving `system`: the pages and the JSON API under /api/v1."""
     app = MomentumOpenAPI(
         __name__,
         info=API_INFO,
@@ -117,4 +117,5 @@ def create_app(system: System) -> OpenAPI:
     for area in API_AREAS:
         app.register_api(area.api)
     health.Metrics(app)
+    pages.init_app(app)
     return app

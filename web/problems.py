@@ -1,6 +1,7 @@
 """Every error as an RFC 9457 problem document, mapped in one place.
 
-Domain errors become their HTTP status here and nowhere else: bad input 422 with
+Domain errors become their HTTP status here and nowhere else (pages get the same
+status with an HTML page, `web.pages.errors`): bad input 422 with
 `errors` per field, a hidden or missing item 404 (never 403: existence does not
 leak), a stale `If-Match` 409 with the current version, no valid token 401.
 """
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, json
 from pydantic import ValidationError as PydanticError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from service import errors as e
+from web.pages.errors import error_page
+from web.pages.security import is_api_request
 
 PROBLEM = "application/problem+json"
 STATUS: list[tuple[type[e.DomainError], int, str]] = [
@@ -41,10 +45,12 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response
 
 
 def for_domain_error(error: e.DomainError) -> Response:
-    """The problem document for a domain error."""
+    """The problem document for a domain error (on a page: the error page)."""
     status, title = next(
         ((s, t) for cls, s, t in STATUS if isinstance(error, cls)), (400, "Bad request")
     )
+    if not is_api_request():
+        return error_page(status, title, error.message)
     extra: dict[str, Any] = {}
     if isinstance(error, e.InvalidFieldsError):
         extra["errors"] = dict(error.errors)
@@ -57,8 +63,11 @@ def for_domain_error(error: e.DomainError) -> Response:
 
 def for_http_error(error: HTTPException) -> Response:
     """Werkzeug's errors (404 route, 405, 413…) as problem documents, keeping their
-    headers (a 405 lists the allowed methods in `Allow`)."""
-    response = problem(error.code or 500, error.name, error.description or "")
+    headers (a 405 lists the allowed methods in `Allow`); on a page, the error page."""
+    if is_api_request():
+        response = problem(error.code or 500, error.name, error.description or "")
+    else:
+        response = error_page(error.code or 500, error.name, error.description or "")
     for name, value in error.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value

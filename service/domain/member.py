@@ -56,6 +56,12 @@ def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+@lru_cache(maxsize=1)
+def known_timezones() -> tuple[str, ...]:
+    """Every IANA timezone name this machine knows, sorted (for pickers)."""
+    return tuple(sorted(_zones()))
+
+
 def require_timezone(name: str) -> str:
     """Return `name` if it is an IANA timezone such as Europe/Paris."""
     if name not in _zones():
