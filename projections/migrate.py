@@ -20,7 +20,10 @@ HERE = Path(__file__).parent / "migrations"
 
 def target_metadata() -> MetaData:
     """The metadata with every read model's tables registered."""
-    from projections import registry  # noqa: F401  (imports every model module)
+    from projections import (  # noqa: F401  (imports every module with tables)
+        registry,
+        sign_in_failures,
+    )
     from projections.db import metadata
 
     return metadata

@@ -67,3 +67,11 @@ class EmailTakenError(ConflictError):
 
 class IdempotencyKeyReusedError(ConflictError):
     """The same idempotency key was sent with a different request."""
+
+
+class TooManyAttemptsError(DomainError):
+    """Too many failed sign-ins lately; try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -27,6 +27,7 @@ STATUS: list[tuple[type[e.DomainError], int, str]] = [
     (e.NotFoundError, 404, "Not found"),
     (e.PermissionDeniedError, 404, "Not found"),
     (e.AuthenticationError, 401, "Not signed in"),
+    (e.TooManyAttemptsError, 429, "Too many attempts"),
     (e.ConcurrencyConflictError, 409, "Changed meanwhile"),
     (e.ConflictError, 409, "Conflict"),
 ]
@@ -58,7 +59,10 @@ def for_domain_error(error: e.DomainError) -> Response:
         extra["errors"] = {error.field: error.message}
     if isinstance(error, e.ConcurrencyConflictError):
         extra["current_version"] = error.current_version
-    return problem(status, title, error.message, **extra)
+    response = problem(status, title, error.message, **extra)
+    if isinstance(error, e.TooManyAttemptsError):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def for_http_error(error: HTTPException) -> Response:

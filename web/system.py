@@ -25,6 +25,7 @@ from service.bootstrap import bootstrap
 from service.clock import Clock
 from service.commands import Command, Result
 from service.settings import Settings
+from web.throttle import SignInThrottle
 
 READ_YOUR_WRITES_TIMEOUT = 5.0
 
@@ -38,6 +39,7 @@ class System:
     engine: Engine
     runner: ProjectionRunner
     follower: Follower | None
+    throttle: SignInThrottle
 
     def write(self, command: Command, idempotency_key: str | None = None) -> Result:
         """Run a command; return once every read model has applied it."""
@@ -98,7 +100,8 @@ def open_system(
     if create_tables:
         runner.setup()
     follower = Follower(runner).start() if follow else None
-    return System(settings, app, engine, runner, follower)
+    throttle = SignInThrottle(engine, app.clock, settings.secret_key)
+    return System(settings, app, engine, runner, follower, throttle)
 
 
 def system_of(app: Flask) -> System:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from projections import sign_in_failures
+from web import throttle
 from web.system import System
 
 PASSWORD = "correct horse battery"
@@ -137,3 +140,63 @@ def test_an_overlong_idempotency_key_is_refused_and_nothing_is_appended(
     assert response.status_code == 422
     assert "Idempotency-Key" in response.json["errors"]
     assert _events(system) == 0
+
+
+def _sign_in(client: FlaskClient, email: str, password: str, address: str) -> Any:
+    return client.post(
+        "/api/v1/auth/tokens",
+        json={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_too_many_wrong_passwords_lock_the_account_for_a_while(
+    client: FlaskClient, system: System, clock: Any
+) -> None:
+    _register(client, "Ann")
+    for _ in range(throttle.ACCOUNT_LIMIT):
+        assert (
+            _sign_in(client, "ann@example.com", "guess-guess", "10.0.0.1").status_code
+            == 401
+        )
+    # now even the right password, from another address, gets no answer
+    refused = _sign_in(client, "ann@example.com", PASSWORD, "10.0.0.2")
+    assert refused.status_code == 429
+    assert refused.mimetype == "application/problem+json"
+    assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
+    clock.advance(seconds=int(refused.headers["Retry-After"]))
+    assert _sign_in(client, "ann@example.com", PASSWORD, "10.0.0.2").status_code == 201
+
+
+def test_a_success_clears_the_account_count(client: FlaskClient) -> None:
+    _register(client, "Ann")
+    for _ in range(2):
+        for _ in range(throttle.ACCOUNT_LIMIT - 1):
+            assert (
+                _sign_in(client, "ann@example.com", "nope-nope", "10.0.0.1").status_code
+                == 401
+            )
+        assert (
+            _sign_in(client, "ann@example.com", PASSWORD, "10.0.0.1").status_code == 201
+        )
+
+
+def test_one_address_guessing_many_accounts_is_throttled_but_others_are_not(
+    client: FlaskClient,
+) -> None:
+    _register(client, "Ann")
+    for n in range(throttle.ADDRESS_LIMIT):
+        wrong = _sign_in(client, f"nobody{n}@example.com", "guess-guess", "10.0.0.9")
+        assert wrong.status_code == 401
+    assert _sign_in(client, "ann@example.com", PASSWORD, "10.0.0.9").status_code == 429
+    assert _sign_in(client, "ann@example.com", PASSWORD, "10.0.0.8").status_code == 201
+
+
+def test_failures_are_stored_without_the_email_or_address(
+    client: FlaskClient, system: System
+) -> None:
+    _sign_in(client, "ann@example.com", "guess-guess", "10.0.0.1")
+    with system.read() as conn:
+        rows = conn.execute(select(sign_in_failures.failures)).all()
+    assert len(rows) == 2  # one per account, one per address
+    assert not any("ann" in row.key or "10.0" in row.key for row in rows)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+
 from service import commands as c
 from service.domain.token import token_id
 from web.api.common import ERRORS, blueprint
-from web.api.schemas import MemberOut, RegisterBody, TokenBody, TokenOut
+from web.api.schemas import MemberOut, Problem, RegisterBody, TokenBody, TokenOut
 from web.auth import BEARER, bearer_secret, caller, idempotency_key
 from web.system import current_system as system
 
@@ -25,12 +27,14 @@ def register(body: RegisterBody) -> tuple[dict[str, Any], int]:
     return MemberOut.of(member).model_dump(mode="json"), 201
 
 
-@api.post("/auth/tokens", responses={201: TokenOut, **ERRORS})
+@api.post("/auth/tokens", responses={201: TokenOut, 429: Problem, **ERRORS})
 def issue_token(body: TokenBody) -> tuple[dict[str, Any], int]:
     """Exchange email and password for a bearer token valid for 30 days.
 
-    Idempotency-Key is ignored here: a replay would have to store the secret."""
-    result = system().write(c.IssueToken(body.email, body.password))
+    Idempotency-Key is ignored here: a replay would have to store the secret.
+    Throttled per account and per client address (429 with Retry-After)."""
+    with system().throttle.attempt(body.email, request.remote_addr or ""):
+        result = system().write(c.IssueToken(body.email, body.password))
     return TokenOut(**result.extra).model_dump(mode="json"), 201
 
 

@@ -43,7 +43,7 @@ def blueprint(
     """The API blueprint of one feature area, under /api/v1, tagged with its name;
     `signed_in` areas answer 401 before anything else without a valid token."""
     bp = APIBlueprint(
-        name,
+        f"api_{name}",  # the pages' blueprints carry the plain area names
         import_name,
         url_prefix="/api/v1",
         abp_tags=[Tag(name=name, description=description)],

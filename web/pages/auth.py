@@ -17,8 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from service import commands as c
 from service.domain.member import known_timezones
-from service.errors import AuthenticationError
-from web import throttle
+from service.errors import AuthenticationError, TooManyAttemptsError
 from web.pages.forms import INVALID, PageForm, submit, text_of
 from web.pages.session import page_blueprint, sign_in
 from web.system import current_system as system
@@ -80,21 +79,25 @@ def signup() -> str | Response | tuple[str, int]:
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-def signin() -> str | Response | tuple[str, int]:
+def signin() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Sign in with email and password."""
     if current_user.is_authenticated:
         return redirect(_next_page())
     form = SignInForm()
     if form.validate_on_submit():
-        email = form.email.data or ""
-        with throttle.sign_in_attempt(email, request.remote_addr or ""):
-            try:
+        email = text_of(form.email)
+        try:
+            with system().throttle.attempt(email, request.remote_addr or ""):
                 member_id = system().app.authenticate(email, form.password.data or "")
-            except AuthenticationError as error:
-                form.add_error(None, error.message)
-            else:
-                sign_in(member_id, remember=bool(form.remember.data))
-                return redirect(_next_page())
+        except TooManyAttemptsError as error:
+            form.add_error(None, error.message)
+            page = render_template("auth/signin.html", form=form)
+            return page, 429, {"Retry-After": str(error.retry_after)}
+        except AuthenticationError as error:
+            form.add_error(None, error.message)
+        else:
+            sign_in(member_id, remember=bool(form.remember.data))
+            return redirect(_next_page())
     if form.is_submitted():
         return render_template("auth/signin.html", form=form), INVALID
     return render_template("auth/signin.html", form=form)

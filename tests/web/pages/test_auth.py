@@ -5,9 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from service import commands as c
+from service.clock import FixedClock
 from tests.conftest import PASSWORD
 from tests.web.conftest import Api
 from tests.web.pages.conftest import Browsers, field_error, form_errors, page_of
+from web import throttle
 
 SIGNUP = {
     "display_name": "Ann Example",
@@ -107,3 +109,17 @@ def test_the_session_cookie_is_http_only_and_same_site_lax(
     response = browsers.anonymous().sign_in(ann)
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_sign_in_page_is_throttled_like_the_api(
+    browsers: Browsers, pages_api: Api, clock: FixedClock
+) -> None:
+    ann = pages_api.join("Ann")
+    browser = browsers.anonymous()
+    for _ in range(throttle.ACCOUNT_LIMIT):
+        assert browser.sign_in(ann, password="not the password").status_code == 422
+    refused = browser.sign_in(ann)
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins" in form_errors(refused)
+    clock.advance(minutes=15)
+    assert browser.sign_in(ann).status_code == 302
