@@ -23,6 +23,8 @@ class Settings:
     var_dir: Path = Path("var")
     key_cache_seconds: float = 30.0
     """How long a process may keep a member's key in memory (see service.keys)."""
+    trusted_proxies: int = 0
+    """How many reverse proxies in front of the web app set X-Forwarded-For/-Proto."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -38,6 +40,7 @@ class Settings:
             mail_from=env.get("MOMENTUM_MAIL_FROM", cls.mail_from),
             var_dir=var_dir,
             key_cache_seconds=_seconds(env.get("MOMENTUM_KEY_CACHE_SECONDS")),
+            trusted_proxies=_proxies(env.get("MOMENTUM_TRUSTED_PROXIES")),
         )
 
 
@@ -55,6 +58,17 @@ def _seconds(raw: str | None) -> float:
             "MOMENTUM_KEY_CACHE_SECONDS",
         )
     return value
+
+
+def _proxies(raw: str | None) -> int:
+    """A count of proxies from 0 to 5 (default 0); a ValidationError naming it."""
+    value = (raw or "0").strip()
+    if not value.isdigit() or int(value) > 5:
+        raise ValidationError(
+            "MOMENTUM_TRUSTED_PROXIES must be a whole number from 0 to 5.",
+            "MOMENTUM_TRUSTED_PROXIES",
+        )
+    return int(value)
 
 
 def _local_secret(var_dir: Path) -> str:

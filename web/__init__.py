@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flask_openapi3 import Info, OpenAPI
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import health, pages, problems
 from web.api import (
@@ -118,4 +119,9 @@ def create_app(system: System) -> OpenAPI:
         app.register_api(area.api)
     health.Metrics(app)
     pages.init_app(app)
+    proxies = system.settings.trusted_proxies
+    if proxies:  # behind nginx: the client's address and scheme, not the proxy's
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     return app

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from projections import sign_in_failures
-from web import throttle
+from web import create_app, throttle
 from web.system import System
 
 PASSWORD = "correct horse battery"
@@ -200,3 +201,40 @@ def test_failures_are_stored_without_the_email_or_address(
         rows = conn.execute(select(sign_in_failures.failures)).all()
     assert len(rows) == 2  # one per account, one per address
     assert not any("ann" in row.key or "10.0" in row.key for row in rows)
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_throttled_not_the_proxys(
+    system: System,
+) -> None:
+    proxied = create_app(
+        replace(system, settings=replace(system.settings, trusted_proxies=1))
+    )
+    client = proxied.test_client()
+    _register(client, "Ann")
+
+    def attempt(email: str, password: str, client_address: str) -> int:
+        return client.post(
+            "/api/v1/auth/tokens",
+            json={"email": email, "password": password},
+            headers={"X-Forwarded-For": client_address},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},  # the proxy
+        ).status_code
+
+    for n in range(throttle.ADDRESS_LIMIT):
+        assert attempt(f"nobody{n}@example.com", "guess-guess", "203.0.113.7") == 401
+    assert attempt("ann@example.com", PASSWORD, "203.0.113.7") == 429
+    assert attempt("ann@example.com", PASSWORD, "198.51.100.2") == 201
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_address_changes_nothing(
+    client: FlaskClient,
+) -> None:
+    _register(client, "Ann")
+    for n in range(throttle.ADDRESS_LIMIT):
+        response = client.post(
+            "/api/v1/auth/tokens",
+            json={"email": f"nobody{n}@example.com", "password": "guess-guess"},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        )
+        assert response.status_code == 401
+    assert _sign_in(client, "ann@example.com", PASSWORD, "127.0.0.1").status_code == 429
