@@ -211,3 +211,36 @@ def groups_of(conn: Connection, member_id: str) -> list[tuple[str, str]]:
         .order_by(groups.c.name)
     )
     return [(r.group_id, r.name) for r in rows]
+
+
+@dataclass(frozen=True)
+class GroupListing:
+    """One of a member's groups as their list of groups shows it."""
+
+    group_id: str
+    name: str
+    purpose: str
+    facilitator: bool
+
+
+def groups_listed(conn: Connection, member_id: str) -> list[GroupListing]:
+    """The groups the member belongs to now, by name, with their role in each."""
+    ids = relations.group_ids_of(conn, member_id)
+    if not ids:
+        return []
+    leads = set(
+        conn.scalars(
+            select(facilitators.c.group_id).where(
+                facilitators.c.member_id == member_id,
+                facilitators.c.group_id.in_(ids),
+            )
+        )
+    )
+    rows = conn.execute(
+        select(groups.c.group_id, groups.c.name, groups.c.purpose)
+        .where(groups.c.group_id.in_(ids))
+        .order_by(groups.c.name, groups.c.group_id)
+    )
+    return [
+        GroupListing(r.group_id, r.name, r.purpose, r.group_id in leads) for r in rows
+    ]
