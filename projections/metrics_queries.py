@@ -381,6 +381,21 @@ def member_metrics(
     return metrics_for_many(conn, [member_id], now).get(member_id)
 
 
+def latest_signals(
+    conn: Connection, member_id: str, now: datetime
+) -> dict[str, int] | None:
+    """The five signals of the member's latest review within 35 days up to `now`
+    (what rut risk's s is computed from; a tie: the last id); None if none."""
+    r = reviews.c
+    row = conn.execute(
+        select(*(r[s] for s in SIGNALS))
+        .where(r.member_id == member_id, r.at <= now, r.at >= now - SIGNALS_WITHIN)
+        .order_by(r.at.desc(), r.review_id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else dict(zip(SIGNALS, row, strict=True))
+
+
 def day_end(day: date, timezone: str) -> datetime:
     """The last instant of a local day: when a daily series point is taken."""
     return datetime.combine(day, time.max, ZoneInfo(timezone))
