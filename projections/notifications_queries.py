@@ -22,6 +22,7 @@ from projections.notifications_facts import (
     inbox,
     items,
     members,
+    suggestions,
 )
 from projections.relations import visible_levels
 
@@ -118,6 +119,18 @@ def newest_position(conn: Connection, member_id: str | UUID) -> int:
         select(func.max(inbox.c.position)).where(inbox.c.member_id == str(member_id))
     ).scalar()
     return int(newest or 0)
+
+
+def suggestion_ids_to(conn: Connection, mentee_id: str | UUID) -> list[str]:
+    """The ids of the suggestions made to a mentee, answered or not (no read model
+    keeps their status: the Suggestion aggregate has it), from mentors still here."""
+    return list(
+        conn.scalars(
+            select(suggestions.c.suggestion_id)
+            .where(suggestions.c.mentee_id == str(mentee_id))
+            .order_by(suggestions.c.suggestion_id)
+        )
+    )
 
 
 def _mark(conn: Connection, member: str) -> int:
