@@ -1,15 +1,174 @@
-"""Journal (placeholder: issue 5 builds this page)."""
+"""The journal: a member's entries as the viewer may see them (SPEC 4 Journal, 7, 9).
+
+The same reads as `web.api.journal`: `journal_queries.entries` with the viewer, so
+a mentor sees a mentee's `mentors` and `group` items and never `private` ones, and a
+member whose journal the viewer may not see is a 404 (`relations.visible_levels`).
+Filters are a GET form; pages go back in time with the query's cursor.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from web.pages.session import page_blueprint
+from flask import current_app, render_template, request, url_for
+from wtforms import Form, HiddenField, SelectField
+
+from projections import journal_queries as jq
+from projections.goals_queries import goal_board
+from projections.relations import member_names, visible_levels
+from service.errors import NotFoundError, ValidationError
+from web.pages.session import me, page_blueprint, viewer
+from web.system import current_system as system
 
 bp = page_blueprint("journal", __name__)
+
+PAGE_SIZE = 25
+KIND_LABELS = {
+    "action": "Action",
+    "wins": "Wins",
+    "review": "Review",
+    "goals": "Any goal event",
+    "milestones": "Milestones",
+    "goal_set": "Goal set",
+    "goal_revised": "Goal revised",
+    "milestone_added": "Milestone added",
+    "milestone_completed": "Milestone completed",
+    "milestone_reopened": "Milestone reopened",
+    "progress": "Progress",
+    "goal_paused": "Goal paused",
+    "goal_resumed": "Goal resumed",
+    "goal_achieved": "Goal achieved",
+    "goal_abandoned": "Goal abandoned",
+}
+"""How each entry kind, and each filter, reads on the page."""
+
+
+class JournalFilter(Form):  # type: ignore[misc]
+    """The filters (a GET form: no CSRF, bookmarkable)."""
+
+    kind = SelectField(
+        "Kind",
+        choices=[("", "All entries"), *KIND_LABELS.items()],
+        validate_choice=False,
+    )
+    goal = SelectField("Goal", choices=[("", "All goals")], validate_choice=False)
+    member = HiddenField()
+
+
+@dataclass(frozen=True)
+class Row:
+    """An entry as the page shows it: the entry, its local time, its goal."""
+
+    entry: jq.JournalEntry
+    local_at: datetime
+    goal_title: str | None
+
+
+def journal_entries(
+    viewer_id: UUID,
+    *,
+    member_id: str | None = None,
+    kind: str | None = None,
+    goal_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> jq.JournalPage:
+    """A page of entries the viewer may see; a bad kind or cursor is a 422 naming
+    it (as the API's `journal_page`)."""
+    if kind is not None and kind not in jq.KIND_FILTERS:
+        raise ValidationError(f"Unknown kind {kind!r}.", "kind")
+    with system().read() as conn:
+        try:
+            return jq.entries(
+                conn,
+                str(viewer_id),
+                member_id=member_id,
+                kind=kind,
+                goal_id=goal_id,
+                limit=limit,
+                cursor=cursor,
+            )
+        except ValueError as e:
+            raise ValidationError(str(e), "cursor") from None
+
+
+def _member() -> str:
+    """Whose journal: `?member=` if the viewer may see any of it, else 404."""
+    raw = request.args.get("member") or str(me())
+    try:
+        member = str(UUID(raw))
+    except ValueError:
+        raise NotFoundError("No such member.") from None
+    if member != str(me()):
+        with system().read() as conn:
+            if not visible_levels(conn, str(me()), member):
+                raise NotFoundError("No such member.")
+    return member
+
+
+def _goal_filter() -> str | None:
+    raw = request.args.get("goal") or None
+    if raw is None:
+        return None
+    try:
+        return str(UUID(raw))
+    except ValueError:
+        raise ValidationError("Choose one of the goals listed.", "goal") from None
+
+
+def _page_links(
+    next_cursor: str | None, kind: str | None, goal: str | None
+) -> dict[str, str | None]:
+    """Links to the newest page (when paged back) and to older entries (if any),
+    keeping the filters."""
+    keep: dict[str, Any] = {
+        "member": request.args.get("member") or None,
+        "kind": kind,
+        "goal": goal,
+    }
+    newest = url_for("journal.index", **keep) if request.args.get("cursor") else None
+    older = (
+        url_for("journal.index", **keep, cursor=next_cursor) if next_cursor else None
+    )
+    return {"newest": newest, "older": older}
 
 
 @bp.get("/journal")
 def index() -> str:
-    """Journal."""
-    return render_template("journal/index.html")
+    """Journal entries visible to me: mine, or `?member=`'s; filters; older pages."""
+    member, goal = _member(), _goal_filter()
+    kind = request.args.get("kind") or None
+    page = journal_entries(
+        me(),
+        member_id=member,
+        kind=kind,
+        goal_id=goal,
+        cursor=request.args.get("cursor") or None,
+    )
+    with system().read() as conn:
+        goals = {
+            card.goal_id: card.title
+            for card in goal_board(conn, str(me()), member, system().now())
+        }
+        name = member_names(conn, [member]).get(member, "")
+    filters = JournalFilter(request.args)
+    filters.goal.choices = [("", "All goals"), *goals.items()]
+    zone = ZoneInfo(viewer().timezone)
+    rows = [
+        Row(e, e.at.astimezone(zone), goals.get(e.goal_id or "")) for e in page.entries
+    ]
+    return render_template(
+        "journal/index.html",
+        rows=rows,
+        filters=filters,
+        mine=member == str(me()),
+        member_name=name,
+        kind_labels=KIND_LABELS,
+        **_page_links(page.next_cursor, kind, goal),
+        goal_page="goals.show" in current_app.view_functions,
+        here=request.full_path.rstrip("?"),
+    )
