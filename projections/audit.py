@@ -212,3 +212,19 @@ def _may_see(app: MomentumApplication, viewer_id: UUID | None, item: UUID) -> bo
     except NotFoundError:
         return False
     return True
+
+
+def members_with_role_changes(conn: Connection) -> list[str]:
+    """Members who were ever granted or revoked a role (every role holder is
+    among them; their aggregates say which roles they hold now)."""
+    return list(
+        conn.scalars(
+            select(audit_index.c.aggregate_id)
+            .where(
+                audit_index.c.aggregate_type == "Member",
+                audit_index.c.event_type.in_(("RoleGranted", "RoleRevoked")),
+            )
+            .distinct()
+            .order_by(audit_index.c.aggregate_id)
+        )
+    )

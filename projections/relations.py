@@ -297,3 +297,24 @@ def group_ids_of(conn: Connection, member_id: str) -> list[str]:
             .order_by(group_members.c.group_id)
         )
     )
+
+
+@dataclass(frozen=True)
+class Account:
+    """A member's account as an admin's list shows it."""
+
+    member_id: str
+    email: str
+    display_name: str
+
+
+def accounts(conn: Connection, after_email: str = "", limit: int = 50) -> list[Account]:
+    """Accounts by email, the first `limit` after `after_email` (erased ones are
+    gone from this table)."""
+    rows = conn.execute(
+        select(members.c.member_id, members.c.email, members.c.display_name)
+        .where(members.c.email > after_email)
+        .order_by(members.c.email)
+        .limit(limit)
+    )
+    return [Account(**row._mapping) for row in rows]

@@ -1,15 +1,181 @@
-"""Admin (placeholder: issue 5 builds this page)."""
+"""Admin: accounts and their roles, the read models' lag, the audit chain.
+
+Admins only (`admin_only`): for anyone else every page here does not exist (404).
+Roles change through the CLI's commands (`GrantRole`, `RevokeRole`); the audit check
+and export are those of `web.api.admin`. The chain is recomputed on request only
+(the "Verify" button): it reads the whole event log.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
 
-from web.pages.session import page_blueprint
+from flask import Response, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+from wtforms import EmailField
+
+from projections.audit import export_lines, members_with_role_changes, verify
+from projections.relations import accounts
+from service import commands as c
+from service.errors import NotFoundError
+from web.pages.forms import INVALID, PageForm, submit, text_of
+from web.pages.session import admin_only, me, page_blueprint
+from web.system import current_system as system
 
 bp = page_blueprint("admin", __name__)
 
+PAGE_SIZE = 50
+ROLE = "admin"
+NDJSON = "application/x-ndjson"
+
+Page = str | BaseResponse | tuple[str, int]
+
+
+class RoleForm(PageForm):
+    """The member whose admin role changes, by email."""
+
+    email = EmailField("Email of the member")
+
+
+@dataclass(frozen=True)
+class ModelLag:
+    """How far one read model is behind the event log."""
+
+    name: str
+    position: int
+    head: int
+
+    @property
+    def behind(self) -> int:
+        """Events recorded that the read model has not applied yet."""
+        return max(self.head - self.position, 0)
+
+
+@dataclass(frozen=True)
+class RoleHolder:
+    """A member who holds a role now."""
+
+    member_id: str
+    display_name: str
+    email: str
+    roles: tuple[str, ...]
+
+
+def role_holders() -> list[RoleHolder]:
+    """Every member holding a role now, by name."""
+    with system().read() as conn:
+        candidates = members_with_role_changes(conn)
+    found = []
+    for member_id in candidates:
+        try:
+            member = system().app.get_member(UUID(member_id))
+        except NotFoundError:  # erased since
+            continue
+        if member.roles:
+            found.append(
+                RoleHolder(
+                    member_id,
+                    member.display_name,
+                    member.email,
+                    tuple(sorted(member.roles)),
+                )
+            )
+    return sorted(found, key=lambda h: (h.display_name.lower(), h.email))
+
+
+def projection_lag() -> list[ModelLag]:
+    """Each read model's position against the log head (as /healthz sums up)."""
+    running = system()
+    head = running.app.recorder.max_notification_id() or 0
+    positions = running.runner.positions()
+    return [ModelLag(name, positions[name], head) for name in sorted(positions)]
+
+
+def _page(status: int = 200, **extra: Any) -> Page:
+    """The admin page (accounts after `?after=`, the chain check on `?verify=1`)."""
+    after = request.args.get("after", "")
+    with system().read() as conn:
+        listed = accounts(conn, after, PAGE_SIZE + 1)
+    holders = role_holders()
+    check = None
+    if request.args.get("verify"):
+        check = verify(system().app, system().engine)
+    context: dict[str, Any] = {
+        "accounts": listed[:PAGE_SIZE],
+        "next_after": listed[PAGE_SIZE - 1].email if len(listed) > PAGE_SIZE else "",
+        "after": after,
+        "holders": holders,
+        "roles_of": {h.member_id: h.roles for h in holders},
+        "lag": projection_lag(),
+        "check": check,
+        "grant_form": RoleForm(formdata=None),
+        "role_error": "",
+        "me": str(me()),
+    }
+    context.update(extra)
+    page = render_template("admin/index.html", **context)
+    return (page, status) if status != 200 else page
+
 
 @bp.get("/admin")
-def index() -> str:
-    """Admin."""
-    return render_template("admin/index.html")
+@admin_only
+def index() -> Page:
+    """Accounts and roles, read-model lag, audit chain."""
+    return _page()
+
+
+def _change_role(form: RoleForm, grant: bool) -> bool:
+    """Grant or revoke the admin role of the form's member; False if refused."""
+    email = text_of(form.email)
+    command: c.Command = (
+        c.GrantRole(me(), email, ROLE) if grant else c.RevokeRole(me(), email, ROLE)
+    )
+    try:
+        return submit(form, command) is not None
+    except NotFoundError as error:  # no such member: say so on the field
+        form.add_error("email", error.message)
+        return False
+
+
+@bp.post("/admin/roles/grant")
+@admin_only
+def grant() -> Page:
+    """Make a member an admin."""
+    form = RoleForm()
+    if _change_role(form, grant=True):
+        flash(f"{text_of(form.email)} is an admin now.", "success")
+        return redirect(url_for("admin.index"))
+    return _page(INVALID, grant_form=form)
+
+
+@bp.post("/admin/roles/revoke")
+@admin_only
+def revoke() -> Page:
+    """Take the admin role away (from yourself too: then this page is gone)."""
+    form = RoleForm()
+    if not _change_role(form, grant=False):
+        messages = [*form.form_errors, *form.email.errors]
+        return _page(INVALID, role_error=" ".join(str(m) for m in messages))
+    flash(f"{text_of(form.email)} is no longer an admin.", "success")
+    if ROLE not in system().app.get_member(me()).roles:
+        return redirect(url_for("dashboard.index"))
+    return redirect(url_for("admin.index"))
+
+
+@bp.get("/admin/audit/export")
+@admin_only
+def audit_export() -> Response:
+    """The event log as JSON Lines (as GET /api/v1/admin/audit/export): metadata
+    of every event, content only of the items I may see."""
+    running = system()
+    lines = export_lines(running.app, running.engine, me(), 0, None)
+    day = running.now().date().isoformat()
+    return Response(
+        lines,
+        mimetype=NDJSON,
+        headers={
+            "Content-Disposition": f'attachment; filename="momentum-audit-{day}.jsonl"'
+        },
+    )

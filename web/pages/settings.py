@@ -1,15 +1,174 @@
-"""Settings (placeholder: issue 5 builds this page)."""
+"""Settings: profile, aspirations, target, notification preferences, away periods,
+password, export of my data and deletion of my account.
+
+The same commands as the API's `/me` routes (`web.api.me`, `web.api.privacy`): the
+settings form is one `UpdateSettings` (see `settings_forms`), and each of the other
+sections is its own form and command.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from typing import Any
+from uuid import UUID
 
-from web.pages.session import page_blueprint
+from flask import Response, flash, json, redirect, render_template, request, url_for
+from flask_login import logout_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from projections.privacy import export_document
+from service import commands as c
+from service.domain.member import Member
+from service.errors import AuthenticationError
+from web.pages.forms import INVALID, PageForm, submit, text_of
+from web.pages.session import me, page_blueprint, sign_in
+from web.pages.settings_forms import (
+    AWAY_LABELS,
+    FIELDS,
+    AwayPeriodForm,
+    CancelAwayForm,
+    DeleteAccountForm,
+    PasswordForm,
+    SettingsForm,
+    initial,
+    settings_command,
+)
+from web.system import current_system as system
 
 bp = page_blueprint("settings", __name__)
 
+Page = str | BaseResponse | tuple[str, int]
+
+
+def _member() -> Member:
+    """The signed-in member's account as it is now."""
+    return system().app.get_member(me())
+
+
+def _page(status: int = 200, **forms: PageForm | str) -> Page:
+    """The settings page; the forms not given are fresh (not bound to this POST)."""
+    member = _member()
+    periods = sorted(
+        ((UUID(key), period) for key, period in member.away_periods.items()),
+        key=lambda item: (item[1]["starts_on"], str(item[0])),
+    )
+    context: dict[str, Any] = {
+        "member": member,
+        "periods": periods,
+        "away_labels": AWAY_LABELS,
+        "settings_form": SettingsForm(formdata=None, data=initial(member)),
+        "away_form": AwayPeriodForm(formdata=None),
+        "password_form": PasswordForm(formdata=None),
+        "cancel_error": "",
+    }
+    context.update(forms)
+    page = render_template("settings/index.html", **context)
+    return (page, status) if status != 200 else page
+
 
 @bp.get("/settings")
-def index() -> str:
-    """Settings."""
-    return render_template("settings/index.html")
+def index() -> Page:
+    """Every setting of my account, each section with its form."""
+    return _page()
+
+
+@bp.post("/settings")
+def save() -> Page:
+    """Save the profile, aspirations, target and notification preferences."""
+    member = _member()
+    form = SettingsForm(data=initial(member))
+    reminders_sent = "reminders" in request.form
+    if not reminders_sent:  # a form without the checkboxes leaves them as they are
+        form.reminders.data = list(member.preferences["reminders"])
+    if form.validate_on_submit():
+        command = settings_command(form, member, reminders_sent)
+        if command is None:
+            flash("Nothing changed.", "info")
+            return redirect(url_for("settings.index"))
+        if submit(form, command, fields=FIELDS) is not None:
+            flash("Your settings are saved.", "success")
+            return redirect(url_for("settings.index"))
+    return _page(INVALID, settings_form=form)
+
+
+@bp.post("/settings/away")
+def add_away() -> Page:
+    """Mark days away: momentum does not decay and streaks do not break."""
+    form = AwayPeriodForm()
+    if form.validate_on_submit():
+        assert form.starts_on.data is not None and form.ends_on.data is not None
+        command = c.SetAwayPeriod(
+            me(), form.starts_on.data, form.ends_on.data, text_of(form.reason)
+        )
+        if submit(form, command) is not None:
+            flash("Your days away are set.", "success")
+            return redirect(url_for("settings.index", _anchor="away"))
+    return _page(INVALID, away_form=form)
+
+
+@bp.post("/settings/away/<uuid:period_id>/cancel")
+def cancel_away(period_id: UUID) -> Page:
+    """Cancel an away period."""
+    form = CancelAwayForm()
+    if submit(form, c.CancelAwayPeriod(me(), period_id)) is not None:
+        flash("The away period is cancelled.", "success")
+        return redirect(url_for("settings.index", _anchor="away"))
+    errors = [*form.form_errors, *(m for f in form for m in f.errors)]
+    return _page(INVALID, cancel_error=" ".join(str(m) for m in errors))
+
+
+@bp.post("/settings/password")
+def change_password() -> Page:
+    """Change the password; this browser stays signed in, every other session
+    ends (their fingerprint no longer matches)."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        command = c.ChangePassword(
+            me(), form.current_password.data or "", form.new_password.data or ""
+        )
+        try:
+            result = submit(form, command)
+        except AuthenticationError as error:
+            form.add_error("current_password", error.message)
+        else:
+            if result is not None:
+                sign_in(me())
+                flash(
+                    "Your password is changed; other sessions are signed out.",
+                    "success",
+                )
+                return redirect(url_for("settings.index"))
+    return _page(INVALID, password_form=form)
+
+
+@bp.get("/settings/export")
+def export() -> Response:
+    """All of my data as a JSON file (the same document as GET /api/v1/me/export)."""
+    running = system()
+    with running.read() as conn:
+        document = export_document(running.app, conn, me(), running.now())
+    day = running.now().date().isoformat()
+    return Response(
+        json.dumps(document),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="momentum-export-{day}.json"'
+        },
+    )
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+def delete() -> Page:
+    """Delete my account for good, after confirming with my password."""
+    form = DeleteAccountForm()
+    if not form.is_submitted():
+        return render_template("settings/delete.html", form=form)
+    if form.validate_on_submit():
+        try:
+            result = submit(form, c.EraseMember(me(), form.password.data or ""))
+        except AuthenticationError as error:
+            form.add_error("password", error.message)
+        else:
+            if result is not None:
+                logout_user()
+                return render_template("settings/goodbye.html")
+    return render_template("settings/delete.html", form=form), INVALID
