@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+AXE    := node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint bench setup clean
+.PHONY: run test lint bench setup axe clean
 
 run: setup ## prepare storage, load the demo if empty, serve on http://127.0.0.1:8000
 	$(BIN)/momentum init
@@ -12,7 +13,7 @@ run: setup ## prepare storage, load the demo if empty, serve on http://127.0.0.1
 	$(BIN)/momentum summary
 	$(BIN)/momentum serve
 
-test: setup ## run the whole test suite
+test: setup axe ## run the whole test suite
 	$(BIN)/pytest
 
 lint: setup ## ruff and mypy
@@ -32,5 +33,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-clean: ## remove the virtualenv and local data
-	rm -rf $(VENV) var
+axe: $(AXE) ## axe-core for the end-to-end accessibility checks (tests/e2e)
+
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+clean: ## remove the virtualenv, node_modules and local data
+	rm -rf $(VENV) node_modules var

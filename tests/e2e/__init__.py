@@ -1,0 +1,1 @@
+"""End-to-end tests: the real app over HTTP, driven in Chromium (see conftest)."""

@@ -1,0 +1,129 @@
+"""The app as the end-to-end tests serve it: the demo data set in a SQLite file,
+the real clock, the follower on, werkzeug on a random 127.0.0.1 port in a thread."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from projections.goals_queries import goal_board
+from projections.groups import groups_of
+from service import commands as c
+from service.bootstrap import bootstrap
+from service.clock import FixedClock
+from service.demo import demo_accounts, load_demo
+from service.settings import Settings
+from web import create_app
+from web.system import System, open_system
+
+ADMIN = "sofia"  # the demo member made an admin for the admin page
+
+
+@dataclass
+class Demo:
+    """Ids from the demo data set that the page tests visit."""
+
+    members: dict[str, uuid.UUID]
+    emails: dict[str, str]
+    goal_id: uuid.UUID  # Amara's goal with milestones
+    metric_goal_id: uuid.UUID  # Amara's goal with a metric
+    group_id: uuid.UUID
+    join_token: str
+    as_of: date
+
+
+@dataclass
+class Served:
+    """The running app: its base URL, the system behind it and the demo's ids."""
+
+    base_url: str
+    system: System
+    demo: Demo
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No request log lines in the test output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log nothing."""
+
+
+def _load_demo(settings: Settings) -> None:
+    """Write the demo history ending now, as `momentum demo` does, plus an admin."""
+    end = datetime.now(UTC).replace(microsecond=0)
+    clock = FixedClock(end)
+    app = bootstrap(settings, clock=clock, password_profile="CHEAPEST")
+    try:
+        load_demo(app, clock, end=end)
+        app.handle(c.GrantRole(None, _demo_emails()[ADMIN]))
+    finally:
+        app.close()
+
+
+def _demo_emails() -> dict[str, str]:
+    return {a.email.split(".")[0]: a.email for a in demo_accounts()}
+
+
+def _demo_ids(system: System) -> Demo:
+    """Look up the ids the page tests need; invite by link for the join page."""
+    caught_up = system.wait_for(system.app.recorder.max_notification_id() or 0)
+    assert caught_up, "the read models did not catch up with the demo"
+    emails = _demo_emails()
+    members = {}
+    for key, email in emails.items():
+        found = system.app.member_id_for_email(email)
+        assert found is not None, f"demo member {email} missing"
+        members[key] = found
+    amara, sofia = str(members["amara"]), str(members["sofia"])
+    with system.read() as conn:
+        cards = goal_board(conn, amara, amara, system.now())
+        groups = groups_of(conn, sofia)
+    roadmap = next(g for g in cards if g.milestones_total)
+    metric = next(g for g in cards if g.metric is not None)
+    group_id = uuid.UUID(groups[0][0])
+    invited = system.write(c.InviteToGroup(members["sofia"], group_id))
+    today = system.now().date()
+    return Demo(
+        members=members,
+        emails=emails,
+        goal_id=uuid.UUID(str(roadmap.goal_id)),
+        metric_goal_id=uuid.UUID(str(metric.goal_id)),
+        group_id=group_id,
+        join_token=str(invited.extra["token"]),
+        as_of=today - timedelta(days=50),  # mid-way: the metric goal was active
+    )
+
+
+def serve(directory: Path) -> Iterator[Served]:
+    """Load the demo, open the system, serve it in a thread until closed."""
+    settings = Settings(
+        database_url=f"sqlite:///{directory}/events.sqlite",
+        secret_key="e2e-secret",
+        var_dir=directory,
+    )
+    _load_demo(settings)
+    system = open_system(settings, password_profile="CHEAPEST")
+    server: BaseWSGIServer | None = None
+    try:
+        demo = _demo_ids(system)
+        server = make_server(
+            "127.0.0.1",
+            0,
+            create_app(system),
+            threaded=True,
+            request_handler=QuietHandler,
+        )
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield Served(f"http://127.0.0.1:{server.server_port}", system, demo)
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        system.close()

@@ -1,0 +1,110 @@
+"""Every page, with the demo data, in Chromium: no serious or critical axe-core
+violations, no console or CSP errors, no sideways scrolling at 360 px wide; a
+full-page screenshot at desktop and phone width in tests/e2e/artifacts/."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.browsing import People, Visitor
+from tests.e2e.checks import check_accessibility, check_phone_width, screenshot
+from tests.e2e.server import Demo
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A page, who looks at it (a demo member's key, or None for a visitor) and the
+    status it answers with."""
+
+    name: str
+    who: str | None
+    path: Callable[[Demo], str]
+    status: int = 200
+
+
+def _fixed(path: str) -> Callable[[Demo], str]:
+    return lambda demo: path
+
+
+VISITS = [
+    Visit("dashboard", "amara", _fixed("/")),
+    Visit("goals", "amara", _fixed("/goals")),
+    Visit("goal-new", "amara", _fixed("/goals/new")),
+    Visit("goal", "amara", lambda d: f"/goals/{d.goal_id}"),
+    Visit("goal-metric", "amara", lambda d: f"/goals/{d.metric_goal_id}"),
+    Visit(
+        "goal-as-of", "amara", lambda d: f"/goals/{d.metric_goal_id}?as_of={d.as_of}"
+    ),
+    Visit("action-new", "amara", _fixed("/actions/new")),
+    Visit("review-new", "amara", _fixed("/reviews/new")),
+    Visit("reviews", "amara", _fixed("/reviews")),
+    Visit("journal", "amara", _fixed("/journal")),
+    Visit("mentoring", "daniel", _fixed("/mentoring")),
+    Visit("mentee-timeline", "daniel", lambda d: f"/mentees/{d.members['amara']}"),
+    Visit("groups", "sofia", _fixed("/groups")),
+    Visit("group-board", "sofia", lambda d: f"/groups/{d.group_id}"),
+    Visit("group-join", "daniel", lambda d: f"/groups/join?token={d.join_token}"),
+    Visit("notifications", "amara", _fixed("/notifications")),
+    Visit("settings", "amara", _fixed("/settings")),
+    Visit("admin", "sofia", _fixed("/admin")),
+    Visit("signin", None, _fixed("/signin")),
+    Visit("signup", None, _fixed("/signup")),
+    Visit("error-404", "amara", lambda d: f"/goals/{uuid.uuid4()}", status=404),
+]
+
+
+@pytest.fixture(scope="module")
+def visitor_of(people: People) -> Callable[[str | None], Visitor]:
+    """The browser of a demo member (signed in) or of an anonymous visitor."""
+    anonymous = people.fresh("visitor")
+
+    def of(who: str | None) -> Visitor:
+        return anonymous if who is None else people.demo(who)
+
+    return of
+
+
+@pytest.mark.parametrize("visit", VISITS, ids=[v.name for v in VISITS])
+def test_page_is_accessible_and_fits_a_phone(
+    visit: Visit,
+    visitor_of: Callable[[str | None], Visitor],
+    people: People,
+    axe_source: str,
+) -> None:
+    """The page renders cleanly, passes axe and fits 360 px without scrolling."""
+    visitor = visitor_of(visit.who)
+    page = visitor.open(visit.path(people.served.demo), status=visit.status)
+    check_accessibility(page, visit.name, axe_source)
+    screenshot(page, visit.name)
+    check_phone_width(page, visit.name)
+
+
+FORMS = [  # (name, page, its submit button) — submitted empty
+    ("goal-new-errors", "/goals/new", "Set this goal"),
+    ("action-new-errors", "/actions/new", "Log action"),
+    ("review-new-errors", "/reviews/new", "Record review"),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "button"), FORMS, ids=[f[0] for f in FORMS])
+def test_form_with_errors_is_accessible(
+    name: str,
+    path: str,
+    button: str,
+    visitor_of: Callable[[str | None], Visitor],
+    axe_source: str,
+) -> None:
+    """Submitted empty, the form comes back (422) with its errors, still passing
+    axe, fitting a phone, and marking the fields in error."""
+    visitor = visitor_of("amara")
+    visitor.open(path)
+    page = visitor.submit(button, status=422)
+    expect(page.locator("[aria-invalid=true]").first).to_be_visible()
+    check_accessibility(page, name, axe_source)
+    screenshot(page, name)
+    check_phone_width(page, name)
