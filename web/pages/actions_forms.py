@@ -25,7 +25,7 @@ from wtforms.validators import Optional
 
 from service.domain.action import CATEGORIES
 from service.errors import ValidationError
-from web.pages.forms import PageForm, text_of
+from web.pages.forms import PageForm, options, text_of
 
 CATEGORY_LABELS = {
     "learning": "Learning — a course, certification, workshop, conference or book",
@@ -39,12 +39,14 @@ CATEGORY_LABELS = {
 }
 """What each category of SPEC 3 covers, as the category picker shows it."""
 
-VISIBILITY_CHOICES = [
-    ("", "Like its goal (mentors when there is no goal)"),
-    ("private", "Private — only me"),
-    ("mentors", "Mentors — me and my mentors"),
-    ("group", "Group — my mentors and my peer groups"),
-]
+VISIBILITY_CHOICES = options(
+    [
+        ("", "Like its goal (mentors when there is no goal)"),
+        ("private", "Private — only me"),
+        ("mentors", "Mentors — me and my mentors"),
+        ("group", "Group — my mentors and my peer groups"),
+    ]
+)
 NO_GOAL = ("", "No goal")
 FIELDS = {"goal_id": "goal"}
 """The domain's field names that the action form calls differently."""
@@ -65,11 +67,13 @@ class ActionForm(PageForm):
     title = StringField("What did you do?")
     category = SelectField(
         "Category",
-        choices=[(name, CATEGORY_LABELS[name]) for name in CATEGORIES],
+        choices=options((name, CATEGORY_LABELS[name]) for name in CATEGORIES),
         default="learning",
         validate_choice=False,
     )
-    goal = SelectField("Towards goal", choices=[NO_GOAL], validate_choice=False)
+    goal = SelectField(
+        "Towards goal", choices=options([NO_GOAL]), validate_choice=False
+    )
     notes = TextAreaField("Notes")
     minutes = IntegerField("Minutes spent", validators=[Optional()])
     occurred_on = DateField("When", validators=[Optional()])
@@ -106,7 +110,7 @@ class ActionForm(PageForm):
 
     def set_goals(self, goals: list[tuple[str, str]]) -> None:
         """Offer these goals, (id, title), after 'No goal'."""
-        self.goal.choices = [NO_GOAL, *goals]
+        self.goal.choices = options([NO_GOAL, *goals])
 
 
 class RetractForm(PageForm):

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length
 from service import commands as c
 from service.domain.member import known_timezones
 from service.errors import AuthenticationError, TooManyAttemptsError
-from web.pages.forms import INVALID, PageForm, submit, text_of
+from web.pages.forms import INVALID, PageForm, options, submit, text_of
 from web.pages.session import page_blueprint, sign_in
 from web.system import current_system as system
 
@@ -58,7 +58,7 @@ def _next_page() -> str:
 def signup() -> str | Response | tuple[str, int]:
     """Create an account and sign in."""
     form = SignUpForm()
-    form.timezone.choices = [(zone, zone) for zone in known_timezones()]
+    form.timezone.choices = options((zone, zone) for zone in known_timezones())
     if form.validate_on_submit():
         result = submit(
             form,

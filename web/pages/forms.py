@@ -9,11 +9,11 @@ form with status 422 — nothing was appended.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from uuid import uuid4
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField
+from wtforms import Field, HiddenField, SelectChoice
 
 from service.commands import Command, Result
 from service.errors import (
@@ -37,6 +37,11 @@ def text_of(field: Field) -> str:
     """A text field's value, stripped ('' when empty): WTForms gives None for a
     field the request left out; the domain decides what empty means."""
     return (field.data or "").strip()
+
+
+def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select, radio or checkbox field."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class PageForm(FlaskForm):  # type: ignore[misc]

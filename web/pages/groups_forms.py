@@ -9,11 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import parse_qs, urlsplit
 
-from wtforms import EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired
 
 from projections.groups import BoardMember
-from web.pages.forms import PageForm
+from web.pages.forms import PageForm, options
 
 CHOOSE = "Choose a member."
 
@@ -68,13 +75,15 @@ class ActionForm(PageForm):
 
 def member_choices(
     members: Iterable[BoardMember], *, exclude: Iterable[str] = ()
-) -> list[tuple[str, str]]:
+) -> list[SelectChoice]:
     """Select options for the board's members ('' first: nobody chosen yet)."""
     left_out = set(exclude)
     chosen = [
         (m.member_id, m.display_name) for m in members if m.member_id not in left_out
     ]
-    return [("", "Choose…"), *sorted(chosen, key=lambda c: (c[1].lower(), c[0]))]
+    return options(
+        [("", "Choose…"), *sorted(chosen, key=lambda c: (c[1].lower(), c[0]))]
+    )
 
 
 def token_from(link_or_token: str) -> str:

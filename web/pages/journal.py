@@ -21,6 +21,7 @@ from projections import journal_queries as jq
 from projections.goals_queries import goal_board
 from projections.relations import member_names, visible_levels
 from service.errors import NotFoundError, ValidationError
+from web.pages.forms import options
 from web.pages.session import me, page_blueprint, viewer
 from web.system import current_system as system
 
@@ -52,10 +53,12 @@ class JournalFilter(Form):  # type: ignore[misc]
 
     kind = SelectField(
         "Kind",
-        choices=[("", "All entries"), *KIND_LABELS.items()],
+        choices=options([("", "All entries"), *KIND_LABELS.items()]),
         validate_choice=False,
     )
-    goal = SelectField("Goal", choices=[("", "All goals")], validate_choice=False)
+    goal = SelectField(
+        "Goal", choices=options([("", "All goals")]), validate_choice=False
+    )
     member = HiddenField()
 
 
@@ -156,7 +159,7 @@ def index() -> str:
         }
         name = member_names(conn, [member]).get(member, "")
     filters = JournalFilter(request.args)
-    filters.goal.choices = [("", "All goals"), *goals.items()]
+    filters.goal.choices = options([("", "All goals"), *goals.items()])
     zone = ZoneInfo(viewer().timezone)
     rows = [
         Row(e, e.at.astimezone(zone), goals.get(e.goal_id or "")) for e in page.entries

@@ -24,7 +24,7 @@ from wtforms import (
 
 from service import commands as c
 from service.domain.review import MAX_COMMITMENTS, PERIODS, SIGNALS
-from web.pages.forms import PageForm, text_of
+from web.pages.forms import PageForm, options, text_of
 
 SIGNAL_SCALES = {
     "motivation": ("I drag myself to work", "I look forward to my work"),
@@ -52,13 +52,18 @@ PROMPTS = {
 }
 """The reflection prompts (SPEC 1), as (label, hint)."""
 
-VISIBILITY_CHOICES = [
-    ("mentors", "Mentors — me and my mentors"),
-    ("private", "Private — only me"),
-    ("group", "Group — my mentors and my peer groups"),
-]
-RATINGS = [(n, str(n)) for n in range(1, 6)]
-OUTCOME_CHOICES = [("kept", "Kept"), ("missed", "Missed"), ("", "Leave open for now")]
+VISIBILITY_CHOICES = options(
+    [
+        ("mentors", "Mentors — me and my mentors"),
+        ("private", "Private — only me"),
+        ("group", "Group — my mentors and my peer groups"),
+    ]
+)
+RATINGS = options((str(n), str(n)) for n in range(1, 6))
+"""1 to 5 (sent as text; `_coerce_rating` makes them numbers)."""
+OUTCOME_CHOICES = options(
+    [("kept", "Kept"), ("missed", "Missed"), ("", "Leave open for now")]
+)
 ROWS = 3
 """Empty next-step rows the form offers at first."""
 
@@ -127,7 +132,7 @@ class ReviewForm(SignalsForm):
 
     period = SelectField(
         "Period",
-        choices=[(p, p.capitalize()) for p in PERIODS],
+        choices=options((p, p.capitalize()) for p in PERIODS),
         default="weekly",
         validate_choice=False,
     )
@@ -200,6 +205,6 @@ class MarkForm(PageForm):
 
     kept = SelectField(
         "Outcome",
-        choices=[("kept", "Kept"), ("missed", "Missed")],
+        choices=options([("kept", "Kept"), ("missed", "Missed")]),
         validate_choice=False,
     )

@@ -36,7 +36,7 @@ from service.domain.member import (
     Member,
     known_timezones,
 )
-from web.pages.forms import PageForm, text_of
+from web.pages.forms import PageForm, options, text_of
 
 DIGEST_LABELS = {"off": "Off", "daily": "Daily", "weekly": "Weekly"}
 WEEKDAYS = (
@@ -94,42 +94,42 @@ class SettingsForm(PageForm):
     weekly_target = IntegerField("Actions per week")
     digest = SelectField(
         "Digest email",
-        choices=[(f, DIGEST_LABELS.get(f, f)) for f in DIGEST_FREQUENCIES],
+        choices=options((f, DIGEST_LABELS.get(f, f)) for f in DIGEST_FREQUENCIES),
         validate_choice=False,
     )
     digest_weekday = SelectField(
         "Day of a weekly digest",
-        choices=[(str(i), day) for i, day in enumerate(WEEKDAYS)],
+        choices=options((str(i), day) for i, day in enumerate(WEEKDAYS)),
         coerce=number_or_none,
         validate_choice=False,
     )
     digest_hour = SelectField(
         "Hour of the digest",
-        choices=HOURS,
+        choices=options(HOURS),
         coerce=number_or_none,
         validate_choice=False,
     )
     reminders = MultiCheckboxField(
         "Send me a reminder when",
-        choices=[(r, REMINDER_LABELS.get(r, r)) for r in REMINDERS],
+        choices=options((r, REMINDER_LABELS.get(r, r)) for r in REMINDERS),
         validate_choice=False,
     )
     quiet_start = SelectField(
         "Quiet from",
-        choices=[("", "No quiet hours"), *HOURS],
+        choices=options([("", "No quiet hours"), *HOURS]),
         coerce=number_or_none,
         validate_choice=False,
     )
     quiet_end = SelectField(
         "Quiet until",
-        choices=[("", "No quiet hours"), *HOURS],
+        choices=options([("", "No quiet hours"), *HOURS]),
         coerce=number_or_none,
         validate_choice=False,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(zone, zone) for zone in known_timezones()]
+        self.timezone.choices = options((zone, zone) for zone in known_timezones())
 
 
 def initial(member: Member) -> dict[str, Any]:
@@ -181,7 +181,7 @@ class AwayPeriodForm(PageForm):
     ends_on = DateField("Last day away", validators=[InputRequired()])
     reason = SelectField(
         "Why",
-        choices=[(r, AWAY_LABELS.get(r, r)) for r in AWAY_REASONS],
+        choices=options((r, AWAY_LABELS.get(r, r)) for r in AWAY_REASONS),
         validate_choice=False,
     )
 
