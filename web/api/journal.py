@@ -76,14 +76,15 @@ def entry_out(entry: jq.JournalEntry) -> dict[str, Any]:
 
 def journal_page(
     viewer: UUID,
-    query: PageQuery,
     *,
+    limit: int,
+    cursor: str | None = None,
     member_id: str | None = None,
     kind: str | None = None,
     goal_id: str | None = None,
 ) -> jq.JournalPage:
-    """A page of journal entries, the query's ValueErrors as 422 naming `kind` or
-    `cursor`."""
+    """A page of journal entries the viewer may see (API and pages alike), the
+    query's ValueErrors as 422 naming `kind` or `cursor`."""
     if kind is not None and kind not in jq.KIND_FILTERS:
         raise ValidationError(
             f"Unknown kind {kind!r}: use one of {', '.join(jq.KIND_FILTERS)}.",
@@ -97,8 +98,8 @@ def journal_page(
                 member_id=member_id,
                 kind=kind,
                 goal_id=goal_id,
-                limit=query.limit,
-                cursor=query.cursor,
+                limit=limit,
+                cursor=cursor,
             )
         except ValueError as e:
             raise ValidationError(str(e), "cursor") from None
@@ -116,7 +117,8 @@ def journal(query: JournalQuery) -> Response:
                 raise NotFoundError("No such member.")
     page = journal_page(
         me,
-        query,
+        limit=query.limit,
+        cursor=query.cursor,
         member_id=member,
         kind=query.kind,
         goal_id=str(query.goal) if query.goal else None,

@@ -203,7 +203,9 @@ def timeline(path: MenteePath, query: MenteeTimelineQuery) -> dict[str, Any]:
     with system().read() as conn:
         if not relations.is_mentor(conn, str(me), mentee):
             raise NotFoundError("No such mentee of yours.")
-    page = journal_page(me, query, member_id=mentee, kind=query.kind)
+    page = journal_page(
+        me, limit=query.limit, cursor=query.cursor, member_id=mentee, kind=query.kind
+    )
     return {
         "items": [entry_out(entry) for entry in page.entries],
         "next_cursor": page.next_cursor,

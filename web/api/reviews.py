@@ -118,7 +118,7 @@ def record_review(body: ReviewBody) -> Response:
 def my_reviews(query: PageQuery) -> Response:
     """Your reviews, newest first, with their signals."""
     me = caller()
-    page = journal_page(me, query, kind="review")
+    page = journal_page(me, limit=query.limit, cursor=query.cursor, kind="review")
     with system().read() as conn:
         facts = review_facts(conn, (e.item_id for e in page.entries))
     return jsonify(
@@ -132,7 +132,7 @@ def latest_review() -> Response:
     """Your latest review with its commitments: those with `kept` null are the
     ones to mark in the next review's `outcomes` (404 before the first review)."""
     me = caller()
-    page = journal_page(me, PageQuery(limit=1, cursor=None), kind="review")
+    page = journal_page(me, limit=1, kind="review")
     if not page.entries:
         raise NotFoundError("You have not recorded a review yet.")
     found = review_out(me, UUID(page.entries[0].item_id))

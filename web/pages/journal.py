@@ -21,6 +21,7 @@ from projections import journal_queries as jq
 from projections.goals_queries import goal_board
 from projections.relations import member_names, visible_levels
 from service.errors import NotFoundError, ValidationError
+from web.api.journal import journal_page
 from web.pages.forms import options
 from web.pages.session import me, page_blueprint, viewer
 from web.system import current_system as system
@@ -80,23 +81,16 @@ def journal_entries(
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> jq.JournalPage:
-    """A page of entries the viewer may see; a bad kind or cursor is a 422 naming
-    it (as the API's `journal_page`)."""
-    if kind is not None and kind not in jq.KIND_FILTERS:
-        raise ValidationError(f"Unknown kind {kind!r}.", "kind")
-    with system().read() as conn:
-        try:
-            return jq.entries(
-                conn,
-                str(viewer_id),
-                member_id=member_id,
-                kind=kind,
-                goal_id=goal_id,
-                limit=limit,
-                cursor=cursor,
-            )
-        except ValueError as e:
-            raise ValidationError(str(e), "cursor") from None
+    """A page of entries the viewer may see: the API's `journal_page`, with the
+    pages' page size."""
+    return journal_page(
+        viewer_id,
+        limit=limit,
+        cursor=cursor,
+        member_id=member_id,
+        kind=kind,
+        goal_id=goal_id,
+    )
 
 
 def _member() -> str:
