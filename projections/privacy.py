@@ -60,8 +60,9 @@ MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
 THROUGH_GOALS = ("rm_goals_milestones", "rm_goals_progress", "rm_journal_milestones")
 THROUGH_REVIEWS = ("rm_metrics_outcomes",)
 THROUGH_GROUPS = ("rm_groups", "rm_notifications_groups")
-WITHOUT_MEMBERS = ("projection_tracking",)
-"""Tables that hold nothing about any one member."""
+WITHOUT_MEMBERS = ("projection_tracking", "momentum_sign_in_failures")
+"""Tables that hold nothing readable about any one member (failed sign-ins are kept
+as HMACs of the email under the secret key, and only for 15 minutes)."""
 
 
 def classified() -> set[str]:
