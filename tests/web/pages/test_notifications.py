@@ -17,13 +17,19 @@ def _feedback(pages_api: Api, author: Person, goal: str, *texts: str) -> None:
         pages_api.system.write(given)
 
 
-def test_notifications_are_newest_first_with_unread_marked_in_words(
-    browsers: Browsers, pages_api: Api
-) -> None:
+def _ben_gives_ann_feedback(pages_api: Api, *texts: str) -> tuple[Person, Person, str]:
+    """Ann, her mentor Ben, and Ann's `mentors` goal on which Ben left `texts`."""
     ann, ben = pages_api.join("Ann"), pages_api.join("Ben")
     mentor(pages_api, ann, ben)
     goal = set_goal(pages_api, ann, "mentors")
-    _feedback(pages_api, ben, goal, "Good start")
+    _feedback(pages_api, ben, goal, *(texts or ("Good start",)))
+    return ann, ben, goal
+
+
+def test_notifications_are_newest_first_with_unread_marked_in_words(
+    browsers: Browsers, pages_api: Api
+) -> None:
+    ann, ben, goal = _ben_gives_ann_feedback(pages_api)
     pages_api.system.write(c.CheerItem(UUID(ben.id), "goal", UUID(goal)))
 
     page = page_of(browsers.of(ann).get("/notifications"))
@@ -38,10 +44,7 @@ def test_notifications_are_newest_first_with_unread_marked_in_words(
 def test_marking_all_read_clears_the_unread_marks(
     browsers: Browsers, pages_api: Api
 ) -> None:
-    ann, ben = pages_api.join("Ann"), pages_api.join("Ben")
-    mentor(pages_api, ann, ben)
-    goal = set_goal(pages_api, ann, "mentors")
-    _feedback(pages_api, ben, goal, "Good start")
+    ann, _ben, _goal = _ben_gives_ann_feedback(pages_api)
     anns = browsers.of(ann)
     assert "2 unread" in anns.get("/notifications").get_data(as_text=True)
 
@@ -56,10 +59,7 @@ def test_marking_all_read_clears_the_unread_marks(
 def test_marking_read_without_a_csrf_token_is_refused(
     browsers: Browsers, pages_api: Api
 ) -> None:
-    ann, ben = pages_api.join("Ann"), pages_api.join("Ben")
-    mentor(pages_api, ann, ben)
-    goal = set_goal(pages_api, ann, "mentors")
-    _feedback(pages_api, ben, goal, "Good start")
+    ann, _ben, _goal = _ben_gives_ann_feedback(pages_api)
     anns = browsers.of(ann)
     before = pages_api.events()
     assert anns.post("/notifications/read").status_code == 400
@@ -70,10 +70,9 @@ def test_marking_read_without_a_csrf_token_is_refused(
 def test_notifications_come_a_page_at_a_time(
     browsers: Browsers, pages_api: Api
 ) -> None:
-    ann, ben = pages_api.join("Ann"), pages_api.join("Ben")
-    mentor(pages_api, ann, ben)
-    goal = set_goal(pages_api, ann, "mentors")
-    _feedback(pages_api, ben, goal, *(f"Note {n}" for n in range(26)))
+    ann, _ben, _goal = _ben_gives_ann_feedback(
+        pages_api, *(f"Note {n}" for n in range(26))
+    )
     anns = browsers.of(ann)
     first = page_of(anns.get("/notifications"))
     assert len(first.select("ol.notifications > li")) == 25
@@ -95,10 +94,7 @@ def test_a_made_up_page_of_notifications_is_refused(
 def test_each_member_sees_only_their_own_notifications(
     browsers: Browsers, pages_api: Api
 ) -> None:
-    ann, ben = pages_api.join("Ann"), pages_api.join("Ben")
-    mentor(pages_api, ann, ben)
-    goal = set_goal(pages_api, ann, "mentors")
-    _feedback(pages_api, ben, goal, "Good start")
+    _ann, ben, _goal = _ben_gives_ann_feedback(pages_api)
     text = page_of(browsers.of(ben).get("/notifications")).get_text(" ")
     assert "left feedback" not in text
 
