@@ -5,11 +5,18 @@ thread LISTENs on the event store's channel (the library NOTIFYs it on every ins
 and wakes the runner at once; polling stays as the fallback. In the embedded default
 the web app owns a follower, pokes it after each write and waits for the position of
 its own write (`wait_for`), so a member sees what they just did (read-your-writes).
+
+Stopping is immediate: `stop` wakes the runner's wait and closes the LISTEN
+connection under the listener, so `momentum serve`, `momentum project` (SIGTERM
+under systemd) and every test stop in milliseconds. A database outage does not end
+the follower: it logs, waits a little and tries again.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import select
 import threading
 from collections.abc import Callable
 
@@ -30,21 +37,55 @@ def pg_conninfo(engine: Engine) -> str | None:
     return url.render_as_string(hide_password=False)
 
 
-def listen(
-    conninfo: str, channel: str, wake: Callable[[], None], stop: threading.Event
-) -> None:
-    """Call `wake` on every NOTIFY on `channel` until `stop` is set."""
-    while not stop.is_set():
+RETRY_AFTER = 2.0
+"""Seconds between tries while the database cannot be reached."""
+
+
+class Listener:
+    """Calls `wake` on every NOTIFY on `channel` until `close` is called.
+
+    It waits on the connection's socket and on a pipe of its own, so `close` ends
+    the wait at once by writing to the pipe (no timeout to sit out)."""
+
+    def __init__(self, conninfo: str, channel: str, wake: Callable[[], None]) -> None:
+        self.conninfo = conninfo
+        self.channel = channel
+        self.wake = wake
+        self._stop = threading.Event()
+        self._wakeup_r, self._wakeup_w = os.pipe()
+
+    def run(self) -> None:
+        """Listen (reconnecting after a lost connection) until closed."""
         try:
-            with psycopg.connect(conninfo, autocommit=True) as conn:
-                conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
-                wake()  # anything written while we were not listening
-                while not stop.is_set():
-                    for _ in conn.notifies(timeout=1.0, stop_after=1):
-                        wake()
-        except psycopg.OperationalError as e:
-            log.warning("LISTEN connection lost (%s); polling until it is back", e)
-            stop.wait(2.0)
+            while not self._stop.is_set():
+                try:
+                    self._listen()
+                except psycopg.Error as e:
+                    log.warning("LISTEN connection lost (%s); polling meanwhile", e)
+                    self._pause(RETRY_AFTER)
+        finally:
+            os.close(self._wakeup_r)
+
+    def _listen(self) -> None:
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+            self.wake()  # anything written while we were not listening
+            while self._pause(None, conn.fileno()):
+                for _ in conn.notifies(timeout=0):
+                    self.wake()
+
+    def _pause(self, seconds: float | None, fileno: int | None = None) -> bool:
+        """Wait for the socket (if any) or `seconds`; False once closed."""
+        watched = [self._wakeup_r] if fileno is None else [self._wakeup_r, fileno]
+        ready, _, _ = select.select(watched, [], [], seconds)
+        return self._wakeup_r not in ready and not self._stop.is_set()
+
+    def close(self) -> None:
+        """Stop listening now."""
+        if not self._stop.is_set():
+            self._stop.set()
+            os.write(self._wakeup_w, b"x")
+            os.close(self._wakeup_w)
 
 
 class Follower:
@@ -55,18 +96,19 @@ class Follower:
         self.poll_interval = poll_interval
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._listener: Listener | None = None
         self.error: BaseException | None = None
 
     def start(self) -> Follower:
-        """Catch up in the background and keep following the log."""
+        """Give stopped read models another try (this process may carry the fix),
+        catch up in the background and keep following the log."""
+        self.runner.resume()
         self._spawn("projections", self._follow)
         conninfo = pg_conninfo(self.runner.engine)
         channel = getattr(self.runner.app.recorder, "channel_name", None)
         if conninfo and channel:
-            self._spawn(
-                "projections-listen",
-                lambda: listen(conninfo, channel, self.runner.poke, self._stop),
-            )
+            self._listener = Listener(conninfo, channel, self.runner.poke)
+            self._spawn("projections-listen", self._listener.run)
         return self
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
@@ -75,12 +117,16 @@ class Follower:
         self._threads.append(thread)
 
     def _follow(self) -> None:
-        try:
-            self.runner.run(self._stop, self.poll_interval)
-        except BaseException as e:  # stop loudly: kept for healthz, logged
-            self.error = e
-            log.exception("projection runner stopped")
-            self.runner.poke()
+        while not self._stop.is_set():
+            try:
+                self.runner.run(self._stop, self.poll_interval)
+            except Exception as e:  # an outage: kept for healthz, logged, retried
+                self.error = e
+                log.exception("projection runner interrupted; trying again")
+                self.runner.poke()  # writers waiting on us look again
+                self._stop.wait(RETRY_AFTER)
+            else:
+                self.error = None
 
     @property
     def alive(self) -> bool:
@@ -98,5 +144,7 @@ class Follower:
         """Stop following and wait for the threads to end."""
         self._stop.set()
         self.runner.poke()
+        if self._listener is not None:
+            self._listener.close()
         for thread in self._threads:
             thread.join(timeout)

@@ -1,18 +1,27 @@
 """The projection runner: follows the event log in order and keeps read models current.
 
 Each batch of events is applied to one read model in one transaction together with
-its tracking position (see `tracking`), so a crash loses or repeats nothing. An
-error stops the runner loudly; no event is ever skipped.
+its tracking position (see `tracking`), so a crash loses or repeats nothing.
+
+Failure model: a read model that raises while applying an event stops *alone*, at
+that event: the runner finds the event (it re-applies the failed batch one event per
+transaction), records the model, position, event type and error in its tracking row,
+logs it, and goes on with the other read models. No event is ever skipped: a stopped
+model stays where it is until it is rebuilt or a runner starts again (`resume`, after
+a fix is deployed). Losing the database (an `OperationalError`) stops nobody: it
+propagates, and the follower tries again.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, cast
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, Table, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from projections import migrate, tracking
 from projections.batching import HeldInserts
@@ -20,6 +29,28 @@ from service.application import MomentumApplication
 
 ANALYZE_AFTER = 5000
 """A catch-up that applied at least this many events refreshes the statistics."""
+
+log = logging.getLogger(__name__)
+
+
+class Undecodable:
+    """Stands in for an event the mapper could not turn back into a domain event."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def event_type(notification: Notification) -> str:
+    """`Aggregate.Event` of a stored event's topic (`module:Aggregate.Event`)."""
+    return notification.topic.rpartition(":")[2]
+
+
+def is_outage(error: BaseException) -> bool:
+    """True for a lost or unusable database connection: worth retrying, and no
+    reason to stop a read model."""
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 class ReadModel(Protocol):
@@ -78,19 +109,41 @@ class ProjectionRunner:
             for model in self.models:
                 tracking.ensure(conn, model.name)
 
+    def states(self) -> dict[str, tracking.State]:
+        """Each read model's position, and where it stopped if it did."""
+        with self.engine.connect() as conn:
+            found = tracking.states(conn)
+        return {m.name: found.get(m.name, tracking.State(0, None)) for m in self.models}
+
     def positions(self) -> dict[str, int]:
         """Each read model's last applied notification id."""
-        with self.engine.connect() as conn:
-            return {m.name: tracking.position(conn, m.name) for m in self.models}
+        return {name: state.position for name, state in self.states().items()}
+
+    def stopped(self) -> list[tracking.Stopped]:
+        """The read models that stopped on an event they could not apply."""
+        return [s.stopped for s in self.states().values() if s.stopped is not None]
+
+    def resume(self, names: Sequence[str] | None = None) -> None:
+        """Let stopped read models try again (all, or those named)."""
+        with self.engine.begin() as conn:
+            tracking.resume(conn, list(names) if names is not None else None)
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Apply every event recorded so far; return how many were read."""
+        """Apply every event recorded so far to every read model that has not
+        stopped; return how many events were read."""
         total = 0
         while True:
-            positions = self.positions()
-            start = min(positions.values(), default=0)
+            running = {
+                name: state.position
+                for name, state in self.states().items()
+                if state.stopped is None
+            }
+            if not running:
+                return total
             batch = self.app.recorder.select_notifications(
-                start=start, limit=self.batch_size, inclusive_of_start=False
+                start=min(running.values()),
+                limit=self.batch_size,
+                inclusive_of_start=False,
             )
             if not batch:
                 if total >= ANALYZE_AFTER:
@@ -98,7 +151,8 @@ class ProjectionRunner:
                 return total
             events = [(n, self._decode(n)) for n in batch]
             for model in self.models:
-                self._apply_batch(model, positions[model.name], events)
+                if model.name in running:
+                    self._apply_batch(model, running[model.name], events)
             total += len(batch)
             if progress:
                 progress(len(batch))
@@ -119,7 +173,10 @@ class ProjectionRunner:
                 conn.execute(text("ANALYZE"))
 
     def _decode(self, notification: Notification) -> Any:
-        return self.app.mapper.to_domain_event(notification)
+        try:
+            return self.app.mapper.to_domain_event(notification)
+        except Exception as error:  # every model stops on it, with the reason
+            return Undecodable(error)
 
     def _apply_batch(
         self, model: ReadModel, expected: int, events: list[tuple[Notification, Any]]
@@ -127,12 +184,55 @@ class ProjectionRunner:
         todo = [(n, e) for n, e in events if n.id > expected]
         if not todo:
             return
-        try:
-            with self.engine.begin() as conn:
-                tracking.advance(conn, model.name, expected, todo[-1][0].id)
-                apply_batch(model, conn, todo)
-        except tracking.PositionMovedError:
-            return  # another runner applied these; the next round re-reads positions
+        if not any(isinstance(e, Undecodable) for _, e in todo):
+            try:
+                self._commit(model, expected, todo)
+                return
+            except tracking.PositionMovedError:
+                return  # another runner applied these; the next round re-reads
+            except Exception as error:
+                if is_outage(error):
+                    raise
+        self._apply_singly(model, expected, todo)
+
+    def _commit(
+        self, model: ReadModel, expected: int, todo: list[tuple[Notification, Any]]
+    ) -> None:
+        with self.engine.begin() as conn:
+            tracking.advance(conn, model.name, expected, todo[-1][0].id)
+            apply_batch(model, conn, todo)
+
+    def _apply_singly(
+        self, model: ReadModel, expected: int, todo: list[tuple[Notification, Any]]
+    ) -> None:
+        """Apply one event per transaction up to the one that fails; stop there."""
+        for notification, event in todo:
+            try:
+                if isinstance(event, Undecodable):
+                    raise event.error
+                self._commit(model, expected, [(notification, event)])
+            except tracking.PositionMovedError:
+                return
+            except Exception as error:
+                if is_outage(error):
+                    raise
+                self._stop(model, notification, error)
+                return
+            expected = notification.id
+
+    def _stop(
+        self, model: ReadModel, notification: Notification, error: Exception
+    ) -> None:
+        stopped = tracking.Stopped(
+            model.name,
+            notification.id,
+            event_type(notification),
+            f"{type(error).__name__}: {error}",
+            self.app.clock.now(),
+        )
+        log.error("read model %s", stopped.describe(), exc_info=error)
+        with self.engine.begin() as conn:
+            tracking.stop(conn, stopped)
 
     def lag(self) -> int:
         """How many notifications the slowest read model is behind the log."""
@@ -140,11 +240,21 @@ class ProjectionRunner:
         return head - min(self.positions().values(), default=head)
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
-        """Block until every read model has applied `position` (read-your-writes)."""
-        with self._changed:
-            return self._changed.wait_for(
-                lambda: min(self.positions().values(), default=0) >= position, timeout
+        """Block until every read model has applied `position` (read-your-writes).
+
+        A stopped read model will not get there: the wait is for the others only,
+        and says False, instead of holding the writer for `timeout` seconds."""
+
+        def settled() -> bool:
+            return all(
+                s.stopped is not None or s.position >= position
+                for s in self.states().values()
             )
+
+        with self._changed:
+            if not self._changed.wait_for(settled, timeout):
+                return False
+        return not self.stopped()
 
     def run(self, stop: threading.Event, poll_interval: float = 0.2) -> None:
         """Follow the log until `stop` is set (polling; woken early by `poke`)."""
@@ -168,7 +278,9 @@ class ProjectionRunner:
         names: Sequence[str] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> int:
-        """Drop and rebuild read models from zero; others keep their position."""
+        """Drop and rebuild read models from zero; others keep their position.
+
+        A rebuilt model starts again even if it had stopped."""
         chosen = [m for m in self.models if names is None or m.name in names]
         with self.engine.begin() as conn:
             for model in chosen:

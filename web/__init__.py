@@ -118,6 +118,7 @@ def create_app(system: System) -> OpenAPI:
     for area in API_AREAS:
         app.register_api(area.api)
     health.Metrics(app)
+    health.init_app(app)
     pages.init_app(app)
     proxies = system.settings.trusted_proxies
     if proxies:  # behind nginx: the client's address and scheme, not the proxy's

@@ -8,9 +8,9 @@ projection follower, built once per process from settings.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine
 from projections.db import make_engine
 from projections.follower import Follower
 from projections.registry import all_models
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, ReadModel
 from service.application import MomentumApplication
 from service.bootstrap import bootstrap
 from service.clock import Clock
@@ -28,6 +28,8 @@ from service.settings import Settings
 from web.throttle import SignInThrottle
 
 READ_YOUR_WRITES_TIMEOUT = 5.0
+STOPPED_CACHE_SECONDS = 1.0
+"""How long a process trusts its last look at which read models have stopped."""
 
 
 @dataclass
@@ -40,13 +42,14 @@ class System:
     runner: ProjectionRunner
     follower: Follower | None
     throttle: SignInThrottle
+    _stopped: tuple[float, list[str]] = field(default=(-1e9, []), repr=False)
 
     def write(self, command: Command, idempotency_key: str | None = None) -> Result:
         """Run a command; return once every read model has applied it."""
         result = self.app.handle(command, idempotency_key=idempotency_key)
         position = result.position or self.app.recorder.max_notification_id()
-        if position:
-            self.wait_for(position)
+        if position and not self.wait_for(position):
+            self._stopped = (-1e9, [])  # look again: a read model may have stopped
         return result
 
     def wait_for(self, position: int) -> bool:
@@ -59,6 +62,16 @@ class System:
                 return True
             time.sleep(0.01)
         return False
+
+    def stopped_models(self) -> list[str]:
+        """Names of the read models that stopped on an event they could not apply
+        (what a page or an answer built from them may lack); looked up at most once
+        a second per process."""
+        looked, names = self._stopped
+        if time.monotonic() - looked > STOPPED_CACHE_SECONDS:
+            names = sorted(s.name for s in self.runner.stopped())
+            self._stopped = (time.monotonic(), names)
+        return names
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -85,9 +98,11 @@ def open_system(
     follow: bool = True,
     create_tables: bool = True,
     password_profile: str = "RFC_9106_LOW_MEMORY",
+    models: Sequence[ReadModel] | None = None,
 ) -> System:
     """Build the system; `follow` runs the projection follower in this process
-    (the embedded default); without it a `momentum project` process must run."""
+    (the embedded default); without it a `momentum project` process must run.
+    `models` replaces every read model (tests add one that fails on purpose)."""
     settings = settings or Settings.from_env()
     app = bootstrap(
         settings,
@@ -96,7 +111,7 @@ def open_system(
         password_profile=password_profile,
     )
     engine = make_engine(settings.database_url)
-    runner = ProjectionRunner(app, engine, all_models())
+    runner = ProjectionRunner(app, engine, all_models() if models is None else models)
     if create_tables:
         runner.setup()
     follower = Follower(runner).start() if follow else None

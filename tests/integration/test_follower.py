@@ -1,7 +1,9 @@
-"""The in-process follower: read-your-writes, woken by NOTIFY, stops loudly."""
+"""The in-process follower: read-your-writes, woken by NOTIFY; a failing read model
+stops alone, loudly; stopping the follower is immediate."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,21 +94,59 @@ class Broken(Relations):
         super().apply(conn, event, notification)
 
 
-def test_an_error_stops_the_follower_loudly_without_skipping_the_event(
+def test_a_read_model_that_fails_stops_alone_at_that_event(
     stored_app: MomentumApplication, engine: Engine
 ) -> None:
     register = registrar(stored_app)
     register("Ann")
     register("Bob")
-    runner = ProjectionRunner(stored_app, engine, [Broken()], batch_size=1)
+    head = stored_app.recorder.max_notification_id()
+    runner = ProjectionRunner(stored_app, engine, [Broken(), AuditIndex()])
     runner.setup()
     follower = Follower(runner, poll_interval=0.05).start()
     try:
-        assert not follower.wait_for(stored_app.recorder.max_notification_id(), 2)
-        follower._threads[0].join(5)
-        assert not follower.alive
-        assert isinstance(follower.error, RuntimeError)
-        assert runner.positions() == {"relations": 2}  # stopped before event 3
-        assert _names(engine) == {"Ann"}
+        started = time.monotonic()
+        assert not follower.wait_for(head, 10)  # says "not there", does not hang
+        assert time.monotonic() - started < 5
+        assert follower.alive  # the follower goes on with the others
+        [stopped] = runner.stopped()
+        assert (stopped.name, stopped.position) == ("relations", 3)
+        assert stopped.event_type == "Member.Registered"
+        assert "RuntimeError: bug in a read model" in stopped.error
+        assert runner.positions() == {"relations": 2, "audit": head}
+        assert _names(engine) == {"Ann"}  # nothing after the failing event
+        # the other model keeps following the log
+        register("Cy")
+        later = stored_app.recorder.max_notification_id()
+        assert not follower.wait_for(later, 10)
+        assert runner.positions() == {"relations": 2, "audit": later}
     finally:
         follower.stop()
+
+
+def test_a_stopped_read_model_tries_again_when_a_runner_starts(
+    stored_app: MomentumApplication, engine: Engine
+) -> None:
+    register = registrar(stored_app)
+    register("Ann")
+    register("Bob")
+    head = stored_app.recorder.max_notification_id()
+    broken = ProjectionRunner(stored_app, engine, [Broken(), AuditIndex()])
+    broken.setup()
+    assert broken.catch_up()
+    assert [s.position for s in broken.stopped()] == [3]
+    fixed = ProjectionRunner(stored_app, engine, [Relations(), AuditIndex()])
+    follower = Follower(fixed, poll_interval=0.05).start()  # the fix is deployed
+    try:
+        assert follower.wait_for(head, 10)
+        assert fixed.stopped() == []
+        assert _names(engine) == {"Ann", "Bob"}
+    finally:
+        follower.stop()
+
+
+def test_stopping_the_follower_is_immediate(follower: Follower) -> None:
+    started = time.monotonic()
+    follower.stop()
+    assert not any(t.is_alive() for t in follower._threads)
+    assert time.monotonic() - started < 0.5

@@ -19,6 +19,7 @@ def test_healthz_reports_store_and_projection_lag(
         "store": "ok",
         "projection_lag": 0,
         "follower": "running",
+        "stopped": [],
         "status": "ok",
     }
 

@@ -18,6 +18,7 @@ from wtforms import EmailField
 
 from projections.audit import export_lines, members_with_role_changes, verify
 from projections.relations import accounts
+from projections.tracking import Stopped
 from service import commands as c
 from service.errors import NotFoundError
 from web.pages.forms import INVALID, PageForm, submit, text_of
@@ -46,6 +47,7 @@ class ModelLag:
     name: str
     position: int
     head: int
+    stopped: Stopped | None = None
 
     @property
     def behind(self) -> int:
@@ -89,8 +91,11 @@ def projection_lag() -> list[ModelLag]:
     """Each read model's position against the log head (as /healthz sums up)."""
     running = system()
     head = running.app.recorder.max_notification_id() or 0
-    positions = running.runner.positions()
-    return [ModelLag(name, positions[name], head) for name in sorted(positions)]
+    states = running.runner.states()
+    return [
+        ModelLag(name, states[name].position, head, states[name].stopped)
+        for name in sorted(states)
+    ]
 
 
 def _page(status: int = 200, **extra: Any) -> Page:
