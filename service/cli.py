@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from projections.tracking import Stopped
 from service import commands as c
 from service.application import MomentumApplication
 from service.bootstrap import bootstrap
@@ -165,7 +166,13 @@ def show(email: str, limit: int) -> None:
 @main.command()
 @click.option("--once", is_flag=True, help="Catch up, then exit.")
 @click.option("--poll", default=0.5, show_default=True, help="Seconds between polls.")
-def project(once: bool, poll: float) -> None:
+@click.option(
+    "--fail-fast",
+    is_flag=True,
+    help="Exit non-zero as soon as a read model stops on an event it cannot apply "
+    "(by default it stops alone and the others go on).",
+)
+def project(once: bool, poll: float, fail_fast: bool) -> None:
     """Follow the event log and keep the read models current."""
     import contextlib
     import signal
@@ -177,21 +184,28 @@ def project(once: bool, poll: float) -> None:
     with _app() as app:
         runner = make_runner(app, Settings.from_env())
         if once:
+            runner.resume()
             console.print(f"Applied {runner.catch_up()} events; lag {runner.lag()}.")
+            _report_stopped(runner.stopped(), fail_fast)
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         follower = Follower(runner, poll_interval=poll).start()
         console.print("Following the event log (Ctrl-C to stop).")
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: stop cleanly
-            while follower.alive:
-                if stop.wait(1.0):
+            while not stop.wait(1.0):
+                if fail_fast and runner.stopped():
                     break
         follower.stop()
-        if follower.error is not None:
-            raise click.ClickException(
-                f"projection runner stopped: {follower.error!r}"
-            ) from follower.error
+        _report_stopped(runner.stopped(), fail_fast)
+
+
+def _report_stopped(stopped: Sequence[Stopped], fail: bool) -> None:
+    """Print each stopped read model; with `fail`, exit non-zero if any."""
+    for each in stopped:
+        console.print(f"[red]Read model {each.describe()}[/red]", soft_wrap=True)
+    if stopped and fail:
+        raise click.ClickException(f"{len(stopped)} read model(s) stopped")
 
 
 @main.command()
@@ -213,6 +227,8 @@ def rebuild(names: tuple[str, ...]) -> None:
         runner = make_runner(app, Settings.from_env())
         task = bar.add_task("Rebuilding", total=app.recorder.max_notification_id() or 0)
         count = runner.rebuild(list(names) or None, lambda n: bar.advance(task, n))
+        stopped = [s for s in runner.stopped() if not names or s.name in names]
+    _report_stopped(stopped, fail=True)
     console.print(
         f"Rebuilt {', '.join(names) or 'all read models'} from {count} events."
     )

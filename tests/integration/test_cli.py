@@ -114,3 +114,28 @@ def test_audit_export_writes_metadata_of_every_event_and_no_content(
         ).splitlines()
     ]
     assert [e["position"] for e in page] == [11, 12, 13, 14, 15]
+
+
+def test_project_reports_a_stopped_read_model_and_fails_only_when_asked(
+    var_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections import registry
+    from tests.web.pages.test_stopped_read_model import RefusesGoals
+
+    _run("init")
+    _run("demo")  # the demo sets goals: the refuser stops on the first one
+    everything = registry.all_models()
+    monkeypatch.setattr(registry, "all_models", lambda: [*everything, RefusesGoals()])
+
+    once = _run("project", "--once")
+    assert "Read model refuser stopped at event" in once
+    assert "(Goal.GoalSet): ValueError: cannot apply this goal" in once
+
+    failing = CliRunner().invoke(main, ["project", "--once", "--fail-fast"])
+    assert failing.exit_code == 1
+    assert "1 read model(s) stopped" in failing.output
+
+    rebuilt = CliRunner().invoke(main, ["rebuild", "refuser"])
+    assert rebuilt.exit_code == 1  # a rebuild that cannot finish says so
+    assert "Read model refuser stopped at event" in rebuilt.output
+    assert "Rebuilt journal from" in _run("rebuild", "journal")  # others rebuild fine
