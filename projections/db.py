@@ -53,4 +53,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # erased rows are zeroed, not unlinked
     cursor.close()
+
+
+def wipe_side_files(engine: Engine) -> None:
+    """Copy the SQLite write-ahead log into the database and empty it, so rows that
+    were deleted (an erasure) leave no copy in `-wal`; nothing to do elsewhere."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

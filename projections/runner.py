@@ -25,10 +25,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from projections import migrate, tracking
 from projections.batching import HeldInserts
+from projections.db import wipe_side_files
 from service.application import MomentumApplication
 
 ANALYZE_AFTER = 5000
 """A catch-up that applied at least this many events refreshes the statistics."""
+
+WIPE_AFTER = frozenset({"Member.Erased"})
+"""Events after which no copy of deleted rows may stay in the database's side files."""
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +157,8 @@ class ProjectionRunner:
             for model in self.models:
                 if model.name in running:
                     self._apply_batch(model, running[model.name], events)
+            if any(event_type(n) in WIPE_AFTER for n in batch):
+                wipe_side_files(self.engine)
             total += len(batch)
             if progress:
                 progress(len(batch))

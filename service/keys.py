@@ -14,6 +14,8 @@ be undone.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -156,7 +158,15 @@ class SQLKeyStore:
             f"shredded_at = excluded.shredded_at, erasing = {self._bool(False)}"
         )
         stamp = at.isoformat()
-        self._run(sql, (self._id(member_id), stamp, stamp), commit=True)
+        with self.datastore.transaction(commit=True) as cursor:
+            if not self.postgres:  # zero the old key's bytes, do not just unlink them
+                cursor.execute("PRAGMA secure_delete = ON")
+            cursor.execute(
+                sql.replace("?", self.mark), (self._id(member_id), stamp, stamp)
+            )
+        if not self.postgres:  # and leave no copy of the old page in the -wal file
+            with contextlib.closing(sqlite3.connect(self.datastore.pool.db_name)) as db:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def mark_erasing(self, member_id: UUID, erasing: bool) -> None:
         """See `KeyStore.mark_erasing`."""
