@@ -59,6 +59,7 @@ from service.domain.member import EmailIndex, Member, email_index_id
 from service.domain.mentorship import Mentorship
 from service.domain.review import SIGNALS, Review
 from service.errors import DomainError
+from service.secret_keys import EMAIL_INDEX, derive_key
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ START = datetime(2025, 1, 6, tzinfo=UTC)  # a Monday; history runs a year from h
 DAY = 86_400.0
 HOUR = 3_600.0
 SECRET = "bench-secret"
+EMAIL_INDEX_KEY = derive_key(SECRET, EMAIL_INDEX)
 PASSWORD = "bench-password-1"
 TIMEZONES = (
     "Europe/London",
@@ -366,7 +368,8 @@ class Generator:
         p.member = Member.register(
             p.id, p.email, f"Member {p.n}", p.tz, self.password_hash
         )
-        index = EmailIndex(id=email_index_id(p.email), member_id=p.id, actor_id=p.id)
+        index_id = email_index_id(p.email, EMAIL_INDEX_KEY)
+        index = EmailIndex(id=index_id, member_id=p.id, actor_id=p.id)
         self.writer.emit(p.member, index)
         t = self.now()
         for _ in range(rng.choice((1, 1, 2))):

@@ -29,7 +29,13 @@ from service.clock import Clock, SystemClock
 from service.commands import Command, Result
 from service.crypto import SealingMapper
 from service.domain.base import MomentumAggregate
-from service.domain.member import EmailIndex, Member, email_index_id, normalise_email
+from service.domain.member import (
+    EmailIndex,
+    Member,
+    email_index_id,
+    legacy_email_index_id,
+    normalise_email,
+)
 from service.errors import (
     AuthenticationError,
     ConcurrencyConflictError,
@@ -38,6 +44,7 @@ from service.errors import (
 )
 from service.keys import DEFAULT_TTL, KeyRing, key_store_for
 from service.passwords import make_hasher, verify
+from service.secret_keys import EMAIL_INDEX, derive_key
 from service.tokens import InvitationTokens
 from service.uow import UnitOfWork
 
@@ -108,6 +115,7 @@ class MomentumApplication(Application[UUID]):
         self.clock: Clock = clock or SystemClock()
         self.hasher = password_hasher or make_hasher()
         self.invitations = InvitationTokens(secret_key)
+        self.email_index_key = derive_key(secret_key, EMAIL_INDEX)
         self.keys = self._key_ring(key_cache_seconds)
         from service import handlers  # noqa: F401  (registers the handlers)
 
@@ -206,13 +214,37 @@ class MomentumApplication(Application[UUID]):
 
     # Queries -------------------------------------------------------------------
 
+    def email_index_ids(self, email: str) -> list[UUID]:
+        """Where `email` may be reserved, newest first: its keyed index, then the
+        unkeyed one of stores written before keyed ids (read, never written)."""
+        keyed = email_index_id(email, self.email_index_key)
+        return [keyed, legacy_email_index_id(email)]
+
+    def email_index(self, uow: UnitOfWork, email: str) -> EmailIndex | None:
+        """The index that decides whether `email` is taken: the first of
+        `email_index_ids` that exists (None: the address was never registered)."""
+        for index_id in self.email_index_ids(email):
+            index = uow.find(EmailIndex, index_id)
+            if index is not None:
+                return index
+        return None
+
+    def email_holder(self, uow: UnitOfWork, email: str) -> UUID | None:
+        """The member `email` is reserved for; None if nobody's: never registered,
+        released by an erasure, or held by a member erased before erasures
+        released addresses."""
+        index = self.email_index(uow, email)
+        if index is None or index.member_id is None:
+            return None
+        member = uow.find(Member, index.member_id)
+        return None if member is None or member.erased else index.member_id
+
     def member_id_for_email(self, email: str) -> UUID | None:
         """The id of the member registered with `email`, if any."""
         try:
-            index: object = self.repository.get(email_index_id(normalise_email(email)))
-        except (AggregateNotFoundError, ValidationError):
+            return self.email_holder(UnitOfWork(self), normalise_email(email))
+        except ValidationError:
             return None
-        return index.member_id if isinstance(index, EmailIndex) else None
 
     def get_member(self, member_id: UUID) -> Member:
         """A member's current state; NotFoundError if absent or erased."""

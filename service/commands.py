@@ -118,6 +118,13 @@ class ChangePassword(Command):
 
 
 @dataclass(frozen=True)
+class EndSessions(Command):
+    """Sign out everywhere: every signed-in page session of the member ends."""
+
+    actor_id: UUID
+
+
+@dataclass(frozen=True)
 class MarkNotificationsRead(Command):
     """`up_to`: the newest notification (log position) the member has seen; None
     means everything up to now (so a retry with the same key replays even after a

@@ -117,8 +117,11 @@ POLICY: dict[str, Seal] = {
     "Member.RoleRevoked": _member(),
     "Member.NotificationsRead": _member(),
     "Member.PasswordChanged": _member(password_hash=TEXT),
+    "Member.SessionsEnded": _member(),
     "Member.Erased": _member(),
-    "EmailIndex.EmailClaimed": _actor(),  # ids only (its id derives from the email)
+    "EmailIndex.EmailClaimed": _actor(),  # ids only (its id: a keyed HMAC of the email)
+    "EmailIndex.EmailReleased": _actor(),
+    "EmailIndex.EmailClaimedAgain": _actor(),
     "ApiToken.TokenIssued": _actor(),
     "ApiToken.TokenRevoked": _actor(),
     # Goals, actions, reviews: only their owner acts on them.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import date
 from functools import lru_cache
@@ -18,7 +20,12 @@ from service.domain.base import (
     require_choice,
     require_text,
 )
-from service.errors import ConflictError, RuleViolationError, ValidationError
+from service.errors import (
+    ConflictError,
+    EmailTakenError,
+    RuleViolationError,
+    ValidationError,
+)
 
 ROLES = ("admin",)
 DIGEST_FREQUENCIES = ("off", "daily", "weekly")
@@ -71,8 +78,17 @@ def require_timezone(name: str) -> str:
     return name
 
 
-def email_index_id(email: str) -> UUID:
-    """Id of the index aggregate that reserves an email address."""
+def email_index_id(email: str, key: bytes) -> UUID:
+    """Id of the index aggregate that reserves an email address: a keyed HMAC of
+    the normalised address (key: `service.secret_keys.EMAIL_INDEX`), so the store
+    holds nothing an address can be checked against without the server secret."""
+    message = normalise_email(email).encode()
+    return UUID(bytes=hmac.new(key, message, hashlib.sha256).digest()[:16], version=4)
+
+
+def legacy_email_index_id(email: str) -> UUID:
+    """The id stores written before keyed ids used: an unkeyed uuid5 of the address
+    (read as a fallback, never written any more)."""
     return derived_id("email", normalise_email(email))
 
 
@@ -102,6 +118,7 @@ class Member(MomentumAggregate):
         self.away_periods: dict[str, dict[str, Any]] = {}
         self.roles: set[str] = set()
         self.notifications_read_up_to = 0
+        self.sessions_ended = 0
         self.erased = False
 
     @classmethod
@@ -332,6 +349,16 @@ class Member(MomentumAggregate):
     def _password_changed(self, password_hash: str, actor_id: UUID) -> None:
         self.password_hash = password_hash
 
+    def end_sessions(self, actor_id: UUID) -> None:
+        """End every signed-in session (sign-out): sessions carry a fingerprint of
+        `sessions_ended`, so each one started before no longer matches."""
+        self._require_active()
+        self._sessions_ended(actor_id=actor_id)
+
+    @event("SessionsEnded")
+    def _sessions_ended(self, actor_id: UUID) -> None:
+        self.sessions_ended += 1
+
     def erase(self, actor_id: UUID) -> None:
         """Mark the account erased (content is shredded elsewhere, see SPEC 9)."""
         self._require_active()
@@ -355,8 +382,30 @@ def _require_int_in(value: Any, low: int, high: int, field: str, label: str) -> 
 
 
 class EmailIndex(MomentumAggregate):
-    """Reserves one email address for one member; its id derives from the email."""
+    """Reserves one email address for one member (`member_id`), or for nobody once
+    released (erasure); its id derives from the email (see `email_index_id`)."""
 
     @event("EmailClaimed")
     def __init__(self, id: UUID, member_id: UUID, actor_id: UUID) -> None:
+        self.member_id: UUID | None = member_id
+
+    def release(self, actor_id: UUID) -> None:
+        """Free the address for a new account (idempotent)."""
+        if self.member_id is not None:
+            self._released(actor_id=actor_id)
+
+    @event("EmailReleased")
+    def _released(self, actor_id: UUID) -> None:
+        self.member_id = None
+
+    def claim(self, member_id: UUID, actor_id: UUID) -> None:
+        """Reserve a released address for a new member."""
+        if self.member_id is not None:
+            raise EmailTakenError(
+                "An account with this email already exists. Sign in instead."
+            )
+        self._claimed_again(member_id=member_id, actor_id=actor_id)
+
+    @event("EmailClaimedAgain")
+    def _claimed_again(self, member_id: UUID, actor_id: UUID) -> None:
         self.member_id = member_id

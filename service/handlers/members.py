@@ -24,10 +24,10 @@ from service.uow import UnitOfWork
 
 @handles(c.RegisterMember)
 def register(uow: UnitOfWork, cmd: c.RegisterMember) -> Result:
-    """Create an account; the email index makes the address unique."""
+    """Create an account; the email index makes the address unique (an address an
+    erasure released is claimed again)."""
     email = normalise_email(cmd.email)
-    index_id = email_index_id(email)
-    if uow.find(EmailIndex, index_id) is not None:
+    if uow.app.email_holder(uow, email) is not None:
         raise EmailTakenError(
             "An account with this email already exists. Sign in instead."
         )
@@ -36,7 +36,14 @@ def register(uow: UnitOfWork, cmd: c.RegisterMember) -> Result:
     member = Member.register(
         member_id, email, cmd.display_name, cmd.timezone, uow.app.hasher.hash(password)
     )
-    uow.add(member, EmailIndex(id=index_id, member_id=member_id, actor_id=member_id))
+    index_id = email_index_id(email, uow.app.email_index_key)
+    index = uow.find(EmailIndex, index_id)
+    if index is None:
+        index = EmailIndex(id=index_id, member_id=member_id, actor_id=member_id)
+    else:  # released, or (never since erasures release) held by an erased member
+        index.release(member_id)
+        index.claim(member_id, member_id)
+    uow.add(member, index)
     uow.primary = member
     return Result(member.id, member.version)
 
@@ -162,6 +169,14 @@ def change_password(uow: UnitOfWork, cmd: c.ChangePassword) -> Result:
     return Result(member.id, member.version)
 
 
+@handles(c.EndSessions)
+def end_sessions(uow: UnitOfWork, cmd: c.EndSessions) -> Result:
+    """End every page session of the member (sign-out)."""
+    member = _own_member(uow, cmd.actor_id, None)
+    member.end_sessions(cmd.actor_id)
+    return Result(member.id, member.version)
+
+
 @handles(c.MarkNotificationsRead)
 def mark_notifications_read(uow: UnitOfWork, cmd: c.MarkNotificationsRead) -> Result:
     """Mark notifications read up to a log position, never beyond the newest event;
@@ -180,8 +195,8 @@ def mark_notifications_read(uow: UnitOfWork, cmd: c.MarkNotificationsRead) -> Re
 def _role_target(uow: UnitOfWork, actor_id: UUID | None, email: str) -> Member:
     if actor_id is not None and "admin" not in uow.actor(actor_id).roles:
         raise PermissionDeniedError("Only an admin can change roles.")
-    index = uow.find(EmailIndex, email_index_id(email))
-    target = uow.find(Member, index.member_id) if index else None
+    holder = uow.app.email_holder(uow, normalise_email(email))
+    target = uow.find(Member, holder) if holder else None
     if target is None or target.erased:
         raise NotFoundError(f"No member is registered with {normalise_email(email)}.")
     uow.primary = target

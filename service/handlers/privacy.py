@@ -2,7 +2,8 @@
 
 In one append the member leaves every group, every mentorship they are in ends (or
 a request addressed to them is declined) so other members' state stays consistent,
-and Member.Erased is recorded last, so read models see the relations end before they
+their email index is released (the address can sign up again), and Member.Erased
+is recorded last, so read models see the relations end before they
 purge the member. Once that append is stored, the member's key is destroyed
 (`shred_key`, run by the application after the save): every event sealed with it
 becomes content-free metadata. The key row is flagged first, so a crash between the
@@ -43,6 +44,7 @@ def erase_member(uow: UnitOfWork, cmd: c.EraseMember) -> Result:
         raise AuthenticationError("The password is wrong: nothing was deleted.")
     _leave_groups(uow, member.id)
     _end_mentorships(uow, member)
+    _release_email(uow, member)
     member.erase(member.id)
     uow.add(member)  # loaded last, so its events come after the others
     uow.primary = member
@@ -59,6 +61,13 @@ def _member(uow: UnitOfWork, member_id: UUID) -> Member:
     if not isinstance(found, Member) or found.erased:
         raise AuthenticationError("Your account no longer exists.")
     return found
+
+
+def _release_email(uow: UnitOfWork, member: Member) -> None:
+    """Free the member's address for a new account (their index, keyed or legacy)."""
+    index = uow.app.email_index(uow, member.email)
+    if index is not None and index.member_id == member.id:
+        index.release(member.id)
 
 
 def _leave_groups(uow: UnitOfWork, member_id: UUID) -> None:

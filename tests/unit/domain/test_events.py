@@ -78,10 +78,13 @@ def story(ada: UUID, bea: UUID) -> list[Aggregate]:
     member.revoke_role("admin", ada)
     member.change_password("hash-2", ada)
     member.mark_notifications_read(1, ada)
+    member.end_sessions(ada)
     member.erase(ada)
     index = EmailIndex(
-        id=email_index_id("ada@example.com"), member_id=ada, actor_id=ada
+        id=email_index_id("ada@example.com", b"key"), member_id=ada, actor_id=ada
     )
+    index.release(ada)
+    index.claim(bea, bea)
 
     goal = new_goal(ada, metric=metric())
     goal.revise({"horizon": "long"}, "It will take longer.", TODAY, ada)
