@@ -2,7 +2,8 @@
 
 Sign-up is the API's `RegisterMember` command; sign-in checks the password with the
 service's `authenticate` (Argon2id, same cost for unknown emails) behind the sign-in
-throttle shared with the API (`web.throttle`), then starts a Flask-Login session.
+throttle shared with the API (`web.throttle`), then starts a Flask-Login session;
+sign-out ends every session of the member (`sign_out_everywhere`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
@@ -19,7 +20,7 @@ from service import commands as c
 from service.domain.member import known_timezones
 from service.errors import AuthenticationError, TooManyAttemptsError
 from web.pages.forms import INVALID, PageForm, options, submit, text_of
-from web.pages.session import page_blueprint, sign_in
+from web.pages.session import page_blueprint, sign_in, sign_out_everywhere
 from web.system import current_system as system
 
 bp = page_blueprint("auth", __name__, signed_in=False)
@@ -105,7 +106,8 @@ def signin() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str
 
 @bp.post("/signout")
 def signout() -> Response:
-    """End the session (a POST with the CSRF token: no sign-out by a stray link)."""
-    logout_user()
-    flash("You are signed out.", "info")
+    """End every session of the member, on every device (a POST with the CSRF
+    token: no sign-out by a stray link)."""
+    sign_out_everywhere()
+    flash("You are signed out on every device.", "info")
     return redirect(url_for("auth.signin"))

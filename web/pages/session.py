@@ -1,9 +1,12 @@
 """Who is looking at a page: Flask-Login over the member aggregate.
 
 The session cookie holds `<member id>.<fingerprint>`, where the fingerprint is an
-HMAC of the member's current password hash: changing the password ends every other
-session, and an erased member is signed out on their next request (the loader finds
-no member).
+HMAC of the member's current password hash and session generation
+(`Member.sessions_ended`), checked on every request. Signing out records
+`Member.SessionsEnded` (the generation goes up), so every session of the member
+ends, on every device, including copies of the cookie; changing the password ends
+every other session (the changing browser is signed in again); an erased member is
+signed out on their next request (the loader finds no member).
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from flask import Blueprint, Flask, current_app, flash, redirect, request, url_for
-from flask_login import LoginManager, UserMixin, current_user, login_user
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from service import commands as c
 from service.domain.member import Member
 from service.errors import NotFoundError
 from web.system import current_system as system
@@ -35,7 +39,7 @@ class SignedIn(UserMixin):  # type: ignore[misc]
         self.email: str = member.email
         self.timezone: str = member.timezone
         self.roles: frozenset[str] = frozenset(member.roles)
-        self._session_id = f"{member.id}.{fingerprint(member.password_hash)}"
+        self._session_id = f"{member.id}.{fingerprint(member)}"
 
     def get_id(self) -> str:
         """What the session cookie remembers (see the module docstring)."""
@@ -47,10 +51,16 @@ class SignedIn(UserMixin):  # type: ignore[misc]
         return "admin" in self.roles
 
 
-def fingerprint(password_hash: str) -> str:
-    """A short keyed digest of the password hash (never the hash itself)."""
+def fingerprint(member: Member) -> str:
+    """A short keyed digest of the password hash and the session generation (never
+    the hash itself). Generation 0 digests the hash alone, as sessions started
+    before generations existed did, so those stay signed in."""
     key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, password_hash.encode(), hashlib.sha256).hexdigest()[:20]
+    generation = member.sessions_ended
+    message = (
+        f"{generation}:{member.password_hash}" if generation else member.password_hash
+    )
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:20]
 
 
 def load_signed_in(session_id: str) -> SignedIn | None:
@@ -60,7 +70,7 @@ def load_signed_in(session_id: str) -> SignedIn | None:
         member = system().app.get_member(UUID(raw_id))
     except (ValueError, NotFoundError):
         return None
-    if not hmac.compare_digest(print_, fingerprint(member.password_hash)):
+    if not hmac.compare_digest(print_, fingerprint(member)):
         return None
     return SignedIn(member)
 
@@ -68,6 +78,14 @@ def load_signed_in(session_id: str) -> SignedIn | None:
 def sign_in(member_id: UUID, *, remember: bool = False) -> None:
     """Start a session for the member (after their password was checked)."""
     login_user(SignedIn(system().app.get_member(member_id)), remember=remember)
+
+
+def sign_out_everywhere() -> None:
+    """End every session of the signed-in member (this one and any copy of it, on
+    any device), then this browser's."""
+    if current_user.is_authenticated:
+        system().app.handle(c.EndSessions(me()))
+    logout_user()
 
 
 def me() -> UUID:
