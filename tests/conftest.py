@@ -1,16 +1,27 @@
 """Shared fixtures: a fixed clock, the application on each backend, member helpers.
 
-PostgreSQL: MOMENTUM_TEST_DATABASE_URL names a database to use (CI creates a throwaway
-one per run); otherwise a database is created for the session on the server at
-MOMENTUM_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres) and
-dropped afterwards. Each test gets its own schema. When no server is reachable the
-PostgreSQL tests skip, unless MOMENTUM_REQUIRE_POSTGRES=1 (set by .ci/run), which turns
-the skip into a failure.
+Storage is built once per session (per xdist worker), not per test:
+- SQLite: the event store and the migrated read-model database are made once in a
+  template folder; each test gets a copy of the two files in its own `tmp_path`.
+- PostgreSQL: MOMENTUM_TEST_DATABASE_URL names a database to use (CI creates a
+  throwaway one per run); otherwise a database is created for the session on the
+  server at MOMENTUM_TEST_POSTGRES_URL (default
+  postgresql://postgres@127.0.0.1:5432/postgres) and dropped afterwards. Each worker
+  builds one schema (event tables, key table, migrated read models) and every test
+  starts with it emptied (TRUNCATE … RESTART IDENTITY: positions start at 1 again).
+  A test that changes the schema's shape (a column retyped, a table dropped) leaves
+  it to be built again for the next test.
+- `empty_backend` is a database with nothing in it, for the tests of migrations.
+When no server is reachable the PostgreSQL tests skip, unless
+MOMENTUM_REQUIRE_POSTGRES=1 (set by .ci/run), which turns the skip into a failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -20,6 +31,9 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 import pytest
 
+from projections.db import make_engine
+from projections.registry import all_models
+from projections.runner import ProjectionRunner
 from service import commands as c
 from service.application import MomentumApplication
 from service.bootstrap import bootstrap
@@ -66,15 +80,94 @@ def postgres_url() -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
+def _worker() -> str:
+    """The xdist worker's name (gw0, gw1, …), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _prepare(database_url: str) -> None:
+    """Create the event store's tables and migrate the read models at `database_url`."""
+    application = make_app(database_url, FixedClock(START))
+    engine = make_engine(database_url)
+    try:
+        ProjectionRunner(application, engine, all_models()).setup()
+    finally:
+        engine.dispose()
+        application.close()
+
+
+class PreparedSchema:
+    """One PostgreSQL schema per worker with every table made; emptied per test."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.name = f"w_{_worker()}_{uuid.uuid4().hex[:8]}"
+        self.url = f"{database_url}?schema={self.name}"
+        self.build()
+
+    def build(self) -> None:
+        """(Re)create the schema with every table, and note its shape."""
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
+            conn.execute(f'CREATE SCHEMA "{self.name}"')
+        _prepare(self.url)
+        self.tables, self.shape = self._look()
+
+    def _look(self) -> tuple[list[str], list[tuple[str, ...]]]:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            shape = conn.execute(
+                "SELECT table_name, column_name, data_type, is_nullable"
+                " FROM information_schema.columns WHERE table_schema = %s"
+                " ORDER BY 1, 2",
+                (self.name,),
+            ).fetchall()
+        tables = sorted({row[0] for row in shape} - {"alembic_version"})
+        return tables, shape
+
+    def empty(self) -> None:
+        """Delete every row but the migration mark; identities start at 1 again."""
+        names = ", ".join(f'"{self.name}"."{t}"' for t in self.tables)
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute("SET lock_timeout = '10s'")
+            # as a replica: no trigger fires (the audit chain refuses TRUNCATE)
+            conn.execute("SET session_replication_role = replica")
+            conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+    def check(self) -> None:
+        """Build the schema again if the test changed its shape."""
+        if self._look()[1] != self.shape:
+            self.build()
+
+    def drop(self) -> None:
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def prepared_schema(postgres_url: str) -> Iterator[PreparedSchema]:
+    """This worker's PostgreSQL schema with every table made (see `PreparedSchema`)."""
+    schema = PreparedSchema(postgres_url)
+    yield schema
+    schema.drop()
+
+
 @pytest.fixture
-def postgres_schema_url(postgres_url: str) -> Iterator[str]:
-    """A fresh schema in the session database, as a database URL."""
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    yield f"{postgres_url}?schema={schema}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+def postgres_schema_url(prepared_schema: PreparedSchema) -> Iterator[str]:
+    """The worker's prepared schema, emptied, as a database URL."""
+    prepared_schema.empty()
+    yield prepared_schema.url
+    prepared_schema.check()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a prepared SQLite event store and read-model database."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    _prepare(f"sqlite:///{folder}/events.sqlite")
+    for name in ("events.sqlite", "readmodels.sqlite"):  # all in the main files
+        with contextlib.closing(sqlite3.connect(folder / name)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return folder
 
 
 @pytest.fixture
@@ -109,9 +202,27 @@ def backend(
 ) -> Iterator[str]:
     """A database URL for each real backend: SQLite file and PostgreSQL."""
     if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        for name in ("events.sqlite", "readmodels.sqlite"):
+            shutil.copyfile(template / name, tmp_path / name)
         yield f"sqlite:///{tmp_path}/events.sqlite"
     else:
         yield request.getfixturevalue("postgres_schema_url")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for each real backend, with no table in it yet."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/events.sqlite"
+        return
+    postgres_url: str = request.getfixturevalue("postgres_url")
+    schema = f"e_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"{postgres_url}?schema={schema}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture

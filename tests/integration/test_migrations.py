@@ -8,8 +8,10 @@ from projections import migrate
 from projections.db import make_engine, metadata
 
 
-def test_migrations_create_exactly_the_tables_the_models_declare(backend: str) -> None:
-    engine = make_engine(backend)
+def test_migrations_create_exactly_the_tables_the_models_declare(
+    empty_backend: str,
+) -> None:
+    engine = make_engine(empty_backend)
     migrate.upgrade(engine)
     assert migrate.differences(engine) == []
     tables = set(inspect(engine).get_table_names())
@@ -19,7 +21,7 @@ def test_migrations_create_exactly_the_tables_the_models_declare(backend: str) -
     engine.dispose()
 
 
-def test_an_empty_database_differs_from_the_models(backend: str) -> None:
-    engine = make_engine(backend)
+def test_an_empty_database_differs_from_the_models(empty_backend: str) -> None:
+    engine = make_engine(empty_backend)
     assert migrate.differences(engine), "the check can fail"
     engine.dispose()
