@@ -13,8 +13,10 @@ run: setup ## prepare storage, load the demo if empty, serve on http://127.0.0.1
 	$(BIN)/momentum summary
 	$(BIN)/momentum serve
 
-test: setup axe ## run the whole test suite
-	$(BIN)/pytest
+PYTEST_WORKERS ?= auto
+
+test: setup axe ## run the whole test suite, one worker per core (PYTEST_WORKERS=0: none)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: setup ## ruff and mypy
 	$(BIN)/ruff check service projections web notify tests bench
