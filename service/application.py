@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from argon2 import PasswordHasher
@@ -47,6 +47,11 @@ from service.passwords import make_hasher, verify
 from service.secret_keys import EMAIL_INDEX, derive_key
 from service.tokens import InvitationTokens
 from service.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from service.domain.action import Action
+    from service.domain.review import Review
+    from service.queries import VisibleAction
 
 C = TypeVar("C", bound=Command)
 Handler = Callable[[UnitOfWork, Any], Result]
@@ -323,6 +328,25 @@ class MomentumApplication(Application[UUID]):
         aggregate: object = self.repository.get(aggregate_id, version=version)
         assert isinstance(aggregate, MomentumAggregate)
         return aggregate
+
+    def visible_action(self, viewer_id: UUID, action_id: UUID) -> VisibleAction:
+        """An action the viewer may see and its effective visibility (SPEC 9);
+        NotFoundError otherwise."""
+        from service.queries import visible_action
+
+        return visible_action(self, viewer_id, action_id)
+
+    def own_action(self, member_id: UUID, action_id: UUID) -> Action:
+        """The member's own action, not retracted; NotFoundError otherwise."""
+        from service.queries import own_action
+
+        return own_action(self, member_id, action_id)
+
+    def visible_review(self, viewer_id: UUID, review_id: UUID) -> Review:
+        """A review the viewer may see; NotFoundError otherwise."""
+        from service.queries import visible_review
+
+        return visible_review(self, viewer_id, review_id)
 
     def require_role(self, member_id: UUID, role: str) -> None:
         """Raise NotFoundError unless the member holds `role`: to anyone else, what

@@ -1,7 +1,9 @@
-"""Read checks on the event-sourced state shared by history and as-of queries."""
+"""Read checks on the event-sourced state: the ones history and as-of queries share,
+and the load-and-check reads behind the application's item queries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -41,6 +43,42 @@ def require_visible_item(
     """Raise NotFoundError unless `item_id` is a goal, action or review of this
     `kind` that the viewer may see (SPEC 9; the rule feedback and cheers obey)."""
     access.visible_item(UnitOfWork(app), viewer_id, kind, item_id)
+
+
+@dataclass(frozen=True)
+class VisibleAction:
+    """An action the viewer may see, and its effective visibility (SPEC 9)."""
+
+    action: Action
+    visibility: str
+
+
+def visible_action(
+    app: MomentumApplication, viewer_id: UUID, action_id: UUID
+) -> VisibleAction:
+    """The action with its effective visibility if the viewer may see it;
+    NotFoundError otherwise."""
+    uow = UnitOfWork(app)
+    action = access.visible_item(uow, viewer_id, "action", action_id)
+    assert isinstance(action, Action)
+    return VisibleAction(action, access.effective_visibility(uow, action))
+
+
+def own_action(app: MomentumApplication, member_id: UUID, action_id: UUID) -> Action:
+    """The member's own action, not retracted; NotFoundError for anything else."""
+    found = access.visible_item(UnitOfWork(app), member_id, "action", action_id)
+    if not isinstance(found, Action) or found.owner_id != member_id or found.retracted:
+        raise NotFoundError("No such action of yours.")
+    return found
+
+
+def visible_review(
+    app: MomentumApplication, viewer_id: UUID, review_id: UUID
+) -> Review:
+    """The review if the viewer may see it; NotFoundError otherwise."""
+    review = access.visible_item(UnitOfWork(app), viewer_id, "review", review_id)
+    assert isinstance(review, Review)
+    return review
 
 
 def _may_see(uow: UnitOfWork, viewer_id: UUID, item: object) -> bool:

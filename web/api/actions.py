@@ -9,11 +9,9 @@ from flask import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.config import JsonDict
 
-from service import access
 from service import commands as c
-from service.domain.action import CATEGORIES, Action
+from service.domain.action import CATEGORIES
 from service.domain.base import VISIBILITIES
-from service.uow import UnitOfWork
 from web.api.common import ERRORS, blueprint, if_match, takes_if_match, written
 from web.auth import BEARER, caller, idempotency_key
 from web.system import current_system as system
@@ -96,9 +94,8 @@ class ActionOut(BaseModel):
 
 def action_out(viewer: UUID, action_id: UUID) -> ActionOut:
     """The action as `viewer` may see it; NotFoundError (404) otherwise."""
-    uow = UnitOfWork(system().app)
-    action = access.visible_item(uow, viewer, "action", action_id)
-    assert isinstance(action, Action)
+    found = system().app.visible_action(viewer, action_id)
+    action = found.action
     return ActionOut(
         id=action.id,
         owner_id=action.owner_id,
@@ -110,7 +107,7 @@ def action_out(viewer: UUID, action_id: UUID) -> ActionOut:
         occurred_on=action.occurred_on,
         evidence_url=action.evidence_url,
         win=action.win,
-        visibility=access.effective_visibility(uow, action),
+        visibility=found.visibility,
         retracted=action.retracted,
         version=action.version,
     )

@@ -16,12 +16,9 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from projections.goals_queries import goal_board, goal_card
-from service import access
 from service import commands as c
 from service.clock import local_date
 from service.domain.action import MAX_DAYS_BACK, Action
-from service.errors import NotFoundError
-from service.uow import UnitOfWork
 from web.pages.actions_forms import FIELDS, ActionForm, RetractForm, local_path
 from web.pages.forms import INVALID, submit, text_of
 from web.pages.session import me, page_blueprint, viewer
@@ -47,10 +44,7 @@ def _active_goals() -> list[tuple[str, str]]:
 
 def _own_action(action_id: UUID) -> Action:
     """The signed-in member's own, standing action; 404 for anything else."""
-    found = access.visible_item(UnitOfWork(system().app), me(), "action", action_id)
-    if not isinstance(found, Action) or found.owner_id != me() or found.retracted:
-        raise NotFoundError("No such action of yours.")
-    return found
+    return system().app.own_action(me(), action_id)
 
 
 def _render(template: str, form: Any, status: int = 200, **context: Any) -> Page:
