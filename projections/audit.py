@@ -1,18 +1,42 @@
-"""Audit index: per event its position, aggregate, type, actor, time and chain hash.
+"""Audit: the tamper-evident chain over the stored events, its signed checkpoints,
+and the audit index (SPEC 9).
 
-Each hash is SHA-256 over the previous hash and the stored event's canonical bytes,
-so changing, removing or reordering a stored event breaks the chain from there on.
-`verify` recomputes the chain; `export_lines` writes the log as JSON Lines with
-metadata of every event and content only where the viewer may see the item.
+Chain: each event's hash is SHA-256 over the previous hash and the stored event's
+canonical bytes (position, aggregate, version, topic, state), so changing, removing or
+reordering a stored event breaks the chain from there on.
+
+Three tables:
+
+- `audit_index`, the read model `audit`: per event its position, aggregate, type,
+  actor, time and chain hash, for queries and the export. A rebuild clears it.
+- `audit_chain`, append-only and never cleared (it is not among `AuditIndex.tables`,
+  and database triggers refuse UPDATE and DELETE): per position the chain hash and
+  the SHA-256 of the state, as first chained. Applying an event appends its row; if
+  the position has one already (a rebuild), the recomputed row must equal it, or the
+  model raises `TamperDetectedError` and the runner stops it at that event: a rebuild
+  over rewritten events cannot overwrite the evidence.
+- `audit_checkpoints`, append-only: (position, chain hash, time) signed with
+  HMAC-SHA256 under a key derived from the server secret. The audit model writes one
+  at the end of a batch once `CHECKPOINT_EVERY` events or `CHECKPOINT_MAX_AGE` have
+  passed since the latest (when its runner has the secret: `with_signer`); `momentum
+  audit checkpoint` writes one after a clean verify.
+
+`verify` recomputes the chain from the stored events, compares it with `audit_chain`
+position by position and checks every checkpoint's signature and hash, so rewriting
+events *and* chain rows without the secret is caught at the next checkpoint.
+`export_lines` writes the log as JSON Lines with metadata of every event and content
+only where the viewer may see the item.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
@@ -23,20 +47,34 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    Index,
+    Integer,
+    Row,
     String,
     Table,
+    func,
+    insert,
     select,
 )
 
+from projections.base import UTCDateTime
 from projections.db import metadata
 from service.application import MomentumApplication, to_history_entry
 from service.domain.base import MomentumAggregate
 from service.errors import NotFoundError
-from service.inspect import all_notifications
 from service.queries import require_visible
 
 GENESIS = "0" * 64
 EXPORT_BATCH = 500
+READ_BATCH = 1000
+PROBLEMS_KEPT = 1000
+"""`verify` lists at most this many problems (and counts them all)."""
+CHECKPOINT_EVERY = 1000
+"""The audit model signs a checkpoint once this many positions passed since the last."""
+CHECKPOINT_MAX_AGE = timedelta(hours=1)
+"""... or on the first batch after the latest checkpoint got this old."""
+CHECKPOINT_PURPOSE = "audit-checkpoint/v1"
+"""The purpose the checkpoint key is derived for (see `checkpoint_key`)."""
 
 audit_index = Table(
     "audit_index",
@@ -50,11 +88,68 @@ audit_index = Table(
     Column("chain_hash", String(64), nullable=False),
 )
 
+audit_chain = Table(
+    "audit_chain",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("chain_hash", String(64), nullable=False),
+    # SHA-256 of the state as chained; NULL for rows copied from audit_index by 0005.
+    Column("state_digest", String(64), nullable=True),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("signature", String(64), nullable=False),
+    Index("ix_audit_checkpoints_position", "position"),
+)
+
+ProblemKind = Literal[
+    "altered",
+    "deleted",
+    "reordered",
+    "inserted",
+    "malformed",
+    "checkpoint-invalid",
+    "checkpoint-mismatch",
+]
+
+
+class TamperDetectedError(Exception):
+    """A stored event no longer matches the chain row kept for its position."""
+
+    def __init__(self, position: int, kind: ProblemKind, detail: str) -> None:
+        self.position, self.kind, self.detail = position, kind, detail
+        super().__init__(
+            f"audit chain broken at event {position} ({kind}): {detail}; "
+            "the chain row is kept, not overwritten (see `momentum audit verify`)"
+        )
+
+
+class MalformedEventError(TamperDetectedError):
+    """A stored event whose state is not bytes (TEXT, NULL)."""
+
+    def __init__(self, position: int, detail: str) -> None:
+        super().__init__(position, "malformed", detail)
+
+
+def state_bytes(n: Notification) -> bytes:
+    """The stored state, which must be bytes; `MalformedEventError` otherwise."""
+    state: object = n.state
+    if isinstance(state, bytes | bytearray | memoryview):
+        return bytes(state)
+    what = "NULL" if state is None else f"{type(state).__name__}, not bytes"
+    raise MalformedEventError(n.id, f"the stored event's state is {what}")
+
 
 def canonical_bytes(n: Notification) -> bytes:
     """The stored event as bytes: position, aggregate, version, topic and state."""
     head = f"{n.id}\n{n.originator_id}\n{n.originator_version}\n{n.topic}\n"
-    return head.encode() + bytes(n.state)
+    return head.encode() + state_bytes(n)
 
 
 def chain(previous: str, n: Notification) -> str:
@@ -62,11 +157,144 @@ def chain(previous: str, n: Notification) -> str:
     return hashlib.sha256(previous.encode() + canonical_bytes(n)).hexdigest()
 
 
+def state_digest(n: Notification) -> str:
+    """SHA-256 of the stored state alone (it follows the event if rows are moved)."""
+    return hashlib.sha256(state_bytes(n)).hexdigest()
+
+
+# --- checkpoints -------------------------------------------------------------------
+
+
+def checkpoint_key(secret_key: str) -> bytes:
+    """The checkpoints' HMAC key: HMAC-SHA256 of `momentum/audit-checkpoint/v1` under
+    the server secret (the derivation of `service.secret_keys.derive_key`), so the
+    key signs nothing else and tells nothing about the secret."""
+    purpose = f"momentum/{CHECKPOINT_PURPOSE}".encode()
+    return hmac.new(secret_key.encode(), purpose, hashlib.sha256).digest()
+
+
+def _signed_text(position: int, chain_hash: str, signed_at: datetime) -> bytes:
+    instant = signed_at.astimezone(UTC).isoformat(timespec="seconds")
+    return f"{CHECKPOINT_PURPOSE}\n{position}\n{chain_hash}\n{instant}".encode()
+
+
+def sign(key: bytes, position: int, chain_hash: str, signed_at: datetime) -> str:
+    """The HMAC-SHA256 (hex) of a checkpoint."""
+    message = _signed_text(position, chain_hash, signed_at)
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed statement: the chain's hash at `position` was `chain_hash`."""
+
+    position: int
+    chain_hash: str
+    signed_at: datetime
+    signature: str
+    id: int | None = None
+
+    def valid(self, key: bytes) -> bool:
+        """True if the signature is this checkpoint's under `key`."""
+        expected = sign(key, self.position, self.chain_hash, self.signed_at)
+        return hmac.compare_digest(expected, self.signature)
+
+
+def write_checkpoint(
+    conn: Connection, key: bytes, position: int, chain_hash: str, at: datetime
+) -> Checkpoint:
+    """Sign and append a checkpoint (time to the second, UTC)."""
+    signed_at = at.astimezone(UTC).replace(microsecond=0)
+    signature = sign(key, position, chain_hash, signed_at)
+    result = conn.execute(
+        insert(audit_checkpoints).values(
+            position=position,
+            chain_hash=chain_hash,
+            signed_at=signed_at,
+            signature=signature,
+        )
+    )
+    (found,) = result.inserted_primary_key or (None,)
+    return Checkpoint(position, chain_hash, signed_at, signature, found)
+
+
+def checkpoints(conn: Connection) -> list[Checkpoint]:
+    """Every checkpoint, by position."""
+    rows = conn.execute(
+        select(audit_checkpoints).order_by(
+            audit_checkpoints.c.position, audit_checkpoints.c.id
+        )
+    )
+    return [
+        Checkpoint(r.position, r.chain_hash, r.signed_at, r.signature, r.id)
+        for r in rows
+    ]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CheckpointSigner:
+    """What the audit model needs to sign checkpoints as it goes."""
+
+    key: bytes
+    now: Callable[[], datetime] = _utc_now
+    every: int = CHECKPOINT_EVERY
+    max_age: timedelta = CHECKPOINT_MAX_AGE
+
+    @classmethod
+    def from_secret(
+        cls, secret_key: str, now: Callable[[], datetime] = _utc_now, **kw: Any
+    ) -> CheckpointSigner:
+        """A signer with the checkpoint key derived from the server secret."""
+        return cls(checkpoint_key(secret_key), now, **kw)
+
+    def maybe_sign(self, conn: Connection, position: int, chain_hash: str) -> None:
+        """Sign the chain head if enough events or time passed since the latest
+        checkpoint (one indexed query; nothing at or below the latest's position)."""
+        latest = conn.execute(
+            select(audit_checkpoints.c.position, audit_checkpoints.c.signed_at)
+            .order_by(audit_checkpoints.c.position.desc())
+            .limit(1)
+        ).first()
+        now = self.now()
+        if latest is not None and (
+            position <= latest.position
+            or (
+                position - latest.position < self.every
+                and now - latest.signed_at < self.max_age
+            )
+        ):
+            return
+        write_checkpoint(conn, self.key, position, chain_hash, now)
+
+
+M = TypeVar("M")
+
+
+def with_signer(models: Sequence[M], signer: CheckpointSigner) -> list[M]:
+    """The models, the audit index among them signing checkpoints with `signer`."""
+    for model in models:
+        if isinstance(model, AuditIndex):
+            model.signer = signer
+    return list(models)
+
+
+# --- the read model ----------------------------------------------------------------
+
+
 class AuditIndex:
-    """The audit index read model."""
+    """The audit index read model; it also appends to the chain it never clears."""
 
     name = "audit"
+    # Never audit_chain or audit_checkpoints here: a rebuild deletes these tables.
     tables = (audit_index,)
+    signer: CheckpointSigner | None = None
+
+    def __init__(self, signer: CheckpointSigner | None = None) -> None:
+        self.signer = signer
 
     def apply(self, conn: Connection, event: Any, notification: Notification) -> None:
         """Index one event and extend the chain."""
@@ -75,16 +303,58 @@ class AuditIndex:
     def apply_batch(
         self, conn: Connection, events: Sequence[tuple[Notification, Any]]
     ) -> None:
-        """Index events in log order, each hash chained to the one before."""
+        """Index events in log order, each hash chained to the one before; append
+        their chain rows, or check them against the rows kept (a rebuild)."""
+        if not events:
+            return
         last = conn.execute(
-            select(audit_index.c.chain_hash)
+            select(audit_index.c.position, audit_index.c.chain_hash)
             .order_by(audit_index.c.position.desc())
             .limit(1)
-        ).scalar()
-        previous = last or GENESIS
-        rows = []
+        ).first()
+        after, previous = (last.position, last.chain_hash) if last else (0, GENESIS)
+        final = events[-1][0].id
+        chain_head = conn.execute(select(func.max(audit_chain.c.position))).scalar()
+        kept: dict[int, Row[Any]] = {}
+        if chain_head is not None and chain_head > after:
+            kept = {
+                row.position: row
+                for row in conn.execute(
+                    select(audit_chain).where(
+                        audit_chain.c.position > after,
+                        audit_chain.c.position <= final,
+                    )
+                )
+            }
+        missing = sorted(set(kept) - {n.id for n, _ in events})
+        rows, links = [], []
         for notification, event in events:
+            if missing and missing[0] < notification.id:
+                raise TamperDetectedError(
+                    missing[0], "deleted", "the stored event was deleted from the log"
+                )
             previous = chain(previous, notification)
+            known = kept.get(notification.id)
+            if known is None and notification.id < (chain_head or 0):
+                raise TamperDetectedError(
+                    notification.id,
+                    "inserted",
+                    "an event was added at a position the chain does not have",
+                )
+            if known is None:
+                links.append(
+                    {
+                        "position": notification.id,
+                        "chain_hash": previous,
+                        "state_digest": state_digest(notification),
+                    }
+                )
+            elif known.chain_hash != previous:
+                raise TamperDetectedError(
+                    notification.id,
+                    "altered",
+                    "the stored event does not match the chain row kept for it",
+                )
             actor = getattr(event, "actor_id", None)
             aggregate_type, _, event_type = type(event).__qualname__.rpartition(".")
             rows.append(
@@ -98,7 +368,23 @@ class AuditIndex:
                     "chain_hash": previous,
                 }
             )
+        if links:
+            conn.execute(audit_chain.insert(), links)
         conn.execute(audit_index.insert(), rows)
+        if self.signer is not None and links:
+            self.signer.maybe_sign(conn, final, previous)
+
+
+# --- verification ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong: at which log position, what kind, in words."""
+
+    position: int
+    kind: ProblemKind
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -106,38 +392,279 @@ class ChainCheck:
     """The result of recomputing the chain."""
 
     checked: int
+    """Events verified (before the first problem, if any)."""
     first_break: int | None
     reason: str = ""
+    problems: tuple[Problem, ...] = ()
+    """The problems by position (at most `PROBLEMS_KEPT`; `problem_count` has all)."""
+    problem_count: int = 0
+    checkpoints: int = 0
+    """Signed checkpoints whose signature and hash verified."""
+    head: int = 0
+    """The last chained position compared (0: nothing chained yet)."""
+    head_hash: str = GENESIS
+    """The chain hash recomputed from the stored events at `head`."""
 
     @property
     def ok(self) -> bool:
-        """True if every indexed event matches the stored log."""
+        """True if every chained event matches the stored log and every checkpoint."""
         return self.first_break is None
 
 
-def verify(app: MomentumApplication, engine: Engine) -> ChainCheck:
-    """Recompute the chain from the event store; point at the first break."""
-    previous, checked = GENESIS, 0
-    with engine.connect() as conn:
-        indexed = conn.execute(
-            select(audit_index.c.position, audit_index.c.chain_hash).order_by(
-                audit_index.c.position
+@dataclass(frozen=True)
+class Unreadable:
+    """A stored row the event store's reader cannot even read (e.g. a NULL state
+    on PostgreSQL, where the library calls `bytes()` on it)."""
+
+    id: int
+    error: str
+
+
+READ_ERRORS = (TypeError, ValueError)
+"""What the event store's reader raises on a row it cannot read (a state that is
+not bytes, an id that is not a UUID)."""
+
+
+def stored_events(
+    app: MomentumApplication, stop: int | None = None
+) -> Iterator[Notification | Unreadable]:
+    """The stored events up to position `stop` in order, with each row the reader
+    cannot read named by its position instead of ending the walk."""
+    recorder, start = app.recorder, 0
+    while True:
+        try:
+            batch = recorder.select_notifications(
+                start=start, limit=READ_BATCH, stop=stop, inclusive_of_start=False
             )
+        except READ_ERRORS as error:
+            bad = _first_unreadable(app, start, stop)
+            yield from recorder.select_notifications(
+                start=start, limit=READ_BATCH, stop=bad - 1, inclusive_of_start=False
+            )
+            yield Unreadable(bad, f"{type(error).__name__}: {error}")
+            start = bad
+            continue
+        if not batch:
+            return
+        yield from batch
+        start = batch[-1].id
+
+
+def _first_unreadable(app: MomentumApplication, start: int, stop: int | None) -> int:
+    """Bisect for the first row after `start` that cannot be read (it is among the
+    next `READ_BATCH` rows, whose reading failed)."""
+    low, high = start + 1, stop or app.recorder.max_notification_id() or start + 1
+    while low < high:
+        mid = (low + high) // 2
+        try:
+            app.recorder.select_notifications(
+                start=start, limit=READ_BATCH, stop=mid, inclusive_of_start=False
+            )
+        except READ_ERRORS:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def _chain_rows(conn: Connection, head: int) -> Iterator[Row[Any]]:
+    """The chain rows up to `head` by position, read in pages."""
+    after = 0
+    while True:
+        page = conn.execute(
+            select(audit_chain)
+            .where(audit_chain.c.position > after, audit_chain.c.position <= head)
+            .order_by(audit_chain.c.position)
+            .limit(READ_BATCH)
+        ).all()
+        if not page:
+            return
+        yield from page
+        after = page[-1].position
+
+
+@dataclass
+class _Walk:
+    """The state of one verification: two chains recomputed from the events."""
+
+    signed: list[Checkpoint]
+    key: bytes | None
+    previous: str = GENESIS
+    """Recomputed, but taking the kept row's hash after a problem, so each problem
+    is reported at its own position and the events after it are checked too."""
+    pure: str | None = GENESIS
+    """Recomputed from the stored events alone (None past an unreadable one)."""
+    kept_last: str = GENESIS
+    """The hash of the last chain row passed."""
+    events_differ: bool = False
+    checked: int = 0
+    checked_before_break: int | None = None
+    checkpoints: int = 0
+    head: int = 0
+    head_hash: str = GENESIS
+    problems: list[Problem] = field(default_factory=list)
+    count: int = 0
+    mismatched: dict[int, tuple[str, str | None]] = field(default_factory=dict)
+    """Position → (digest of the state found, digest kept), to spot moved events."""
+
+    def problem(self, position: int, kind: ProblemKind, detail: str) -> None:
+        if self.checked_before_break is None:
+            self.checked_before_break = self.checked
+        if not kind.startswith("checkpoint"):
+            self.events_differ = True
+        self.count += 1
+        if len(self.problems) < PROBLEMS_KEPT:
+            self.problems.append(Problem(position, kind, detail))
+
+    def both(self, found: Notification | Unreadable, kept: Row[Any]) -> None:
+        """An event and the chain row of its position."""
+        position = kept.position
+        self.head, self.kept_last = position, kept.chain_hash
+        try:
+            if isinstance(found, Unreadable):
+                raise MalformedEventError(
+                    position, f"the stored event cannot be read ({found.error})"
+                )
+            digest = state_digest(found)
+            recomputed = chain(self.previous, found)
+        except MalformedEventError as error:
+            self.problem(position, "malformed", error.detail)
+            self.previous, self.pure = kept.chain_hash, None
+            return
+        if self.pure is not None:
+            same = self.pure == self.previous
+            self.pure = recomputed if same else chain(self.pure, found)
+        if recomputed == kept.chain_hash:
+            self.checked += 1
+            self.previous = self.head_hash = recomputed
+            return
+        if len(self.mismatched) < PROBLEMS_KEPT:
+            self.mismatched[position] = (digest, kept.state_digest)
+        self.problem(position, "altered", "the stored event was changed")
+        self.previous = self.head_hash = kept.chain_hash
+
+    def deleted(self, kept: Row[Any]) -> None:
+        """A chain row whose event is gone."""
+        self.head, self.kept_last = kept.position, kept.chain_hash
+        self.problem(
+            kept.position, "deleted", "the stored event was deleted from the log"
         )
-        stored = iter(indexed)
-        for n in all_notifications(app):
-            row = next(stored, None)
-            if row is None:
-                break  # not indexed yet: the projection is behind, not broken
-            if row.position != n.id:
-                return ChainCheck(checked, n.id, "an event is missing from the log")
-            previous = chain(previous, n)
-            if previous != row.chain_hash:
-                return ChainCheck(checked, n.id, "the stored event was changed")
-            checked += 1
-        if next(stored, None) is not None:
-            return ChainCheck(checked, checked + 1, "events were removed from the log")
-    return ChainCheck(checked, None)
+        self.previous = self.head_hash = kept.chain_hash
+
+    def inserted(self, found: Notification | Unreadable) -> None:
+        """An event at a position the chain skipped."""
+        self.problem(
+            found.id,
+            "inserted",
+            "an event was added at a position the chain does not have",
+        )
+        if isinstance(found, Unreadable) or self.pure is None:
+            self.pure = None
+            return
+        try:
+            self.pure = chain(self.pure, found)
+        except MalformedEventError:
+            self.pure = None
+
+    def pass_checkpoints(self, before: float) -> None:
+        """Check the checkpoints at positions before `before` against both chains:
+        the kept rows must equal a signed checkpoint (else the chain table was
+        rewritten), as must the recomputed hash unless an event problem before it
+        already explains the difference."""
+        while self.signed and self.signed[0].position < before:
+            mark = self.signed.pop(0)
+            at = f"checkpoint {mark.id} (signed {mark.signed_at:%Y-%m-%d %H:%M} UTC)"
+            if self.key is None:
+                continue
+            if not mark.valid(self.key):
+                self.problem(
+                    mark.position,
+                    "checkpoint-invalid",
+                    f"{at} has an invalid signature: forged, altered, or signed "
+                    "with another secret key",
+                )
+            elif self.kept_last != mark.chain_hash or (
+                not self.events_differ and self.pure != mark.chain_hash
+            ):
+                self.problem(
+                    mark.position,
+                    "checkpoint-mismatch",
+                    f"{at} does not match the chain: events or chain rows up to "
+                    "this position were rewritten or removed",
+                )
+            else:
+                self.checkpoints += 1
+
+    def result(self) -> ChainCheck:
+        problems = sorted(
+            (self._classified(p) for p in self.problems),
+            key=lambda p: (p.position, p.kind.startswith("checkpoint")),
+        )
+        first = problems[0] if problems else None
+        return ChainCheck(
+            checked=self.checked
+            if self.checked_before_break is None
+            else self.checked_before_break,
+            first_break=first.position if first else None,
+            reason=first.detail if first else "",
+            problems=tuple(problems),
+            problem_count=self.count,
+            checkpoints=self.checkpoints,
+            head=self.head,
+            head_hash=self.head_hash,
+        )
+
+    def _classified(self, problem: Problem) -> Problem:
+        """An altered event whose state is the one chained at another altered
+        position was moved there: reordered."""
+        if problem.kind != "altered":
+            return problem
+        found, _ = self.mismatched[problem.position]
+        for other, (_, kept) in self.mismatched.items():
+            if other != problem.position and kept == found:
+                return Problem(
+                    problem.position,
+                    "reordered",
+                    f"the stored event holds the state chained at position {other}",
+                )
+        return problem
+
+
+def verify(
+    app: MomentumApplication, engine: Engine, secret_key: str | None = None
+) -> ChainCheck:
+    """Recompute the chain from the stored events and compare it, position by
+    position, with the chain rows kept; with the server secret, check every signed
+    checkpoint too (without it, checkpoints are not checked). Problems are named at
+    their own positions: altered, deleted, reordered, inserted, malformed,
+    checkpoint-invalid, checkpoint-mismatch."""
+    with engine.connect() as conn:
+        signed = checkpoints(conn)  # before the head: every one is at or below it
+        head = conn.execute(select(func.max(audit_chain.c.position))).scalar() or 0
+        walk = _Walk(signed, checkpoint_key(secret_key) if secret_key else None)
+        events = stored_events(app, stop=head) if head else iter(())
+        kept_rows = _chain_rows(conn, head)
+        found, kept = next(events, None), next(kept_rows, None)
+        while found is not None or kept is not None:
+            position = min(
+                found.id if found is not None else head + 1,
+                kept.position if kept is not None else head + 1,
+            )
+            walk.pass_checkpoints(position)
+            if found is not None and kept is not None and found.id == kept.position:
+                walk.both(found, kept)
+                found, kept = next(events, None), next(kept_rows, None)
+            elif kept is not None and kept.position == position:
+                walk.deleted(kept)
+                kept = next(kept_rows, None)
+            elif found is not None:
+                walk.inserted(found)
+                found = next(events, None)
+        walk.pass_checkpoints(float("inf"))
+    return walk.result()
+
+
+# --- export ------------------------------------------------------------------------
 
 
 def export_lines(

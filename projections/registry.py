@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from projections.audit import AuditIndex
+from collections.abc import Sequence
+
+from projections.audit import AuditIndex, CheckpointSigner, with_signer
 from projections.db import make_engine
 from projections.goals import GoalBoard
 from projections.groups import GroupBoard
@@ -28,8 +30,20 @@ def all_models() -> list[ReadModel]:
     ]
 
 
+def with_checkpoints(
+    models: Sequence[ReadModel], app: MomentumApplication, settings: Settings
+) -> list[ReadModel]:
+    """The models, the audit index among them signing checkpoints of the chain
+    with the server secret as it goes (`projections.audit.CheckpointSigner`)."""
+    signer = CheckpointSigner.from_secret(settings.secret_key, app.clock.now)
+    return with_signer(models, signer)
+
+
 def make_runner(app: MomentumApplication, settings: Settings) -> ProjectionRunner:
     """A runner over every read model, for the store named in `settings`."""
-    runner = ProjectionRunner(app, make_engine(settings.database_url), all_models())
+    engine = make_engine(settings.database_url)
+    runner = ProjectionRunner(
+        app, engine, with_checkpoints(all_models(), app, settings)
+    )
     runner.setup()
     return runner

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -19,7 +20,12 @@ from service.demo import DemoAccount
 from service.errors import DomainError
 from service.settings import Settings
 
+if TYPE_CHECKING:
+    from projections.runner import ProjectionRunner
+
 console = Console()
+PROBLEMS_SHOWN = 20
+"""`audit verify` prints at most this many problems."""
 
 
 @contextlib.contextmanager
@@ -239,22 +245,90 @@ def audit() -> None:
     """The tamper-evident audit chain."""
 
 
+def _catch_up_if_readable(runner: ProjectionRunner) -> None:
+    """Bring the chain up to date; a row the event store cannot read stops the
+    catch-up, not the check (verify names it)."""
+    from projections.audit import READ_ERRORS
+
+    try:
+        runner.catch_up()
+    except READ_ERRORS as error:
+        console.print(
+            f"Read models not caught up: the event log has a row that cannot be "
+            f"read ({type(error).__name__}: {error}).",
+            soft_wrap=True,
+            markup=False,
+        )
+
+
 @audit.command("verify")
 def audit_verify() -> None:
-    """Recompute the chain over the stored events; point at the first break."""
+    """Recompute the chain over the stored events and compare it with the chain
+    kept and the signed checkpoints; name every problem at its position."""
     from projections.audit import verify
     from projections.registry import make_runner
 
+    settings = Settings.from_env()
     with _app() as app:
-        runner = make_runner(app, Settings.from_env())
-        runner.catch_up()
-        check = verify(app, runner.engine)
+        runner = make_runner(app, settings)
+        _catch_up_if_readable(runner)
+        check = verify(app, runner.engine, settings.secret_key)
+        runner.engine.dispose()
     if not check.ok:
+        for problem in check.problems[:PROBLEMS_SHOWN]:
+            console.print(
+                f"event {problem.position}: {problem.kind}: {problem.detail}",
+                soft_wrap=True,
+                markup=False,
+            )
+        if check.problem_count > PROBLEMS_SHOWN:
+            console.print(f"... {check.problem_count - PROBLEMS_SHOWN} more problems")
         raise click.ClickException(
             f"Chain broken at event {check.first_break}: {check.reason} "
-            f"({check.checked} events verified before it)."
+            f"({check.checked} events verified before it; "
+            f"{check.problem_count} problem(s))."
         )
-    console.print(f"Audit chain intact: {check.checked} events verified.")
+    console.print(
+        f"Audit chain intact: {check.checked} events verified; "
+        f"{check.checkpoints} signed checkpoint(s) match."
+    )
+
+
+@audit.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Verify the chain, then sign its head (position, hash, time) with a key derived
+    from the server secret and keep it in the append-only checkpoints table."""
+    from projections.audit import checkpoint_key, verify, write_checkpoint
+    from projections.registry import make_runner
+
+    settings = Settings.from_env()
+    with _app() as app:
+        runner = make_runner(app, settings)
+        _catch_up_if_readable(runner)
+        check = verify(app, runner.engine, settings.secret_key)
+        if not check.ok:
+            raise click.ClickException(
+                f"Not signed: the chain is broken at event {check.first_break}: "
+                f"{check.reason} (see `momentum audit verify`)."
+            )
+        if not check.head:
+            raise click.ClickException("Nothing to sign: no event is chained yet.")
+        with runner.engine.begin() as conn:
+            signed = write_checkpoint(
+                conn,
+                checkpoint_key(settings.secret_key),
+                check.head,
+                check.head_hash,
+                app.clock.now(),
+            )
+        runner.engine.dispose()
+    console.print(
+        f"Checkpoint {signed.id} signed at event {signed.position}, "
+        f"{signed.signed_at:%Y-%m-%d %H:%M:%S} UTC\n"
+        f"chain hash {signed.chain_hash}\nsignature  {signed.signature}\n"
+        "Keep a copy outside the database: it shows what the log held then.",
+        soft_wrap=True,
+    )
 
 
 @audit.command("export")

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 
 from projections.db import make_engine
 from projections.follower import Follower
-from projections.registry import all_models
+from projections.registry import all_models, with_checkpoints
 from projections.runner import ProjectionRunner, ReadModel
 from service.application import MomentumApplication
 from service.bootstrap import bootstrap
@@ -111,7 +111,8 @@ def open_system(
         password_profile=password_profile,
     )
     engine = make_engine(settings.database_url)
-    runner = ProjectionRunner(app, engine, all_models() if models is None else models)
+    chosen = all_models() if models is None else models
+    runner = ProjectionRunner(app, engine, with_checkpoints(chosen, app, settings))
     if create_tables:
         runner.setup()
     follower = Follower(runner).start() if follow else None
