@@ -18,8 +18,9 @@ from notify.facts import Entry, Stalled
 from notify.recipients import Person, mentees_of, people
 from projections.mentoring import MenteeCard, attention_order, reasons
 from projections.metrics_queries import MemberMetrics, metrics_for_many
+from service.domain.visibility import Relation, levels_seen_by
 
-MENTOR_SEES = ("mentors", "group")  # relations.visible_levels of an accepted mentor
+MENTOR_SEES = levels_seen_by(Relation.MENTOR)  # what an accepted mentor may see
 
 
 @dataclass(frozen=True)

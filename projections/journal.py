@@ -29,7 +29,7 @@ from sqlalchemy import (
 from projections.base import Projection, UTCDateTime, on
 from projections.db import metadata
 from service.clock import local_date
-from service.domain.base import VISIBILITIES, narrower_or_equal
+from service.domain.visibility import action_visibility, kept_under
 
 SUMMARY_LENGTH = 200
 
@@ -112,16 +112,6 @@ def summarise(text: str | None) -> str:
     return flat[: SUMMARY_LENGTH - 1].rstrip() + "…"
 
 
-def action_visibility(own: str | None, goal_visibility: str | None) -> str:
-    """SPEC 9: an action takes its goal's visibility unless set narrower; no goal:
-    its own, by default mentors."""
-    if goal_visibility is None:
-        return own or "mentors"
-    if own is None or not narrower_or_equal(own, goal_visibility):
-        return goal_visibility
-    return own
-
-
 def _amount(value: float, unit: str | None) -> str:
     number = str(int(value)) if float(value).is_integer() else f"{value:.10g}"
     return f"{number} {unit or ''}".strip()
@@ -173,13 +163,13 @@ def _add_entry(
 
 
 def _goal_visibility(conn: Connection, goal_id: str | None) -> str | None:
-    """The visibility of a linked goal (None without a goal)."""
+    """The visibility of a linked goal (None without a goal or if it is not found)."""
     if goal_id is None:
         return None
-    found = conn.execute(
+    found: str | None = conn.execute(
         select(items.c.visibility).where(items.c.item_id == goal_id)
     ).scalar()
-    return found or "private"
+    return found
 
 
 def _target(e: Any) -> dict[str, str]:
@@ -270,8 +260,8 @@ class Journal(Projection):
         conn: Connection, goal_id: str, visibility: str
     ) -> None:
         """The goal and every action linked to it take the new visibility, except
-        actions set narrower (SPEC 9)."""
-        narrower = VISIBILITIES[: VISIBILITIES.index(visibility)]
+        actions set narrower (SPEC 9: `action_visibility`, for all of them at once)."""
+        narrower = kept_under(visibility)
         conn.execute(
             update(items)
             .where(items.c.goal_id == goal_id)
@@ -356,7 +346,9 @@ class Journal(Projection):
     def _action_logged(self, conn: Connection, e: Any, pos: int) -> None:
         owner_id = str(e.owner_id)
         goal_id = str(e.goal_id) if e.goal_id else None
-        visibility = action_visibility(e.visibility, _goal_visibility(conn, goal_id))
+        visibility = action_visibility(
+            e.visibility, goal_id, _goal_visibility(conn, goal_id)
+        )
         _add_item(
             conn,
             e,
@@ -401,7 +393,9 @@ class Journal(Projection):
             .values(
                 goal_id=goal_id,
                 own_visibility=own,
-                visibility=action_visibility(own, _goal_visibility(conn, goal_id)),
+                visibility=action_visibility(
+                    own, goal_id, _goal_visibility(conn, goal_id)
+                ),
                 title=title,
             )
         )

@@ -32,7 +32,6 @@ from projections.notifications_facts import (
     TABLES,
     Facts,
     buddies,
-    effective_visibility,
     facilitators,
     groups,
     inbox,
@@ -50,6 +49,7 @@ from projections.notifications_queries import (
     notifications_for,
     unread_count,
 )
+from service.domain.visibility import GROUP, action_visibility
 
 __all__ = [
     "Notification",
@@ -154,7 +154,7 @@ class Notifications(Facts):
             },
         )
         # A goal can only narrow what the action shows: look it up only if that matters.
-        if effective_visibility(e.visibility, goal_id, "group") == "group":
+        if action_visibility(e.visibility, goal_id, GROUP) == GROUP:
             self._buddy_activity(conn, e, pos, owner, goal_id)
 
     def _buddy_activity(
@@ -164,7 +164,7 @@ class Notifications(Facts):
         goal = None
         if goal_id is not None:
             goal = conn.execute(_VISIBILITY, {"item_id": goal_id}).scalar()
-        if effective_visibility(e.visibility, goal_id, goal) != "group":
+        if action_visibility(e.visibility, goal_id, goal) != GROUP:
             return
         pals = conn.execute(_BUDDIES, {"member_id": owner}).scalars()
         what = "a win: " if e.win else ""

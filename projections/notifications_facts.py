@@ -27,7 +27,6 @@ from sqlalchemy import (
 
 from projections.base import Projection, UTCDateTime, on
 from projections.db import metadata
-from service.domain.base import narrower_or_equal
 
 NOTICE_FIELDS = ("kind", "created_at", "actor_id", "text", "item_kind", "item_id")
 
@@ -124,17 +123,6 @@ TABLES = (
     facilitators,
     buddies,
 )
-
-
-def effective_visibility(own: str | None, goal_id: str | None, goal: str | None) -> str:
-    """An action's visibility (SPEC 9): its goal's unless set narrower; no goal: its
-    own, by default mentors. A goal this model never saw counts as private."""
-    if goal_id is None:
-        return own or "mentors"
-    widest = goal or "private"
-    if own is None or not narrower_or_equal(own, widest):
-        return widest
-    return own
 
 
 def text_or_none(value: Any) -> str | None:

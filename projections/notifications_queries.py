@@ -18,13 +18,13 @@ from uuid import UUID
 from sqlalchemy import Connection, Row, Select, and_, func, select
 
 from projections.notifications_facts import (
-    effective_visibility,
     inbox,
     items,
     members,
     suggestions,
 )
 from projections.relations import visible_levels
+from service.domain.visibility import action_visibility
 
 MAX_LIMIT = 200
 BUDDY_ACTIVITY = "buddy_activity"
@@ -176,7 +176,7 @@ def _visible(
     owner = row.action_owner
     if owner not in levels:
         levels[owner] = visible_levels(conn, member, owner)
-    shown_as = effective_visibility(
+    shown_as = action_visibility(
         row.action_visibility, row.action_goal, row.goal_visibility
     )
     return shown_as in levels[owner]

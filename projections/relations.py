@@ -1,7 +1,9 @@
 """Members, mentorships and group memberships as rows: what visibility checks read.
 
-`visible_levels(conn, viewer, owner)` is the one read-side implementation of SPEC 9:
-which item visibilities of `owner` the `viewer` may see right now.
+`visible_levels(conn, viewer, owner)` is what every read path asks: which item
+visibilities of `owner` the `viewer` may see right now. It finds the viewer's closest
+relation to the owner here and takes its levels from the rule, SPEC 9, in
+`service.domain.visibility`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy import (
 
 from projections.base import Projection, on
 from projections.db import metadata
+from service.domain.visibility import Relation, levels_seen_by
 
 members = Table(
     "rm_members",
@@ -202,14 +205,20 @@ def share_a_group(conn: Connection, a: str, b: str) -> bool:
 
 
 def visible_levels(conn: Connection, viewer_id: str, owner_id: str) -> frozenset[str]:
-    """The item visibilities of `owner_id` that `viewer_id` may see (SPEC 9)."""
+    """The item visibilities of `owner_id` that `viewer_id` may see (SPEC 9): those
+    of their closest relation, looked up closest first."""
+    return levels_seen_by(relation_of(conn, viewer_id, owner_id))
+
+
+def relation_of(conn: Connection, viewer_id: str, owner_id: str) -> Relation:
+    """How `viewer_id` is related to `owner_id` now, the closest relation if several."""
     if viewer_id == owner_id:
-        return frozenset({"private", "mentors", "group"})
+        return Relation.OWNER
     if is_mentor(conn, viewer_id, owner_id):
-        return frozenset({"mentors", "group"})
+        return Relation.MENTOR
     if share_a_group(conn, viewer_id, owner_id):
-        return frozenset({"group"})
-    return frozenset()
+        return Relation.GROUP_MEMBER
+    return Relation.STRANGER
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Who may see what (SPEC 9), decided from the event-sourced state.
 
-private → the owner; mentors → the owner and accepted mentors; group → also members
-of any group the owner belongs to. Access ends when the mentorship ends or someone
-leaves the group. An item the viewer may not see is reported as not found.
+The rule itself is `service.domain.visibility`; this module finds its facts in the
+event-sourced state (an action's goal, accepted mentorships, groups). Access ends when
+the mentorship ends or someone leaves the group. An item the viewer may not see is
+reported as not found.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from service.domain.action import Action
-from service.domain.base import narrower_or_equal
 from service.domain.goal import Goal
 from service.domain.group import GroupMembershipIndex, membership_index_id
 from service.domain.member import Member
 from service.domain.mentorship import Mentorship, mentorship_id
 from service.domain.review import Review
+from service.domain.visibility import Relation, action_visibility, audience
 from service.errors import NotFoundError
 from service.uow import UnitOfWork
 
@@ -43,29 +44,25 @@ def share_a_group(uow: UnitOfWork, a: UUID, b: UUID) -> bool:
 
 
 def effective_visibility(uow: UnitOfWork, item: Item) -> str:
-    """An action takes its goal's visibility unless set narrower; no goal: its own,
-    by default mentors."""
+    """The item's visibility; an action's follows its goal (`action_visibility`)."""
     if not isinstance(item, Action):
         return item.visibility
-    if item.goal_id is None:
-        return item.visibility or "mentors"
-    goal = uow.find(Goal, item.goal_id)
-    widest = goal.visibility if goal else "private"
-    if item.visibility is None:
-        return widest
-    return item.visibility if narrower_or_equal(item.visibility, widest) else widest
+    goal = uow.find(Goal, item.goal_id) if item.goal_id is not None else None
+    return action_visibility(
+        item.visibility, item.goal_id, goal.visibility if goal else None
+    )
 
 
 def can_see(uow: UnitOfWork, viewer_id: UUID, item: Item) -> bool:
-    """Apply the visibility rule to one item."""
-    if viewer_id == item.owner_id:
-        return True
-    visibility = effective_visibility(uow, item)
-    if visibility == "private":
-        return False
-    if is_accepted_mentor(uow, viewer_id, item.owner_id):
-        return True
-    return visibility == "group" and share_a_group(uow, viewer_id, item.owner_id)
+    """Apply the visibility rule to one item; a relation is looked up only if it
+    would let the viewer see the item."""
+    who = audience(effective_visibility(uow, item))
+    owner = item.owner_id
+    return (
+        (Relation.OWNER in who and viewer_id == owner)
+        or (Relation.MENTOR in who and is_accepted_mentor(uow, viewer_id, owner))
+        or (Relation.GROUP_MEMBER in who and share_a_group(uow, viewer_id, owner))
+    )
 
 
 ITEM_TYPES: dict[str, type[Item]] = {"goal": Goal, "action": Action, "review": Review}

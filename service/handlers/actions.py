@@ -9,8 +9,8 @@ from service import commands as c
 from service.application import handles
 from service.commands import Result
 from service.domain.action import EDITABLE, Action
-from service.domain.base import narrower_or_equal
 from service.domain.goal import Goal
+from service.domain.visibility import wider_than
 from service.errors import NotFoundError, RuleViolationError, ValidationError
 from service.uow import UnitOfWork
 
@@ -29,11 +29,7 @@ def _check_goal_link(
         raise RuleViolationError(
             f"This goal is {goal.status}: log actions on an open goal."
         )
-    if (
-        isinstance(visibility, str)
-        and visibility in ("private", "mentors", "group")
-        and not narrower_or_equal(visibility, goal.visibility)
-    ):
+    if wider_than(visibility, goal.visibility):
         raise ValidationError(
             f"An action cannot be shown more widely than its goal ({goal.visibility}).",
             "visibility",
