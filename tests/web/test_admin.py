@@ -7,9 +7,13 @@ import json
 from datetime import datetime
 from typing import Any
 
+import pytest
+
+from projections.audit import ChainCheck, Problem
 from service import commands as c
 from tests.web.conftest import Api, Person
 from tests.web.helpers import set_goal
+from web.api import admin as admin_api
 
 
 def _admin(api: Api, name: str = "Ada") -> Person:
@@ -26,11 +30,16 @@ def test_admin_verifies_an_intact_chain_and_others_get_404(api: Api) -> None:
     ada, ann = _admin(api), api.join("Ann")
     checked = api.get(ada, "/admin/audit/verify")
     assert checked.status_code == 200, checked.json
-    assert checked.json == {
+    body = checked.json
+    assert body is not None and body["checkpoints"] >= 1  # the follower signs them
+    assert body == {
         "ok": True,
         "checked": api.events(),
         "first_break": None,
         "reason": "",
+        "problems": [],
+        "problem_count": 0,
+        "checkpoints": body["checkpoints"],
     }
     assert api.get(ann, "/admin/audit/verify").status_code == 404
     assert api.get(ann, "/admin/audit/export").status_code == 404
@@ -94,3 +103,35 @@ def test_export_pages_with_after_and_limit(api: Api) -> None:
         assert refused.status_code == 422, refused.json
         assert field in refused.json["errors"]
     assert api.events() == before
+
+
+def test_a_broken_chain_lists_every_problem_with_its_position_and_kind(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = ChainCheck(
+        checked=6,
+        first_break=7,
+        reason="the stored event was deleted from the log",
+        problems=(
+            Problem(7, "deleted", "the stored event was deleted from the log"),
+            Problem(9, "reordered", "the stored event holds the state chained at 12"),
+            Problem(20, "checkpoint-mismatch", "checkpoint 2 does not match"),
+        ),
+        problem_count=3,
+        checkpoints=1,
+    )
+    monkeypatch.setattr(admin_api, "verify", lambda *args: broken)
+    checked = api.get(_admin(api), "/admin/audit/verify")
+    assert checked.status_code == 200
+    body = checked.json
+    assert body is not None and body["ok"] is False
+    assert (body["first_break"], body["problem_count"], body["checkpoints"]) == (
+        7,
+        3,
+        1,
+    )
+    assert [(p["position"], p["kind"]) for p in body["problems"]] == [
+        (7, "deleted"),
+        (9, "reordered"),
+        (20, "checkpoint-mismatch"),
+    ]

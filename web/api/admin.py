@@ -15,7 +15,7 @@ from uuid import UUID
 from flask import Response
 from pydantic import BaseModel, Field
 
-from projections.audit import export_lines, verify
+from projections.audit import PROBLEMS_KEPT, ProblemKind, export_lines, verify
 from web.api.common import ERRORS, blueprint
 from web.auth import BEARER, caller
 from web.system import current_system as system
@@ -24,13 +24,37 @@ api = blueprint("admin", __name__, __doc__ or "")
 NDJSON = "application/x-ndjson"
 
 
+class AuditProblemOut(BaseModel):
+    """One thing wrong with the log, at its own position."""
+
+    position: int = Field(description="Log position of the event (or checkpoint).")
+    kind: ProblemKind = Field(
+        description="altered: the event's bytes changed; deleted: the chain has the "
+        "position, the log does not; reordered: the event holds the state chained "
+        "at another position; inserted: an event where the chain has none; "
+        "malformed: the stored row cannot be read as bytes (TEXT, NULL); "
+        "checkpoint-invalid: a checkpoint's signature is wrong; "
+        "checkpoint-mismatch: a signed checkpoint disagrees with the chain (events "
+        "and chain rows were rewritten)."
+    )
+    detail: str
+
+
 class AuditCheckOut(BaseModel):
-    """The chain recomputed from the stored events."""
+    """The chain recomputed from the stored events, compared with the chain kept
+    (append-only) and the signed checkpoints."""
 
     ok: bool
     checked: int = Field(description="Events verified (before the break, if any).")
     first_break: int | None = Field(description="Log position of the first break.")
     reason: str
+    problems: list[AuditProblemOut] = Field(
+        description=f"Every problem by position (at most {PROBLEMS_KEPT})."
+    )
+    problem_count: int = Field(description="How many problems there are in all.")
+    checkpoints: int = Field(
+        description="Signed checkpoints whose signature and hash verified."
+    )
 
 
 class AuditExportQuery(BaseModel):
@@ -75,14 +99,22 @@ def _admin() -> UUID:
     "/admin/audit/verify", responses={200: AuditCheckOut, **ERRORS}, security=BEARER
 )
 def audit_verify() -> dict[str, Any]:
-    """Recompute the hash chain over the stored events; point at the first break."""
+    """Recompute the hash chain over the stored events; compare it with the chain
+    kept and the signed checkpoints; name every problem at its position."""
     _admin()
-    check = verify(system().app, system().engine)
+    running = system()
+    check = verify(running.app, running.engine, running.settings.secret_key)
     return AuditCheckOut(
         ok=check.ok,
         checked=check.checked,
         first_break=check.first_break,
         reason=check.reason,
+        problems=[
+            AuditProblemOut(position=p.position, kind=p.kind, detail=p.detail)
+            for p in check.problems
+        ],
+        problem_count=check.problem_count,
+        checkpoints=check.checkpoints,
     ).model_dump(mode="json")
 
 

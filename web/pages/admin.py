@@ -106,7 +106,8 @@ def _page(status: int = 200, **extra: Any) -> Page:
     holders = role_holders()
     check = None
     if request.args.get("verify"):
-        check = verify(system().app, system().engine)
+        running = system()
+        check = verify(running.app, running.engine, running.settings.secret_key)
     context: dict[str, Any] = {
         "accounts": listed[:PAGE_SIZE],
         "next_after": listed[PAGE_SIZE - 1].email if len(listed) > PAGE_SIZE else "",

@@ -9,10 +9,12 @@ import json
 import pytest
 from bs4 import Tag
 
+from projections.audit import ChainCheck, Problem
 from service import commands as c
 from tests.web.conftest import Api, Person
 from tests.web.helpers import set_goal
 from tests.web.pages.conftest import Browser, Browsers, field_error, page_of
+from web.pages import admin as admin_pages
 
 POSTS = ("/admin/roles/grant", "/admin/roles/revoke")
 
@@ -86,6 +88,33 @@ def test_an_admin_verifies_the_audit_chain(browsers: Browsers, pages_api: Api) -
     audit = section(browser, "audit", "/admin?verify=1").get_text(" ")
     assert "Intact" in audit
     assert f"{pages_api.events()} events checked" in audit
+
+
+def test_a_broken_chain_shows_each_problem_at_its_position(
+    browsers: Browsers, pages_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = ChainCheck(
+        checked=3,
+        first_break=4,
+        reason="the stored event was changed",
+        problems=(
+            Problem(4, "altered", "the stored event was changed"),
+            Problem(8, "malformed", "the stored event's state is NULL"),
+        ),
+        problem_count=2,
+    )
+    monkeypatch.setattr(admin_pages, "verify", lambda *args: broken)
+    browser = browsers.of(make_admin(pages_api))
+    audit = section(browser, "audit", "/admin?verify=1")
+    assert "Broken" in audit.get_text()
+    assert "log position 4" in audit.get_text(" ")
+    rows = audit.find(id="audit-problems").find("tbody").find_all("tr")
+    assert [
+        [cell.get_text() for cell in row.find_all(["th", "td"])] for row in rows
+    ] == [
+        ["4", "altered", "the stored event was changed"],
+        ["8", "malformed", "the stored event's state is NULL"],
+    ]
 
 
 def test_an_admin_grants_the_role_and_the_new_admin_reaches_the_page(
