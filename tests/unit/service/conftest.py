@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import pytest
@@ -12,7 +12,10 @@ import pytest
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
+from service.domain.base import MomentumAggregate
 from service.domain.goal import Goal
+
+A = TypeVar("A", bound=MomentumAggregate)
 
 SIGNALS = {
     "motivation": 3,
@@ -81,4 +84,13 @@ def goal_as_of(
     """The goal as `viewer` may see it at `at` (default: now)."""
     state = app.as_of(viewer, goal_id, at or app.clock.now())
     assert isinstance(state, Goal)
+    return state
+
+
+def state_of(
+    app: MomentumApplication, viewer: UUID, aggregate_id: UUID, cls: type[A]
+) -> A:
+    """The aggregate as `viewer` may see it now (NotFoundError if they may not)."""
+    state = app.as_of(viewer, aggregate_id, app.clock.now())
+    assert isinstance(state, cls)
     return state

@@ -12,8 +12,10 @@ import pytest
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
+from service.domain.action import Action
 from service.errors import NotFoundError, RuleViolationError, ValidationError
 from tests.conftest import Register
+from tests.unit.service.conftest import goal_as_of, state_of
 
 SetGoal = Callable[..., c.Result]
 Position = Callable[[], int | None]
@@ -61,7 +63,8 @@ def test_thirty_days_back_is_counted_from_the_members_today(
     with pytest.raises(ValidationError) as raised:
         _log(app, kiri, occurred_on=date(2026, 1, 31))  # 31 days before 3 March
     assert raised.value.field == "occurred_on"
-    _log(app, kiri, occurred_on=date(2026, 2, 1))
+    logged = _log(app, kiri, occurred_on=date(2026, 2, 1))
+    assert _logged_on(app, kiri, logged.id) == date(2026, 2, 1)
 
 
 def test_moving_an_action_into_the_future_is_rejected(
@@ -121,7 +124,9 @@ def test_action_on_a_paused_goal_is_allowed(
     ann = register("Ann")
     goal = set_goal(ann)
     app.handle(c.ChangeGoalStatus(ann, goal.id, "pause"))
-    _log(app, ann, goal_id=goal.id)
+    action = _log(app, ann, goal_id=goal.id)
+    assert state_of(app, ann, action.id, Action).goal_id == goal.id
+    assert goal_as_of(app, ann, goal.id).status == "paused"  # logging did not resume it
 
 
 def test_typo_in_an_action_of_an_achieved_goal_can_still_be_fixed(

@@ -74,7 +74,8 @@ def test_new_goal_due_tomorrow_in_utc_is_already_due_today_in_auckland(
     with pytest.raises(ValidationError) as raised:
         set_goal(kiri, due_on=date(2026, 3, 3))
     assert raised.value.field == "due_on"
-    set_goal(kiri, due_on=date(2026, 3, 4))
+    goal = set_goal(kiri, due_on=date(2026, 3, 4))
+    assert goal_as_of(app, kiri, goal.id).due_on == date(2026, 3, 4)
 
 
 def test_vague_goal_without_why_is_rejected_field_by_field(

@@ -10,6 +10,7 @@ import pytest
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
+from service.domain.group import Group
 from service.errors import (
     ConflictError,
     NotFoundError,
@@ -18,6 +19,7 @@ from service.errors import (
     ValidationError,
 )
 from tests.conftest import Register
+from tests.unit.service.conftest import state_of
 
 GroupOf = Callable[..., UUID]
 Position = Callable[[], int | None]
@@ -34,6 +36,11 @@ def _invite(
 
 def _types(app: MomentumApplication, viewer: UUID, group: UUID) -> list[str]:
     return [e.type for e in app.history(viewer, group)]
+
+
+def _group(app: MomentumApplication, viewer: UUID, group: UUID) -> Group:
+    """The group as `viewer`, one of its members, sees it now."""
+    return state_of(app, viewer, group, Group)
 
 
 def test_member_joins_with_the_invitation_link(
@@ -82,6 +89,7 @@ def test_invitation_expires_after_fourteen_days(
         app.handle(c.JoinGroup(cat, token))
     assert raised.value.field == "token"
     app.handle(c.JoinGroup(cat, _invite(app, fay, group)))  # a fresh one works
+    assert _group(app, cat, group).members == {fay, bob, cat}
 
 
 def test_invitation_for_one_email_is_refused_to_anyone_else(
@@ -96,6 +104,7 @@ def test_invitation_for_one_email_is_refused_to_anyone_else(
     assert raised.value.field == "token"
     assert position() == before
     app.handle(c.JoinGroup(bob, token))
+    assert _group(app, bob, group).members == {fay, bob}
 
 
 def test_joining_twice_is_a_conflict(
@@ -167,6 +176,12 @@ def test_co_facilitator_can_invite_and_pair(
     app.handle(c.AddFacilitator(fay, group, bob))
     app.handle(c.JoinGroup(dan, _invite(app, bob, group)))
     app.handle(c.PairBuddies(bob, group, cat, dan))
+    seen = _group(app, dan, group)
+    assert seen.facilitators == {fay, bob}
+    assert seen.members == {fay, bob, cat, dan}
+    assert seen.buddies == {cat: dan, dan: cat}
+    paired = app.history(cat, group)[-1]
+    assert (paired.type, paired.actor_id) == ("BuddiesPaired", bob)
 
 
 @pytest.mark.parametrize("how", ["leaves", "is removed"])
@@ -188,7 +203,9 @@ def test_buddy_pair_dissolves_when_one_of_them_goes(
     else:
         app.handle(c.RemoveFromGroup(fay, group, cat))
     assert "BuddiesUnpaired" in _types(app, bob, group)[-2:]
+    assert _group(app, bob, group).buddies == {}
     app.handle(c.PairBuddies(fay, group, bob, dan))  # bob is free again
+    assert _group(app, bob, group).buddies == {bob: dan, dan: bob}
 
 
 def test_last_facilitator_cannot_leave_while_others_remain(

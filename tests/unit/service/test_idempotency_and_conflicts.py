@@ -10,13 +10,14 @@ import pytest
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
+from service.domain.action import Action
 from service.errors import (
     ConcurrencyConflictError,
     IdempotencyKeyReusedError,
     ValidationError,
 )
 from tests.conftest import Register
-from tests.unit.service.conftest import SIGNALS, goal_as_of
+from tests.unit.service.conftest import SIGNALS, goal_as_of, state_of
 
 SetGoal = Callable[..., c.Result]
 Position = Callable[[], int | None]
@@ -171,9 +172,14 @@ def test_expired_key_may_carry_a_different_command(
     app: MomentumApplication, clock: FixedClock, register: Register
 ) -> None:
     ann = register("Ann")
-    app.handle(_log(ann), idempotency_key=KEY)
+    first = app.handle(_log(ann), idempotency_key=KEY)
     clock.advance(hours=24, seconds=1)
-    app.handle(_log(ann, "Lunch with a recruiter"), idempotency_key=KEY)
+    second = app.handle(_log(ann, "Lunch with a recruiter"), idempotency_key=KEY)
+    assert second.id != first.id
+    assert [state_of(app, ann, r.id, Action).title for r in (first, second)] == [
+        "Coffee with a hiring manager",
+        "Lunch with a recruiter",
+    ]
 
 
 def test_failed_command_does_not_use_up_its_key(

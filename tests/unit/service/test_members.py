@@ -158,11 +158,13 @@ def test_admin_can_grant_admin_to_another_member(
     app: MomentumApplication, register: Register
 ) -> None:
     ann, bob = register("Ann"), register("Bob")
-    register("Carl")
+    carl = register("Carl")
     app.handle(c.GrantRole(actor_id=None, email="ann@example.com"))
     app.handle(c.GrantRole(actor_id=ann, email="bob@example.com"))
     assert app.history(bob, bob)[-1].actor_id == ann
     app.handle(c.GrantRole(actor_id=bob, email="carl@example.com"))  # bob is admin now
+    assert "admin" in app.get_member(carl).roles
+    assert app.history(carl, carl)[-1].actor_id == bob
 
 
 def test_revoked_admin_can_no_longer_grant(

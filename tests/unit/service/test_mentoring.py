@@ -9,9 +9,10 @@ import pytest
 
 from service import commands as c
 from service.application import MomentumApplication
+from service.domain.mentorship import Mentorship
 from service.errors import ConflictError, NotFoundError, RuleViolationError
 from tests.conftest import Register
-from tests.unit.service.conftest import goal_as_of
+from tests.unit.service.conftest import goal_as_of, state_of
 
 SetGoal = Callable[..., c.Result]
 Mentor = Callable[[UUID, str], UUID]
@@ -52,6 +53,8 @@ def test_only_the_invited_person_accepts(
                 app.handle(c.AnswerMentorship(not_invited, proposal.id, answer))
     assert position() == before
     app.handle(c.AnswerMentorship(max_, proposal.id, "accept"))
+    link = state_of(app, ann, proposal.id, Mentorship)
+    assert (link.is_active, link.mentor_id) == (True, max_)
 
 
 def test_declined_invitation_gives_no_access(

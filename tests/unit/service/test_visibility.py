@@ -10,9 +10,10 @@ import pytest
 
 from service import commands as c
 from service.application import MomentumApplication
+from service.domain.feedback import Cheer
 from service.errors import ConflictError, NotFoundError, RuleViolationError
 from tests.conftest import Register
-from tests.unit.service.conftest import SIGNALS
+from tests.unit.service.conftest import SIGNALS, state_of
 
 SetGoal = Callable[..., c.Result]
 Mentor = Callable[[UUID, str], UUID]
@@ -147,7 +148,11 @@ def test_win_without_goal_shared_with_the_group_can_be_cheered_by_the_group(
     ann, bob = register("Ann"), register("Bob")
     group_of(ann, bob)
     win = _win(app, ann, visibility="group")
-    app.handle(c.CheerItem(bob, "action", win))
+    cheered = app.handle(c.CheerItem(bob, "action", win))
+    cheer = state_of(app, ann, cheered.id, Cheer)  # Ann sees Bob's cheer on her win
+    assert (cheer.author_id, cheer.target_kind, cheer.target_id) == (bob, "action", win)
+    with pytest.raises(ConflictError):
+        app.handle(c.CheerItem(bob, "action", win))  # once per author per item
 
 
 def test_making_a_goal_private_hides_its_actions_from_the_mentor(
