@@ -60,9 +60,14 @@ MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
 THROUGH_GOALS = ("rm_goals_milestones", "rm_goals_progress", "rm_journal_milestones")
 THROUGH_REVIEWS = ("rm_metrics_outcomes",)
 THROUGH_GROUPS = ("rm_groups", "rm_notifications_groups")
-WITHOUT_MEMBERS = ("projection_tracking", "momentum_sign_in_failures")
+WITHOUT_MEMBERS = (
+    "projection_tracking",
+    "momentum_sign_in_failures",
+    "momentum_sign_in_known",
+)
 """Tables that hold nothing readable about any one member (failed sign-ins are kept
-as HMACs of the email under the secret key, and only for 15 minutes)."""
+as HMACs of the email and address under the secret key, only for 15 minutes; known
+addresses as HMACs of the email and address, for 30 days after a sign-in)."""
 
 
 def classified() -> set[str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from uuid import UUID
 
 from flask import g, request
 
 from service.errors import AuthenticationError, ValidationError
 from web.system import current_system as system
+from web.throttle import Attempt
 
 
 def bearer_secret() -> str:
@@ -24,6 +26,18 @@ def caller() -> UUID:
     if found is None:
         found = g.momentum_caller = system().app.member_for_token(bearer_secret())
     return found
+
+
+def password_attempt(email: str) -> AbstractContextManager[Attempt]:
+    """One check of the password of account `email` from this request's client
+    address, throttled as sign-ins are (`web.throttle`: 429 when over a limit)."""
+    return system().throttle.attempt(email, request.remote_addr or "")
+
+
+def own_password_attempt(member_id: UUID) -> AbstractContextManager[Attempt]:
+    """A signed-in member confirming with their current password (password change,
+    account deletion): throttled as signing in to their account is."""
+    return password_attempt(system().app.get_member(member_id).email)
 
 
 def require_caller() -> None:

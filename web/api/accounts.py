@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-
 from service import commands as c
 from service.domain.token import token_id
 from web.api.common import ERRORS, blueprint
 from web.api.schemas import MemberOut, Problem, RegisterBody, TokenBody, TokenOut
-from web.auth import BEARER, bearer_secret, caller, idempotency_key
+from web.auth import BEARER, bearer_secret, caller, idempotency_key, password_attempt
 from web.system import current_system as system
 
 api = blueprint("accounts", __name__, __doc__ or "", signed_in=False)
@@ -32,8 +30,10 @@ def issue_token(body: TokenBody) -> tuple[dict[str, Any], int]:
     """Exchange email and password for a bearer token valid for 30 days.
 
     Idempotency-Key is ignored here: a replay would have to store the secret.
-    Throttled per account and per client address (429 with Retry-After)."""
-    with system().throttle.attempt(body.email, request.remote_addr or ""):
+    Throttled per account and client address and per client address (429 with
+    Retry-After), and per account with a growing delay from addresses the account
+    has not signed in from (429 with Retry-After)."""
+    with password_attempt(body.email):
         result = system().write(c.IssueToken(body.email, body.password))
     return TokenOut(**result.extra).model_dump(mode="json"), 201
 

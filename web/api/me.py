@@ -22,8 +22,8 @@ from web.api.me_schemas import (
     AwayPeriodWritten,
     PasswordBody,
 )
-from web.api.schemas import MemberOut
-from web.auth import BEARER, caller, idempotency_key
+from web.api.schemas import MemberOut, Problem
+from web.auth import BEARER, caller, idempotency_key, own_password_attempt
 from web.system import current_system as system
 
 api = blueprint("me", __name__, __doc__ or "")
@@ -99,12 +99,17 @@ def cancel_away_period(path: AwayPeriodPath) -> Response:
     return _account(me)
 
 
-@api.post("/me/password", responses={200: Written, **ERRORS}, security=BEARER)
+@api.post(
+    "/me/password", responses={200: Written, 429: Problem, **ERRORS}, security=BEARER
+)
 def change_password(body: PasswordBody) -> Response:
-    """Change the password. A wrong current password is a 401, as when signing in;
-    a new one shorter than 10 characters a 422. Tokens issued before keep working
-    until they expire or are revoked (`DELETE /auth/tokens/current`)."""
+    """Change the password. A wrong current password is a 401, as when signing in,
+    and counts as a failed sign-in (429 with Retry-After over the limits); a new
+    one shorter than 10 characters a 422. Every page session ends; tokens issued
+    before keep working until they expire or are revoked
+    (`DELETE /auth/tokens/current`)."""
     me = caller()
     command = c.ChangePassword(me, body.current_password, body.new_password)
-    result = system().write(command, idempotency_key())
+    with own_password_attempt(me):
+        result = system().write(command, idempotency_key())
     return written(Written(id=result.id, version=result.version), result.version)

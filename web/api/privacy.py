@@ -16,7 +16,8 @@ from projections.privacy import export_document
 from service import commands as c
 from web.api import me
 from web.api.common import ERRORS, blueprint
-from web.auth import BEARER, caller
+from web.api.schemas import Problem
+from web.auth import BEARER, caller, own_password_attempt
 from web.system import current_system as system
 
 api = blueprint("privacy", __name__, __doc__ or "")
@@ -71,11 +72,14 @@ def export() -> Response:
     )
 
 
-@me.api.delete("/me", responses={204: None, **ERRORS}, security=BEARER)
+@me.api.delete("/me", responses={204: None, 429: Problem, **ERRORS}, security=BEARER)
 def erase(body: EraseBody) -> tuple[str, int]:
     """Delete my account for good: my key is destroyed (my content in the event log
     becomes unreadable), I leave my groups and mentorships, my rows leave the read
-    models, and every token of mine stops working. 401 if the password is wrong,
-    422 if a group would lose its last facilitator."""
-    system().write(c.EraseMember(caller(), body.password))
+    models, and every token of mine stops working. 401 if the password is wrong
+    (counted as a failed sign-in: 429 with Retry-After over the limits), 422 if a
+    group would lose its last facilitator."""
+    member = caller()
+    with own_password_attempt(member):
+        system().write(c.EraseMember(member, body.password))
     return "", 204

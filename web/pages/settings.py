@@ -11,14 +11,24 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, flash, json, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    flash,
+    json,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from projections.privacy import export_document
 from service import commands as c
 from service.domain.member import Member
-from service.errors import AuthenticationError
+from service.errors import AuthenticationError, TooManyAttemptsError
+from web.auth import own_password_attempt
 from web.pages.forms import INVALID, PageForm, submit, text_of
 from web.pages.session import me, page_blueprint, sign_in
 from web.pages.settings_forms import (
@@ -37,6 +47,13 @@ from web.system import current_system as system
 bp = page_blueprint("settings", __name__)
 
 Page = str | BaseResponse | tuple[str, int]
+
+
+def _too_many(page: Page, error: TooManyAttemptsError) -> BaseResponse:
+    """`page` as a 429 that says when to try again."""
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _member() -> Member:
@@ -119,14 +136,21 @@ def cancel_away(period_id: UUID) -> Page:
 @bp.post("/settings/password")
 def change_password() -> Page:
     """Change the password; this browser stays signed in, every other session
-    ends (their fingerprint no longer matches)."""
+    ends (their fingerprint no longer matches). A wrong current password counts
+    as a failed sign-in (`web.throttle`)."""
     form = PasswordForm()
     if form.validate_on_submit():
         command = c.ChangePassword(
             me(), form.current_password.data or "", form.new_password.data or ""
         )
         try:
-            result = submit(form, command)
+            with own_password_attempt(me()) as attempt:
+                result = submit(form, command)
+                if result is None:
+                    attempt.inconclusive()
+        except TooManyAttemptsError as error:
+            form.add_error("current_password", error.message)
+            return _too_many(_page(password_form=form), error)
         except AuthenticationError as error:
             form.add_error("current_password", error.message)
         else:
@@ -158,13 +182,20 @@ def export() -> Response:
 
 @bp.route("/settings/delete", methods=["GET", "POST"])
 def delete() -> Page:
-    """Delete my account for good, after confirming with my password."""
+    """Delete my account for good, after confirming with my password (a wrong one
+    counts as a failed sign-in, `web.throttle`)."""
     form = DeleteAccountForm()
     if not form.is_submitted():
         return render_template("settings/delete.html", form=form)
     if form.validate_on_submit():
         try:
-            result = submit(form, c.EraseMember(me(), form.password.data or ""))
+            with own_password_attempt(me()) as attempt:
+                result = submit(form, c.EraseMember(me(), form.password.data or ""))
+                if result is None:
+                    attempt.inconclusive()
+        except TooManyAttemptsError as error:
+            form.add_error("password", error.message)
+            return _too_many(render_template("settings/delete.html", form=form), error)
         except AuthenticationError as error:
             form.add_error("password", error.message)
         else:

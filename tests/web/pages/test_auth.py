@@ -116,7 +116,7 @@ def test_the_sign_in_page_is_throttled_like_the_api(
 ) -> None:
     ann = pages_api.join("Ann")
     browser = browsers.anonymous()
-    for _ in range(throttle.ACCOUNT_LIMIT):
+    for _ in range(throttle.PAIR_LIMIT):
         assert browser.sign_in(ann, password="not the password").status_code == 422
     refused = browser.sign_in(ann)
     assert refused.status_code == 429
