@@ -95,7 +95,7 @@ def _check_field(name: str, value: Any, today: date) -> Any:
 
 def check_occurred_on(value: Any, today: date) -> date:
     """An action happened today or up to 30 days before, never in the future."""
-    day = require_date(value, "occurred_on", "Date")
+    day = require_date(value, "occurred_on", "Date", today=today)
     if day > today:
         raise ValidationError(
             "An action cannot be logged for a future date.", "occurred_on"

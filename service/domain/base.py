@@ -1,4 +1,10 @@
-"""What every Momentum aggregate shares: clock-stamped events and input guards."""
+"""What every Momentum aggregate shares: clock-stamped events and input guards.
+
+The guards also hold the input limits, in this one place: every date a member gives
+lies between `EARLIEST_DAY` and `YEARS_AHEAD` years after today, and every number
+is finite and within ±`NUMBER_LIMIT`. No real member needs more, and every read
+model can apply whatever passes them (no date or float overflow downstream).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,13 @@ OPERATOR_ID = uuid5(NAMESPACE, "operator")
 
 VISIBILITIES = ("private", "mentors", "group")
 """From narrowest to widest."""
+
+EARLIEST_DAY = date(1900, 1, 1)
+"""No date a member gives (due dates, days away, action days) is earlier."""
+YEARS_AHEAD = 5
+"""No date a member gives is more than this many years after today."""
+NUMBER_LIMIT = 1e12
+"""Every number a member gives (metric baselines, targets, values) lies within ±it."""
 
 
 def derived_id(*parts: object) -> UUID:
@@ -113,17 +126,55 @@ def optional_url(value: str | None, field: str, label: str) -> str | None:
 
 
 def require_number(value: Any, field: str, label: str) -> float:
-    """Return `value` as a finite float, or raise."""
+    """Return `value` as a finite float within ±`NUMBER_LIMIT`, or raise."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(f"{label} must be a number.", field)
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float
+        number = float("inf")
     if number != number or number in (float("inf"), float("-inf")):
         raise ValidationError(f"{label} must be a finite number.", field)
+    if abs(number) > NUMBER_LIMIT:
+        raise ValidationError(
+            f"{label} must be between -{NUMBER_LIMIT:,.0f} and {NUMBER_LIMIT:,.0f}.",
+            field,
+        )
     return number
 
 
-def require_date(value: Any, field: str, label: str) -> date:
-    """Return `value` if it is a calendar date (a datetime is not), else raise."""
+def latest_day(today: date | None = None) -> date:
+    """The last date a member may give: `YEARS_AHEAD` years after `today` (default:
+    today by the clock in force, in UTC)."""
+    day = today if today is not None else current_time().date()
+    if day.month == 2 and day.day == 29:
+        day = day.replace(day=28)
+    return day.replace(year=day.year + YEARS_AHEAD)
+
+
+def require_date(
+    value: Any, field: str, label: str, *, today: date | None = None
+) -> date:
+    """Return `value` if it is a calendar date (a datetime is not) from
+    `EARLIEST_DAY` to `latest_day(today)`, else raise."""
     if not isinstance(value, date) or isinstance(value, datetime):
         raise ValidationError(f"{label} must be a date (YYYY-MM-DD).", field)
+    if value < EARLIEST_DAY:
+        raise ValidationError(
+            f"{label} must be on or after {EARLIEST_DAY.isoformat()}.", field
+        )
+    latest = latest_day(today)
+    if value > latest:
+        raise ValidationError(
+            f"{label} must be at most {YEARS_AHEAD} years ahead "
+            f"(on or before {latest.isoformat()}).",
+            field,
+        )
     return value
+
+
+def optional_date(
+    value: Any, field: str, label: str, *, today: date | None = None
+) -> date | None:
+    """None when absent, else as `require_date`."""
+    return None if value is None else require_date(value, field, label, today=today)

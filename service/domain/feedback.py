@@ -10,6 +10,7 @@ from eventsourcing.domain import event
 from service.domain.base import (
     MomentumAggregate,
     derived_id,
+    optional_date,
     optional_text,
     require_choice,
     require_text,
@@ -162,7 +163,7 @@ class Suggestion(MomentumAggregate):
             kind=require_choice(kind, SUGGESTION_KINDS, "kind", "Suggestion kind"),
             title=require_text(title, "title", "Title", max_len=150),
             note=optional_text(note, "note", "Note", max_len=2000),
-            due_on=due_on,
+            due_on=optional_date(due_on, "due_on", "Due date"),
             actor_id=mentor_id,
         )
 

@@ -10,6 +10,7 @@ from eventsourcing.domain import event
 
 from service.domain.base import (
     MomentumAggregate,
+    optional_date,
     optional_text,
     require_choice,
     require_date,
@@ -61,7 +62,7 @@ def _check_field(name: str, value: Any, today: date, *, new: bool) -> Any:
     if name == "visibility":
         return require_visibility(value)
     if name == "due_on":
-        value = require_date(value, "due_on", "Due date")
+        value = require_date(value, "due_on", "Due date", today=today)
         if value <= today:
             what = "A new goal" if new else "A goal"
             raise ValidationError(f"{what} needs a due date in the future.", "due_on")
@@ -176,11 +177,11 @@ class Goal(MomentumAggregate):
     ) -> None:
         """Add a milestone to the roadmap."""
         self._require_open("add milestones")
-        if due_on is not None and not isinstance(due_on, date):
-            raise ValidationError("Milestone due date must be a date.", "due_on")
+        due_on = optional_date(due_on, "due_on", "Milestone due date")
+        title = require_text(title, "title", "Milestone title", max_len=150)
         self._milestone_added(
             milestone_id=milestone_id,
-            title=require_text(title, "title", "Milestone title", max_len=150),
+            title=title,
             due_on=due_on,
             actor_id=actor_id,
         )
@@ -318,7 +319,9 @@ def progress_percent(
         return 100.0
     if metric and current_value is not None:
         span = metric["target"] - metric["baseline"]
-        pct = 100.0 * (current_value - metric["baseline"]) / span
+        pct = 100.0 * (current_value - metric["baseline"]) / span if span else 0.0
+        if pct != pct:  # NaN: only from values beyond any the domain accepts
+            pct = 0.0
         return float(max(0.0, min(100.0, pct)))
     if milestones_total:
         return 100.0 * milestones_done / milestones_total

@@ -18,6 +18,7 @@ from service.domain.base import (
     derived_id,
     optional_text,
     require_choice,
+    require_date,
     require_text,
 )
 from service.errors import (
@@ -252,6 +253,8 @@ class Member(MomentumAggregate):
         """Mark days away (holiday, sick leave): no decay, no broken streaks."""
         self._require_active()
         require_choice(reason, AWAY_REASONS, "reason", "Reason")
+        starts_on = require_date(starts_on, "starts_on", "First day away")
+        ends_on = require_date(ends_on, "ends_on", "Last day away")
         if ends_on < starts_on:
             raise ValidationError(
                 "An away period cannot end before it starts.", "ends_on"
