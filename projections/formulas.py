@@ -2,6 +2,12 @@
 
 Times are timezone-aware datetimes; "days" and "weeks" are the member's own, so
 callers convert dates with the member's timezone (`local_noon`, `away_intervals`).
+
+The functions are total over what the domain accepts (dates within its window,
+finite numbers within ±1e12, however close a target lies to its baseline): no date
+overflow, no division by zero, no NaN or infinity out. The crashes that reach
+furthest also hold beyond it: an away period ending on the last representable day,
+metric values whose differences overflow.
 """
 
 from __future__ import annotations
@@ -42,10 +48,7 @@ def away_intervals(
     """Away periods (inclusive local dates) as instants, merged and sorted."""
     zone = ZoneInfo(timezone)
     spans = sorted(
-        (
-            datetime.combine(start, time(0), zone),
-            datetime.combine(end + timedelta(days=1), time(0), zone),
-        )
+        (datetime.combine(start, time(0), zone), _day_after(end, zone))
         for start, end in periods
     )
     merged: list[Interval] = []
@@ -56,6 +59,13 @@ def away_intervals(
         else:
             merged.append(Interval(start, end))
     return merged
+
+
+def _day_after(day: date, zone: ZoneInfo) -> datetime:
+    """Midnight ending `day` (the last day has no next one: its last instant)."""
+    if day == date.max:
+        return datetime.combine(day, time.max, zone)
+    return datetime.combine(day + timedelta(days=1), time(0), zone)
 
 
 def active_time(start: datetime, end: datetime, away: Sequence[Interval]) -> timedelta:
@@ -150,8 +160,10 @@ class _ActiveClock:
 
 def momentum(raw: float, weekly_target: int) -> int:
     """Raw score normalised so that steadily meeting the target converges to 100."""
-    steady = (weekly_target / 7) * (HALF_LIFE / timedelta(days=1)) / math.log(2)
-    return round(100 * raw / steady)
+    per_day = max(1, weekly_target) / 7  # the domain keeps the target 1–50
+    steady = per_day * (HALF_LIFE / timedelta(days=1)) / math.log(2)
+    score = 100 * raw / steady
+    return round(score) if math.isfinite(score) else 0
 
 
 def week_start(day: date) -> date:
@@ -288,15 +300,16 @@ def safety_buffer(
     direction = 1.0 if line.target >= line.baseline else -1.0
     days_left = max(0, (line.due_on - today).days)
     gap = direction * (value_now - line.expected(today))
-    if gap < 0:
+    if not gap >= 0:  # behind (or a NaN from values beyond any the domain accepts)
         return 0
     span = max(1, (line.due_on - line.set_on).days)
     slope = (line.target - line.baseline) / span
     rate = (value_now - value_28_days_ago) / 28
     closing = direction * (slope - rate)  # how fast the gap shrinks per day
-    if closing <= 0:
+    if not closing > 0:
         return days_left
-    return min(days_left, math.floor(gap / closing))
+    days = gap / closing  # inf when closing is tiny next to the gap
+    return math.floor(days) if days < days_left else days_left
 
 
 def is_stalled(
