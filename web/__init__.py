@@ -8,11 +8,12 @@ is generated from the same pydantic models the views validate with.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask_openapi3 import Info, OpenAPI
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import health, pages, problems
+from web import health, limits, pages, problems
 from web.api import (
     accounts,
     actions,
@@ -30,6 +31,7 @@ from web.api import (
     reviews,
 )
 from web.auth import MAX_IDEMPOTENCY_KEY
+from web.problems import PROBLEM
 from web.system import System
 
 API_INFO = Info(
@@ -75,14 +77,21 @@ IF_MATCH = {
 }
 NO_IDEMPOTENCY = {"/api/v1/auth/tokens"}
 """POSTs that ignore Idempotency-Key (a replay would have to store the secret)."""
+BODY_PROBLEMS = {
+    "400": f"Bad Request: a JSON body nested over {limits.MAX_JSON_DEPTH} levels deep.",
+    "413": f"Content Too Large: a body over {limits.MAX_BODY_BYTES} bytes.",
+}
+"""What any write answers to a body refused before parsing (`web.limits`)."""
 
 
 class MomentumOpenAPI(OpenAPI):
-    """flask-openapi3's app, whose document also lists the write headers."""
+    """flask-openapi3's app, whose document also lists the write headers and the
+    answers to a refused body."""
 
     def generate_spec_json(self) -> None:
         """Add `Idempotency-Key` to every POST and `If-Match` to every write view
-        marked `takes_if_match`, as the views honour them."""
+        marked `takes_if_match`, as the views honour them, and to every write the
+        400 and 413 problems of `web.limits`."""
         super().generate_spec_json()  # type: ignore[no-untyped-call]
         paths = self.spec_json["paths"]
         for rule in self.url_map.iter_rules():
@@ -97,6 +106,15 @@ class MomentumOpenAPI(OpenAPI):
                     params.append(IDEMPOTENCY_KEY)
                 if getattr(view, "takes_if_match", False):
                     params.append(IF_MATCH)
+                responses = operation.setdefault("responses", {})
+                for status, description in BODY_PROBLEMS.items():
+                    responses.setdefault(status, _problem_response(description))
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response carrying a problem document."""
+    schema = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    return {"description": description, "content": {PROBLEM: schema}}
 
 
 def create_app(system: System) -> OpenAPI:
@@ -114,6 +132,7 @@ def create_app(system: System) -> OpenAPI:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["momentum"] = system
     problems.init_app(app)
+    limits.init_app(app)
     app.register_api(health.api)
     for area in API_AREAS:
         app.register_api(area.api)
