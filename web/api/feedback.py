@@ -34,8 +34,8 @@ from web.api.feedback_schemas import (
     SuggestionOut,
     SuggestionPath,
 )
-from web.api.goals_schemas import milestone_out
 from web.auth import BEARER, caller, idempotency_key
+from web.common.goals import milestone_out
 from web.system import current_system as system
 
 api = blueprint("feedback", __name__, __doc__ or "")

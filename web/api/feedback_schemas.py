@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from web.api.common import PageQuery
-from web.api.goals_schemas import GoalMilestoneOut
+from web.common.goals import GoalMilestoneOut
 
 ItemKind = Literal["goal", "action", "review"]
 

@@ -35,7 +35,6 @@ from web.api.goals_schemas import (
     GoalListQuery,
     GoalMilestoneIn,
     GoalMilestonePath,
-    GoalOut,
     GoalPage,
     GoalPatch,
     GoalPath,
@@ -44,13 +43,11 @@ from web.api.goals_schemas import (
     GoalQuery,
     GoalStatusBody,
     GoalWithMilestoneOut,
-    card_out,
-    goal_out,
-    goal_state_out,
     history_out,
     series_out,
 )
 from web.auth import BEARER, caller, idempotency_key
+from web.common.goals import GoalOut, card_out, goal_out, goal_state_out
 from web.system import current_system as system
 
 api = blueprint("goals", __name__, __doc__ or "")

@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 
 from projections import journal_queries as jq
 from projections.relations import visible_levels
-from service.errors import NotFoundError, ValidationError
+from service.errors import NotFoundError
 from web.api.common import ERRORS, PageQuery, blueprint
 from web.auth import BEARER, caller
+from web.common.journal import journal_page
 from web.system import current_system as system
 
 api = blueprint("journal", __name__, __doc__ or "")
@@ -72,37 +73,6 @@ def entry_out(entry: jq.JournalEntry) -> dict[str, Any]:
     return JournalEntryOut.model_validate(entry, from_attributes=True).model_dump(
         mode="json"
     )
-
-
-def journal_page(
-    viewer: UUID,
-    *,
-    limit: int,
-    cursor: str | None = None,
-    member_id: str | None = None,
-    kind: str | None = None,
-    goal_id: str | None = None,
-) -> jq.JournalPage:
-    """A page of journal entries the viewer may see (API and pages alike), the
-    query's ValueErrors as 422 naming `kind` or `cursor`."""
-    if kind is not None and kind not in jq.KIND_FILTERS:
-        raise ValidationError(
-            f"Unknown kind {kind!r}: use one of {', '.join(jq.KIND_FILTERS)}.",
-            "kind",
-        )
-    with system().read() as conn:
-        try:
-            return jq.entries(
-                conn,
-                str(viewer),
-                member_id=member_id,
-                kind=kind,
-                goal_id=goal_id,
-                limit=limit,
-                cursor=cursor,
-            )
-        except ValueError as e:
-            raise ValidationError(str(e), "cursor") from None
 
 
 @api.get("/journal", responses={200: JournalEntryPage, **ERRORS}, security=BEARER)

@@ -22,7 +22,7 @@ from projections.mentoring import MenteeCard
 from service import commands as c
 from service.errors import NotFoundError, ValidationError
 from web.api.common import ERRORS, PageQuery, ReasonBody, blueprint, paginate, written
-from web.api.journal import JournalEntryPage, entry_out, journal_page
+from web.api.journal import JournalEntryPage, entry_out
 from web.api.mentoring_schemas import (
     MenteeOut,
     MenteePage,
@@ -35,6 +35,7 @@ from web.api.mentoring_schemas import (
     MentorshipWritten,
 )
 from web.auth import BEARER, caller, idempotency_key
+from web.common.journal import journal_page
 from web.system import current_system as system
 
 api = blueprint("mentoring", __name__, __doc__ or "")

@@ -13,11 +13,8 @@ from flask import Response, jsonify
 
 from projections.journal_queries import JournalEntry
 from projections.metrics_queries import ReviewFacts, review_facts
-from service import access
 from service import commands as c
-from service.domain.review import Review
 from service.errors import NotFoundError
-from service.uow import UnitOfWork
 from web.api.common import (
     ERRORS,
     PageQuery,
@@ -26,52 +23,21 @@ from web.api.common import (
     takes_if_match,
     written,
 )
-from web.api.journal import journal_page
 from web.api.reviews_schemas import (
     CommitmentMarkBody,
-    CommitmentOut,
     CommitmentPath,
     ReviewBody,
     ReviewChanges,
     ReviewListItem,
-    ReviewOut,
     ReviewPage,
     ReviewPath,
-    ReviewSignals,
 )
 from web.auth import BEARER, caller, idempotency_key
+from web.common.journal import journal_page
+from web.common.reviews import ReviewOut, ReviewSignals, review_out
 from web.system import current_system as system
 
 api = blueprint("reviews", __name__, __doc__ or "")
-
-
-def review_out(viewer: UUID, review_id: UUID) -> ReviewOut:
-    """The review if `viewer` may see it; NotFoundError (404) otherwise."""
-    review = access.visible_item(UnitOfWork(system().app), viewer, "review", review_id)
-    assert isinstance(review, Review)
-    commitments = [
-        CommitmentOut(
-            id=x["id"],
-            if_when=x["if_when"],
-            then=x["then"],
-            kept=review.outcomes.get(str(x["id"])),
-        )
-        for x in review.commitments
-    ]
-    return ReviewOut(
-        id=review.id,
-        owner_id=review.owner_id,
-        period=review.period,
-        recorded_at=review.created_on,
-        signals=ReviewSignals(**review.signals),
-        went_well=review.went_well,
-        stuck_on=review.stuck_on,
-        lessons=review.lessons,
-        commitments=commitments,
-        open_commitments=sum(x.kept is None for x in commitments),
-        visibility=review.visibility,
-        version=review.version,
-    )
 
 
 def _list_item(entry: JournalEntry, facts: dict[str, ReviewFacts]) -> dict[str, Any]:

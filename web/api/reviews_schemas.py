@@ -1,32 +1,22 @@
-"""Request and response bodies of the reviews area."""
+"""Request and response bodies of the reviews area (a review itself, `ReviewOut`,
+is in `web.common.reviews`: the pages show it too)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic.config import JsonDict
 
 from service.domain.base import VISIBILITIES
 from service.domain.review import MAX_COMMITMENTS, PERIODS
 from web.api.actions import NO_NUL
+from web.common.reviews import ReviewSignals
 
 _VISIBILITY: JsonDict = {"enum": list(VISIBILITIES)}
 _MAYBE_VISIBILITY: JsonDict = {"enum": [*VISIBILITIES, None]}
 _TEXT = 5000
-
-
-class ReviewSignals(BaseModel):
-    """The five signals, each 1–5 where 5 means thriving."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    motivation: StrictInt = Field(ge=1, le=5)
-    focus: StrictInt = Field(ge=1, le=5)
-    learning: StrictInt = Field(ge=1, le=5)
-    recognition: StrictInt = Field(ge=1, le=5)
-    satisfaction: StrictInt = Field(ge=1, le=5)
 
 
 class CommitmentBody(BaseModel):
@@ -101,32 +91,6 @@ class ReviewPath(BaseModel):
 class CommitmentPath(BaseModel):
     review_id: UUID
     commitment_id: UUID
-
-
-class CommitmentOut(BaseModel):
-    """A commitment; `kept` is null while it is open to be marked."""
-
-    id: UUID
-    if_when: str
-    then: str
-    kept: bool | None
-
-
-class ReviewOut(BaseModel):
-    """A review as its owner wrote it (and as mentors it is shown to see it)."""
-
-    id: UUID
-    owner_id: UUID
-    period: str
-    recorded_at: datetime
-    signals: ReviewSignals
-    went_well: str
-    stuck_on: str
-    lessons: str
-    commitments: list[CommitmentOut]
-    open_commitments: int = Field(description="Commitments not marked yet.")
-    visibility: str
-    version: int
 
 
 class ReviewListItem(BaseModel):

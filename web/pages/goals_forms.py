@@ -22,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from service import commands as c
-from web.api.goals_schemas import GoalOut
+from web.common.goals import GoalOut
 from web.pages.forms import PageForm, text_of
 
 HORIZONS = [

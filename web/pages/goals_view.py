@@ -15,7 +15,7 @@ from projections.goals_queries import GoalCard, ProgressSeries
 from service.domain.goal import Goal
 from service.domain.member import Member
 from service.errors import NotFoundError
-from web.api.goals_schemas import GoalOut, goal_out, goal_state_out
+from web.common.goals import GoalOut, goal_out, goal_state_out
 from web.pages.charts import Chart, goal_progress_chart
 from web.pages.goals_history import HistoryRow, describe
 from web.pages.session import me, viewer

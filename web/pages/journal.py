@@ -21,7 +21,7 @@ from projections import journal_queries as jq
 from projections.goals_queries import goal_board
 from projections.relations import member_names, visible_levels
 from service.errors import NotFoundError, ValidationError
-from web.api.journal import journal_page
+from web.common.journal import journal_page
 from web.pages.forms import options
 from web.pages.session import me, page_blueprint, viewer
 from web.system import current_system as system
@@ -81,8 +81,8 @@ def journal_entries(
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> jq.JournalPage:
-    """A page of entries the viewer may see: the API's `journal_page`, with the
-    pages' page size."""
+    """A page of entries the viewer may see: `journal_page`, which the API reads
+    too, with the pages' page size."""
     return journal_page(
         viewer_id,
         limit=limit,

@@ -3,7 +3,8 @@
 The same commands and reads as `web.api.reviews`: `RecordReview` records the check-in
 and, in the same save, whether each open commitment of the previous review was kept
 (`outcomes`); `MarkCommitment` marks one later; `AmendReview` changes texts, signals
-or visibility. A review is read as the API reads it (`review_out`).
+or visibility. A review is read as the API reads it
+(`web.common.reviews.review_out`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from werkzeug.wrappers import Response
 from service import commands as c
 from service.domain.review import MAX_COMMITMENTS
 from service.errors import NotFoundError
-from web.api.reviews import review_out
-from web.api.reviews_schemas import CommitmentOut, ReviewOut
+from web.common.reviews import CommitmentOut, ReviewOut, review_out
 from web.pages.forms import INVALID, submit, text_of
 from web.pages.journal import journal_entries
 from web.pages.reviews_forms import (
