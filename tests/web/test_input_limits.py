@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from service.clock import FixedClock
 from service.domain.base import NUMBER_LIMIT
+from tests.conftest import PASSWORD
 from tests.web.conftest import Api, Person
 from tests.web.helpers import PROBLEM, assert_rejected, json_of, mentor
 from web.limits import MAX_BODY_BYTES, MAX_JSON_DEPTH
@@ -211,13 +212,47 @@ def test_a_body_over_the_limit_is_a_413_problem_and_appends_nothing(api: Api) ->
     assert api.events() == before
 
 
+def _csrf(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the first form on the page at `path`."""
+    page = BeautifulSoup(client.get(path).get_data(as_text=True), "html.parser")
+    field = page.find("input", attrs={"name": "csrf_token"})
+    assert field is not None, path
+    return str(field["value"])
+
+
+def test_the_away_form_shows_the_window_next_to_the_field_and_appends_nothing(
+    api: Api,
+) -> None:
+    ann = api.join("Ann")
+    browser = api.client
+    signed_in = browser.post(
+        "/signin",
+        data={
+            "csrf_token": _csrf(browser, "/signin"),
+            "email": ann.email,
+            "password": PASSWORD,
+        },
+    )
+    assert signed_in.status_code == 302
+    before = api.events()
+    form = {"starts_on": "9999-12-31", "ends_on": "9999-12-31", "reason": "holiday"}
+    refused = browser.post(
+        "/settings/away", data={"csrf_token": _csrf(browser, "/settings"), **form}
+    )
+    assert refused.status_code == 422
+    page = BeautifulSoup(refused.get_data(as_text=True), "html.parser")
+    control = page.find("input", attrs={"name": "starts_on"})
+    assert control is not None
+    described = str(control.get("aria-describedby", "")).split()
+    shown = [page.find(id=ref) for ref in described if ref.endswith("-error")]
+    assert any(e is not None and "5 years" in e.get_text() for e in shown)
+    assert api.events() == before
+
+
 def test_pages_answer_deep_and_huge_bodies_with_an_error_page(
     client: FlaskClient,
 ) -> None:
-    page = BeautifulSoup(client.get("/signin").get_data(as_text=True), "html.parser")
-    field = page.find("input", attrs={"name": "csrf_token"})
-    assert field is not None
-    csrf = {"X-CSRFToken": str(field["value"])}  # past CSRF, to the form itself
+    csrf = {"X-CSRFToken": _csrf(client, "/signin")}  # past CSRF, to the form
     deep = "[" * 100_000 + "]" * 100_000
     nested = client.post(
         "/signin", data=deep, content_type="application/json", headers=csrf
