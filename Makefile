@@ -18,9 +18,10 @@ PYTEST_WORKERS ?= auto
 test: setup axe ## run the whole test suite, one worker per core (PYTEST_WORKERS=0: none)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-lint: setup ## ruff and mypy
-	$(BIN)/ruff check service projections web notify tests bench
+lint: setup ## ruff, mypy and the layers' import contracts (import-linter)
+	$(BIN)/ruff check service projections web notify system entrypoints tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: setup ## measure SPEC 11 and write bench/RESULTS.md
 	$(BIN)/python -m bench.commands

@@ -40,12 +40,11 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import command_line, machine, write_results
-from projections.registry import make_runner
 from service import commands as c
 from service.application import MomentumApplication
-from service.bootstrap import bootstrap
 from service.clock import FixedClock
 from service.settings import Settings
+from system import open_system
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench password 1"
@@ -416,18 +415,19 @@ def main() -> int:
     with database(args.backend, args.postgres_url) as (url, pg_version):
         settings = Settings(database_url=url, secret_key="bench-secret")
         clock = FixedClock(datetime.now(UTC))
-        app = bootstrap(settings, clock=clock, password_profile="CHEAPEST")
+        system = open_system(
+            settings, clock=clock, password_profile="CHEAPEST", follow=False
+        )
+        app = system.app
         try:
             started = time.perf_counter()
             data = build(app, clock, args.entries, args.mentees)
             print(
                 f"built {data.events} events in {time.perf_counter() - started:.0f} s"
             )
-            runner = make_runner(app, settings)
-            runner.catch_up()
-            runner.engine.dispose()
+            system.runner.catch_up()
         finally:
-            app.close()
+            system.close()
         env = os.environ | {
             "MOMENTUM_DATABASE_URL": url,
             "MOMENTUM_SECRET_KEY": "bench-secret",

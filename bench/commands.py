@@ -29,9 +29,9 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import command_line, machine, write_results
 from service.application import MomentumApplication
-from service.bootstrap import bootstrap
 from service.commands import LogAction, RegisterMember
 from service.settings import Settings
+from system import build_application
 
 MEMBERS = 200
 WARM_UP = 500
@@ -54,7 +54,7 @@ class Row:
 
 def make_app(database_url: str) -> MomentumApplication:
     settings = Settings(database_url=database_url, secret_key="bench-secret")
-    return bootstrap(settings, password_profile="CHEAPEST")
+    return build_application(settings, password_profile="CHEAPEST")
 
 
 def register_members(app: MomentumApplication, count: int) -> list[uuid.UUID]:

@@ -42,9 +42,9 @@ from projections.relations import Relations
 from projections.runner import ProjectionRunner
 from service import commands as c
 from service.application import MomentumApplication
-from service.bootstrap import bootstrap
 from service.clock import FixedClock
 from service.settings import Settings
+from system import build_application
 
 PASSWORD = "bench password 1"
 SIGNALS = ("motivation", "focus", "learning", "recognition", "satisfaction")
@@ -181,7 +181,7 @@ def main() -> int:
     args = parse_args()
     clock = FixedClock(datetime.now(UTC))
     settings = Settings(database_url="memory://", secret_key="bench-secret")
-    app = bootstrap(settings, clock=clock, password_profile="CHEAPEST")
+    app = build_application(settings, clock=clock, password_profile="CHEAPEST")
     started = time.perf_counter()
     heavy, mentor, mentees = build(app, clock, args.heavy, args.mentees)
     events = app.recorder.max_notification_id() or 0

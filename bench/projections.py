@@ -48,7 +48,6 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import command_line, machine, write_results
 from service.application import MomentumApplication
-from service.bootstrap import bootstrap
 from service.clock import FixedClock, using
 from service.domain.action import CATEGORIES, Action
 from service.domain.base import VISIBILITIES, narrower_or_equal
@@ -61,6 +60,7 @@ from service.domain.review import SIGNALS, Review
 from service.errors import DomainError
 from service.secret_keys import EMAIL_INDEX, derive_key
 from service.settings import Settings
+from system import build_application, open_system
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "projections"
@@ -824,7 +824,9 @@ class Log:
 def generate(url: str, target: int, per_member: int, seed: int) -> Log:
     """Write about `target` events into the store at `url`."""
     settings = Settings(database_url=url, secret_key=SECRET)
-    app = bootstrap(settings, clock=FixedClock(START), password_profile="CHEAPEST")
+    app = build_application(
+        settings, clock=FixedClock(START), password_profile="CHEAPEST"
+    )
     try:
         members = max(20, target // per_member)
         started = time.perf_counter()
@@ -872,13 +874,13 @@ def peak_rss_mb() -> float:
 
 
 def open_runner(url: str, spec: str) -> tuple[MomentumApplication, Any]:
-    from projections.registry import make_runner
-
     settings = Settings(database_url=url, secret_key=SECRET)
-    app = bootstrap(settings, password_profile="CHEAPEST", create_tables=False)
-    runner = make_runner(app, settings)
-    runner.models = select_models(runner.models, spec)
-    return app, runner
+    system = open_system(
+        settings, password_profile="CHEAPEST", follow=False, create_tables=False
+    )
+    system.runner.setup()
+    system.runner.models = select_models(system.runner.models, spec)
+    return system.app, system.runner
 
 
 def diagnose(runner: Any, error: BaseException) -> dict[str, Any]:

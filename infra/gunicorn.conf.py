@@ -7,7 +7,7 @@ MOMENTUM_BIND=0.0.0.0:8000 MOMENTUM_WEB_WORKERS=4. The projection worker
 
 import os
 
-wsgi_app = "web.wsgi:create()"
+wsgi_app = "entrypoints.wsgi:create()"
 bind = os.environ.get("MOMENTUM_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("MOMENTUM_WEB_WORKERS", "2"))
 # Threads let a worker answer reads while another request waits for the projection

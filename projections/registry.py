@@ -1,18 +1,17 @@
-"""Every read model, and the runner that keeps them current for an application."""
+"""Every read model (the composition root, `system`, builds the runner over them)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from projections.audit import AuditIndex, CheckpointSigner, with_signer
-from projections.db import make_engine
 from projections.goals import GoalBoard
 from projections.groups import GroupBoard
 from projections.journal import Journal
 from projections.metrics import Metrics
 from projections.notifications import Notifications
 from projections.relations import Relations
-from projections.runner import ProjectionRunner, ReadModel
+from projections.runner import ReadModel
 from service.application import MomentumApplication
 from service.settings import Settings
 
@@ -37,13 +36,3 @@ def with_checkpoints(
     with the server secret as it goes (`projections.audit.CheckpointSigner`)."""
     signer = CheckpointSigner.from_secret(settings.secret_key, app.clock.now)
     return with_signer(models, signer)
-
-
-def make_runner(app: MomentumApplication, settings: Settings) -> ProjectionRunner:
-    """A runner over every read model, for the store named in `settings`."""
-    engine = make_engine(settings.database_url)
-    runner = ProjectionRunner(
-        app, engine, with_checkpoints(all_models(), app, settings)
-    )
-    runner.setup()
-    return runner

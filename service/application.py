@@ -7,10 +7,10 @@ safe commands on a version conflict and reports the others as conflicts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, cast
 from uuid import UUID
 
 from argon2 import PasswordHasher
@@ -28,6 +28,7 @@ from service import idempotency
 from service.clock import Clock, SystemClock
 from service.commands import Command, Result
 from service.crypto import SealingMapper
+from service.domain.action import Action
 from service.domain.base import MomentumAggregate
 from service.domain.member import (
     EmailIndex,
@@ -36,6 +37,7 @@ from service.domain.member import (
     legacy_email_index_id,
     normalise_email,
 )
+from service.domain.review import Review
 from service.errors import (
     AuthenticationError,
     ConcurrencyConflictError,
@@ -44,38 +46,23 @@ from service.errors import (
 )
 from service.keys import DEFAULT_TTL, KeyRing, key_store_for
 from service.passwords import make_hasher, verify
+from service.queries import (
+    VisibleAction,
+    own_action,
+    require_visible,
+    visible_action,
+    visible_review,
+)
 from service.secret_keys import EMAIL_INDEX, derive_key
 from service.tokens import InvitationTokens
-from service.uow import UnitOfWork
+from service.uow import Handlers, UnitOfWork
 
-if TYPE_CHECKING:
-    from service.domain.action import Action
-    from service.domain.review import Review
-    from service.queries import VisibleAction
-
-C = TypeVar("C", bound=Command)
-Handler = Callable[[UnitOfWork, Any], Result]
-HANDLERS: dict[type[Command], Handler] = {}
 AfterSave = Callable[["MomentumApplication", Any, Result], None]
-AFTER_SAVE: dict[type[Command], AfterSave] = {}
+AfterSaves = Mapping[type[Command], AfterSave]
 """What must happen once a command's events are stored (erasure shreds the key)."""
 MAX_ATTEMPTS = 5
 PRIVATE_FIELDS = frozenset({"password_hash"})
 """Event fields no query ever returns."""
-
-
-def handles(
-    command_type: type[C],
-) -> Callable[[Callable[[UnitOfWork, C], Result]], Any]:
-    """Register the decorated function as the handler of `command_type`."""
-
-    def register(
-        func: Callable[[UnitOfWork, C], Result],
-    ) -> Callable[[UnitOfWork, C], Result]:
-        HANDLERS[command_type] = func
-        return func
-
-    return register
 
 
 class DateAsISO(Transcoding):
@@ -113,17 +100,19 @@ class MomentumApplication(Application[UUID]):
         *,
         clock: Clock | None = None,
         secret_key: str,
+        handlers: Handlers,
+        after_save: AfterSaves | None = None,
         password_hasher: PasswordHasher | None = None,
         key_cache_seconds: float = DEFAULT_TTL,
     ) -> None:
         super().__init__(env=env)
+        self.handlers = dict(handlers)
+        self.after_save = dict(after_save or {})
         self.clock: Clock = clock or SystemClock()
         self.hasher = password_hasher or make_hasher()
         self.invitations = InvitationTokens(secret_key)
         self.email_index_key = derive_key(secret_key, EMAIL_INDEX)
         self.keys = self._key_ring(key_cache_seconds)
-        from service import handlers  # noqa: F401  (registers the handlers)
-
         self.finish_erasures()
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -171,7 +160,9 @@ class MomentumApplication(Application[UUID]):
     def handle(self, command: Command, *, idempotency_key: str | None = None) -> Result:
         """Run one command; see the module docstring for the guarantees."""
         key = idempotency_key
-        handler = HANDLERS[type(command)]
+        handler = self.handlers.get(type(command))
+        if handler is None:
+            raise LookupError(f"No handler is wired for {type(command).__name__}.")
         retry = (
             command.retry_on_conflict
             and getattr(command, "expected_version", None) is None
@@ -198,7 +189,7 @@ class MomentumApplication(Application[UUID]):
                     if attempt == attempts:
                         raise self._conflict(uow) from None
                     continue
-                after = AFTER_SAVE.get(type(command))
+                after = self.after_save.get(type(command))
                 if after is not None:
                     after(self, command, result)
                 if not recordings:
@@ -306,8 +297,6 @@ class MomentumApplication(Application[UUID]):
 
     def history(self, viewer_id: UUID, aggregate_id: UUID) -> list[HistoryEntry]:
         """Every event of an item the viewer may see (version, type, time, ...)."""
-        from service.queries import require_visible
-
         require_visible(self, viewer_id, aggregate_id)
         return [to_history_entry(e) for e in self.events_of(aggregate_id)]
 
@@ -315,8 +304,6 @@ class MomentumApplication(Application[UUID]):
         self, viewer_id: UUID, aggregate_id: UUID, at: datetime
     ) -> MomentumAggregate:
         """The item's state as it was at time `at` (NotFoundError before it existed)."""
-        from service.queries import require_visible
-
         require_visible(self, viewer_id, aggregate_id)
         version = None
         for e in self.events_of(aggregate_id):
@@ -332,20 +319,14 @@ class MomentumApplication(Application[UUID]):
     def visible_action(self, viewer_id: UUID, action_id: UUID) -> VisibleAction:
         """An action the viewer may see and its effective visibility (SPEC 9);
         NotFoundError otherwise."""
-        from service.queries import visible_action
-
         return visible_action(self, viewer_id, action_id)
 
     def own_action(self, member_id: UUID, action_id: UUID) -> Action:
         """The member's own action, not retracted; NotFoundError otherwise."""
-        from service.queries import own_action
-
         return own_action(self, member_id, action_id)
 
     def visible_review(self, viewer_id: UUID, review_id: UUID) -> Review:
         """A review the viewer may see; NotFoundError otherwise."""
-        from service.queries import visible_review
-
         return visible_review(self, viewer_id, review_id)
 
     def require_role(self, member_id: UUID, role: str) -> None:

@@ -4,7 +4,6 @@ and the load-and-check reads behind the application's item queries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -18,14 +17,11 @@ from service.domain.member import Member
 from service.domain.mentorship import Mentorship
 from service.domain.review import Review
 from service.errors import NotFoundError
-from service.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from service.application import MomentumApplication
+from service.uow import Services, UnitOfWork
 
 
 def require_visible(
-    app: MomentumApplication, viewer_id: UUID, aggregate_id: UUID
+    app: Services, viewer_id: UUID, aggregate_id: UUID
 ) -> None:
     """Raise NotFoundError unless the viewer may see this aggregate and its history."""
     uow = UnitOfWork(app)
@@ -38,7 +34,7 @@ def require_visible(
 
 
 def require_visible_item(
-    app: MomentumApplication, viewer_id: UUID, kind: str, item_id: UUID
+    app: Services, viewer_id: UUID, kind: str, item_id: UUID
 ) -> None:
     """Raise NotFoundError unless `item_id` is a goal, action or review of this
     `kind` that the viewer may see (SPEC 9; the rule feedback and cheers obey)."""
@@ -54,7 +50,7 @@ class VisibleAction:
 
 
 def visible_action(
-    app: MomentumApplication, viewer_id: UUID, action_id: UUID
+    app: Services, viewer_id: UUID, action_id: UUID
 ) -> VisibleAction:
     """The action with its effective visibility if the viewer may see it;
     NotFoundError otherwise."""
@@ -64,7 +60,7 @@ def visible_action(
     return VisibleAction(action, access.effective_visibility(uow, action))
 
 
-def own_action(app: MomentumApplication, member_id: UUID, action_id: UUID) -> Action:
+def own_action(app: Services, member_id: UUID, action_id: UUID) -> Action:
     """The member's own action, not retracted; NotFoundError for anything else."""
     found = access.visible_item(UnitOfWork(app), member_id, "action", action_id)
     if not isinstance(found, Action) or found.owner_id != member_id or found.retracted:
@@ -73,7 +69,7 @@ def own_action(app: MomentumApplication, member_id: UUID, action_id: UUID) -> Ac
 
 
 def visible_review(
-    app: MomentumApplication, viewer_id: UUID, review_id: UUID
+    app: Services, viewer_id: UUID, review_id: UUID
 ) -> Review:
     """The review if the viewer may see it; NotFoundError otherwise."""
     review = access.visible_item(UnitOfWork(app), viewer_id, "review", review_id)

@@ -6,27 +6,64 @@ with the idempotency record when there is one.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
+from argon2 import PasswordHasher
 from eventsourcing.application import AggregateNotFoundError
 
-from service.clock import local_date
+from service.clock import Clock, local_date
+from service.commands import Command, Result
 from service.domain.base import MomentumAggregate
-from service.domain.member import Member
+from service.domain.member import EmailIndex, Member
 from service.errors import AuthenticationError, ConcurrencyConflictError, NotFoundError
+from service.keys import KeyRing
+from service.tokens import InvitationTokens
 
-if TYPE_CHECKING:
-    from service.application import MomentumApplication
+
+class Services(Protocol):
+    """What handlers and queries use of the application (`MomentumApplication`
+    provides it); named here so that this module needs nothing above it."""
+
+    clock: Clock
+    hasher: PasswordHasher
+    invitations: InvitationTokens
+    keys: KeyRing
+    email_index_key: bytes
+
+    @property
+    def repository(self) -> Any:
+        """The event-sourced repository (`get(id, version=None)`)."""
+
+    @property
+    def recorder(self) -> Any:
+        """The event store's recorder."""
+
+    @property
+    def mapper(self) -> Any:
+        """The mapper between stored and domain events."""
+
+    def email_index(self, uow: UnitOfWork, email: str) -> EmailIndex | None:
+        """The index that decides whether `email` is taken."""
+
+    def email_holder(self, uow: UnitOfWork, email: str) -> UUID | None:
+        """The member `email` is reserved for, if any."""
+
+    def authenticate(self, email: str, password: str) -> UUID:
+        """The member's id if the password is right."""
 
 A = TypeVar("A", bound=MomentumAggregate)
+
+
+Own = TypeVar("Own", bound=MomentumAggregate)
 
 
 class UnitOfWork:
     """Loads aggregates once per command and collects what must be saved."""
 
-    def __init__(self, app: MomentumApplication) -> None:
+    def __init__(self, app: Services) -> None:
         self.app = app
         self.now: datetime = app.clock.now()
         self._touched: dict[UUID, MomentumAggregate] = {}
@@ -51,6 +88,23 @@ class UnitOfWork:
         found = self.find(cls, aggregate_id)
         if found is None:
             raise NotFoundError(f"No such {what}.")
+        return found
+
+    def own(
+        self,
+        cls: type[Own],
+        aggregate_id: UUID,
+        actor_id: UUID,
+        expected_version: int | None,
+        what: str,
+    ) -> Own:
+        """The acting member's own item of type `cls`, at `expected_version` if one
+        is given (If-Match); anyone else's is reported as not found (SPEC 9)."""
+        self.actor(actor_id)
+        found = self.find(cls, aggregate_id)
+        if found is None or getattr(found, "owner_id", None) != actor_id:
+            raise NotFoundError(f"No such {what}.")
+        self.check_version(found, expected_version)
         return found
 
     def add(self, *aggregates: MomentumAggregate) -> None:
@@ -82,3 +136,8 @@ class UnitOfWork:
     def touched(self) -> list[MomentumAggregate]:
         """The aggregates loaded or added that have new events to save."""
         return [a for a in self._touched.values() if a.pending_events]
+
+
+Handler = Callable[[UnitOfWork, Any], Result]
+"""Runs one command in a unit of work: loads, checks, changes aggregates."""
+Handlers = Mapping[type[Command], Handler]

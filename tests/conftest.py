@@ -36,9 +36,9 @@ from projections.registry import all_models
 from projections.runner import ProjectionRunner
 from service import commands as c
 from service.application import MomentumApplication
-from service.bootstrap import bootstrap
 from service.clock import FixedClock
 from service.settings import Settings
+from system import build_application
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 PASSWORD = "correct horse battery"
@@ -180,7 +180,7 @@ def make_app(
     database_url: str, clock: FixedClock, *, create_tables: bool = True
 ) -> MomentumApplication:
     """The application as `bootstrap` builds it, with cheap Argon2id parameters."""
-    return bootstrap(
+    return build_application(
         Settings(database_url=database_url, secret_key="test-secret"),
         clock=clock,
         password_profile="CHEAPEST",

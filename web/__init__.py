@@ -13,7 +13,8 @@ from typing import Any
 from flask_openapi3 import Info, OpenAPI
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import health, limits, pages, problems
+from system import System
+from web import health, limits, pages, problems, throttle
 from web.api import (
     accounts,
     actions,
@@ -32,7 +33,6 @@ from web.api import (
 )
 from web.auth import MAX_IDEMPOTENCY_KEY
 from web.problems import PROBLEM
-from web.system import System
 
 API_INFO = Info(
     title="Momentum API",
@@ -131,6 +131,7 @@ def create_app(system: System) -> OpenAPI:
     app.config["SECRET_KEY"] = system.settings.secret_key
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["momentum"] = system
+    throttle.init_app(app, system)
     problems.init_app(app)
     limits.init_app(app)
     app.register_api(health.api)

@@ -9,7 +9,7 @@ from flask import g, request
 
 from service.errors import AuthenticationError, ValidationError
 from web.system import current_system as system
-from web.throttle import Attempt
+from web.throttle import Attempt, current_throttle
 
 
 def bearer_secret() -> str:
@@ -31,7 +31,7 @@ def caller() -> UUID:
 def password_attempt(email: str) -> AbstractContextManager[Attempt]:
     """One check of the password of account `email` from this request's client
     address, throttled as sign-ins are (`web.throttle`: 429 when over a limit)."""
-    return system().throttle.attempt(email, request.remote_addr or "")
+    return current_throttle().attempt(email, request.remote_addr or "")
 
 
 def own_password_attempt(member_id: UUID) -> AbstractContextManager[Attempt]:

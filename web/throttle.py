@@ -37,11 +37,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import Flask, current_app
 from sqlalchemy import Connection, Engine
 
 from projections import sign_in_failures as store
 from service.clock import Clock
 from service.errors import AuthenticationError, TooManyAttemptsError
+from system import System
 
 WINDOW = timedelta(minutes=15)
 PAIR_LIMIT = 5
@@ -169,3 +171,17 @@ class SignInThrottle:
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def init_app(app: Flask, system: System) -> None:
+    """One throttle per app, over the system's read-model database."""
+    settings = system.settings
+    app.extensions["momentum_throttle"] = SignInThrottle(
+        system.engine, system.app.clock, settings.secret_key
+    )
+
+
+def current_throttle() -> SignInThrottle:
+    """The throttle of the current request's app."""
+    found: SignInThrottle = current_app.extensions["momentum_throttle"]
+    return found

@@ -6,13 +6,12 @@ from typing import Any
 from uuid import UUID
 
 from service import commands as c
-from service.application import handles
 from service.commands import Result
 from service.domain.action import EDITABLE, Action
 from service.domain.goal import Goal
 from service.domain.visibility import wider_than
-from service.errors import NotFoundError, RuleViolationError, ValidationError
-from service.uow import UnitOfWork
+from service.errors import RuleViolationError, ValidationError
+from service.uow import Handlers, UnitOfWork
 
 
 def _check_goal_link(
@@ -36,7 +35,6 @@ def _check_goal_link(
         )
 
 
-@handles(c.LogAction)
 def log_action(uow: UnitOfWork, cmd: c.LogAction) -> Result:
     """Log an action (today by default, up to 30 days back, never in the future)."""
     member = uow.actor(cmd.actor_id)
@@ -50,22 +48,11 @@ def log_action(uow: UnitOfWork, cmd: c.LogAction) -> Result:
     return Result(action.id, action.version)
 
 
-def own_action(
-    uow: UnitOfWork, actor_id: UUID, action_id: UUID, expected: int | None
-) -> Action:
-    """The actor's own action; anyone else's is reported as not found."""
-    uow.actor(actor_id)
-    action = uow.find(Action, action_id)
-    if action is None or action.owner_id != actor_id:
-        raise NotFoundError("No such action.")
-    uow.check_version(action, expected)
-    return action
-
-
-@handles(c.EditAction)
 def edit_action(uow: UnitOfWork, cmd: c.EditAction) -> Result:
     """Edit an action's fields."""
-    action = own_action(uow, cmd.actor_id, cmd.action_id, cmd.expected_version)
+    action = uow.own(
+        Action, cmd.action_id, cmd.actor_id, cmd.expected_version, "action"
+    )
     changes = dict(cmd.changes)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -79,9 +66,18 @@ def edit_action(uow: UnitOfWork, cmd: c.EditAction) -> Result:
     return Result(action.id, action.version)
 
 
-@handles(c.RetractAction)
 def retract_action(uow: UnitOfWork, cmd: c.RetractAction) -> Result:
     """Retract an action."""
-    action = own_action(uow, cmd.actor_id, cmd.action_id, cmd.expected_version)
+    action = uow.own(
+        Action, cmd.action_id, cmd.actor_id, cmd.expected_version, "action"
+    )
     action.retract(cmd.reason, cmd.actor_id)
     return Result(action.id, action.version)
+
+
+HANDLERS: Handlers = {
+    c.LogAction: log_action,
+    c.EditAction: edit_action,
+    c.RetractAction: retract_action,
+}
+"""The command this module handles → its handler (wired by the composition root)."""

@@ -5,12 +5,11 @@ from __future__ import annotations
 from uuid import UUID, uuid4
 
 from service import commands as c
-from service.application import handles
 from service.commands import Result
 from service.domain.group import Group, GroupMembershipIndex, membership_index_id
 from service.domain.member import normalise_email
 from service.errors import NotFoundError, ValidationError
-from service.uow import UnitOfWork
+from service.uow import Handlers, UnitOfWork
 
 
 def _index(uow: UnitOfWork, member_id: UUID, actor_id: UUID) -> GroupMembershipIndex:
@@ -33,7 +32,6 @@ def member_group(uow: UnitOfWork, actor_id: UUID, group_id: UUID) -> Group:
     return group
 
 
-@handles(c.CreateGroup)
 def create_group(uow: UnitOfWork, cmd: c.CreateGroup) -> Result:
     """Create a group; the creator facilitates it."""
     uow.actor(cmd.actor_id)
@@ -44,7 +42,6 @@ def create_group(uow: UnitOfWork, cmd: c.CreateGroup) -> Result:
     return Result(group.id, group.version)
 
 
-@handles(c.InviteToGroup)
 def invite(uow: UnitOfWork, cmd: c.InviteToGroup) -> Result:
     """A facilitator opens an invitation; the signed token is in `extra`."""
     group = member_group(uow, cmd.actor_id, cmd.group_id)
@@ -57,7 +54,6 @@ def invite(uow: UnitOfWork, cmd: c.InviteToGroup) -> Result:
     )
 
 
-@handles(c.JoinGroup)
 def join(uow: UnitOfWork, cmd: c.JoinGroup) -> Result:
     """Join a group with an invitation token; a bad token is a ValidationError
     naming `token`, joining twice a ConflictError."""
@@ -72,7 +68,6 @@ def join(uow: UnitOfWork, cmd: c.JoinGroup) -> Result:
     return Result(group.id, group.version)
 
 
-@handles(c.LeaveGroup)
 def leave(uow: UnitOfWork, cmd: c.LeaveGroup) -> Result:
     """Leave a group (access to its members' items ends)."""
     group = member_group(uow, cmd.actor_id, cmd.group_id)
@@ -81,7 +76,6 @@ def leave(uow: UnitOfWork, cmd: c.LeaveGroup) -> Result:
     return Result(group.id, group.version)
 
 
-@handles(c.RemoveFromGroup)
 def remove(uow: UnitOfWork, cmd: c.RemoveFromGroup) -> Result:
     """A facilitator removes a member."""
     group = member_group(uow, cmd.actor_id, cmd.group_id)
@@ -90,7 +84,6 @@ def remove(uow: UnitOfWork, cmd: c.RemoveFromGroup) -> Result:
     return Result(group.id, group.version)
 
 
-@handles(c.PairBuddies)
 def pair(uow: UnitOfWork, cmd: c.PairBuddies) -> Result:
     """A facilitator pairs two members as accountability buddies."""
     group = member_group(uow, cmd.actor_id, cmd.group_id)
@@ -98,7 +91,6 @@ def pair(uow: UnitOfWork, cmd: c.PairBuddies) -> Result:
     return Result(group.id, group.version)
 
 
-@handles(c.UnpairBuddies)
 def unpair(uow: UnitOfWork, cmd: c.UnpairBuddies) -> Result:
     """A facilitator dissolves a buddy pair."""
     group = member_group(uow, cmd.actor_id, cmd.group_id)
@@ -106,9 +98,21 @@ def unpair(uow: UnitOfWork, cmd: c.UnpairBuddies) -> Result:
     return Result(group.id, group.version)
 
 
-@handles(c.AddFacilitator)
 def add_facilitator(uow: UnitOfWork, cmd: c.AddFacilitator) -> Result:
     """A facilitator names a co-facilitator."""
     group = member_group(uow, cmd.actor_id, cmd.group_id)
     group.add_facilitator(cmd.member_id, cmd.actor_id)
     return Result(group.id, group.version)
+
+
+HANDLERS: Handlers = {
+    c.CreateGroup: create_group,
+    c.InviteToGroup: invite,
+    c.JoinGroup: join,
+    c.LeaveGroup: leave,
+    c.RemoveFromGroup: remove,
+    c.PairBuddies: pair,
+    c.UnpairBuddies: unpair,
+    c.AddFacilitator: add_facilitator,
+}
+"""The command this module handles → its handler (wired by the composition root)."""

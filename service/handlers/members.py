@@ -6,7 +6,6 @@ from collections.abc import Callable
 from uuid import UUID, uuid4
 
 from service import commands as c
-from service.application import handles
 from service.commands import Result
 from service.domain.base import OPERATOR_ID
 from service.domain.member import EmailIndex, Member, email_index_id, normalise_email
@@ -19,10 +18,9 @@ from service.errors import (
     ValidationError,
 )
 from service.passwords import check_new_password, verify
-from service.uow import UnitOfWork
+from service.uow import Handlers, UnitOfWork
 
 
-@handles(c.RegisterMember)
 def register(uow: UnitOfWork, cmd: c.RegisterMember) -> Result:
     """Create an account; the email index makes the address unique (an address an
     erasure released is claimed again)."""
@@ -56,7 +54,6 @@ def _own_member(
     return member
 
 
-@handles(c.UpdateProfile)
 def update_profile(uow: UnitOfWork, cmd: c.UpdateProfile) -> Result:
     """Change display name, timezone and headline."""
     member = _own_member(uow, cmd.actor_id, cmd.expected_version)
@@ -64,7 +61,6 @@ def update_profile(uow: UnitOfWork, cmd: c.UpdateProfile) -> Result:
     return Result(member.id, member.version)
 
 
-@handles(c.SetAspirations)
 def set_aspirations(uow: UnitOfWork, cmd: c.SetAspirations) -> Result:
     """Record aspirations, passions and strengths."""
     member = _own_member(uow, cmd.actor_id, cmd.expected_version)
@@ -72,7 +68,6 @@ def set_aspirations(uow: UnitOfWork, cmd: c.SetAspirations) -> Result:
     return Result(member.id, member.version)
 
 
-@handles(c.SetWeeklyTarget)
 def set_weekly_target(uow: UnitOfWork, cmd: c.SetWeeklyTarget) -> Result:
     """Set the weekly action target."""
     member = _own_member(uow, cmd.actor_id, cmd.expected_version)
@@ -80,7 +75,6 @@ def set_weekly_target(uow: UnitOfWork, cmd: c.SetWeeklyTarget) -> Result:
     return Result(member.id, member.version)
 
 
-@handles(c.ChangePreferences)
 def change_preferences(uow: UnitOfWork, cmd: c.ChangePreferences) -> Result:
     """Change digest, reminder and quiet-hour preferences."""
     member = _own_member(uow, cmd.actor_id, cmd.expected_version)
@@ -88,7 +82,6 @@ def change_preferences(uow: UnitOfWork, cmd: c.ChangePreferences) -> Result:
     return Result(member.id, member.version)
 
 
-@handles(c.UpdateSettings)
 def update_settings(uow: UnitOfWork, cmd: c.UpdateSettings) -> Result:
     """Apply every part to the member in one append; if any field is wrong,
     nothing is recorded and every wrong field is named (preferences as
@@ -139,7 +132,6 @@ def update_settings(uow: UnitOfWork, cmd: c.UpdateSettings) -> Result:
     return Result(member.id, member.version)
 
 
-@handles(c.SetAwayPeriod)
 def set_away_period(uow: UnitOfWork, cmd: c.SetAwayPeriod) -> Result:
     """Mark days away; the new period's id is in `extra`."""
     member = _own_member(uow, cmd.actor_id, None)
@@ -150,7 +142,6 @@ def set_away_period(uow: UnitOfWork, cmd: c.SetAwayPeriod) -> Result:
     return Result(member.id, member.version, {"period_id": period_id})
 
 
-@handles(c.CancelAwayPeriod)
 def cancel_away_period(uow: UnitOfWork, cmd: c.CancelAwayPeriod) -> Result:
     """Cancel an away period."""
     member = _own_member(uow, cmd.actor_id, None)
@@ -158,7 +149,6 @@ def cancel_away_period(uow: UnitOfWork, cmd: c.CancelAwayPeriod) -> Result:
     return Result(member.id, member.version)
 
 
-@handles(c.ChangePassword)
 def change_password(uow: UnitOfWork, cmd: c.ChangePassword) -> Result:
     """Change the password after checking the current one."""
     member = _own_member(uow, cmd.actor_id, None)
@@ -169,7 +159,6 @@ def change_password(uow: UnitOfWork, cmd: c.ChangePassword) -> Result:
     return Result(member.id, member.version)
 
 
-@handles(c.EndSessions)
 def end_sessions(uow: UnitOfWork, cmd: c.EndSessions) -> Result:
     """End every page session of the member (sign-out)."""
     member = _own_member(uow, cmd.actor_id, None)
@@ -177,7 +166,6 @@ def end_sessions(uow: UnitOfWork, cmd: c.EndSessions) -> Result:
     return Result(member.id, member.version)
 
 
-@handles(c.MarkNotificationsRead)
 def mark_notifications_read(uow: UnitOfWork, cmd: c.MarkNotificationsRead) -> Result:
     """Mark notifications read up to a log position, never beyond the newest event;
     without one, up to the newest event (≥ every notification there is now)."""
@@ -203,7 +191,6 @@ def _role_target(uow: UnitOfWork, actor_id: UUID | None, email: str) -> Member:
     return target
 
 
-@handles(c.GrantRole)
 def grant_role(uow: UnitOfWork, cmd: c.GrantRole) -> Result:
     """Grant a role; by an admin, or by the operator (actor None) on the CLI."""
     target = _role_target(uow, cmd.actor_id, cmd.email)
@@ -211,9 +198,26 @@ def grant_role(uow: UnitOfWork, cmd: c.GrantRole) -> Result:
     return Result(target.id, target.version)
 
 
-@handles(c.RevokeRole)
 def revoke_role(uow: UnitOfWork, cmd: c.RevokeRole) -> Result:
     """Revoke a role."""
     target = _role_target(uow, cmd.actor_id, cmd.email)
     target.revoke_role(cmd.role, cmd.actor_id or OPERATOR_ID)
     return Result(target.id, target.version)
+
+
+HANDLERS: Handlers = {
+    c.RegisterMember: register,
+    c.UpdateProfile: update_profile,
+    c.SetAspirations: set_aspirations,
+    c.SetWeeklyTarget: set_weekly_target,
+    c.ChangePreferences: change_preferences,
+    c.UpdateSettings: update_settings,
+    c.SetAwayPeriod: set_away_period,
+    c.CancelAwayPeriod: cancel_away_period,
+    c.ChangePassword: change_password,
+    c.EndSessions: end_sessions,
+    c.MarkNotificationsRead: mark_notifications_read,
+    c.GrantRole: grant_role,
+    c.RevokeRole: revoke_role,
+}
+"""The command this module handles → its handler (wired by the composition root)."""

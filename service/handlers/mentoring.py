@@ -6,19 +6,17 @@ from uuid import uuid4
 
 from service import access
 from service import commands as c
-from service.application import handles
 from service.commands import Result
 from service.domain.feedback import Cheer, Feedback, Suggestion, cheer_id
 from service.domain.goal import Goal
 from service.domain.member import normalise_email
 from service.domain.mentorship import Mentorship, mentorship_id
 from service.errors import ConflictError, NotFoundError, ValidationError
-from service.uow import UnitOfWork
+from service.uow import Handlers, UnitOfWork
 
 ANSWERS = ("accept", "decline", "end")
 
 
-@handles(c.ProposeMentorship)
 def propose(uow: UnitOfWork, cmd: c.ProposeMentorship) -> Result:
     """A mentee invites someone, by email, to mentor them."""
     mentee = uow.actor(cmd.actor_id)
@@ -34,7 +32,6 @@ def propose(uow: UnitOfWork, cmd: c.ProposeMentorship) -> Result:
     return Result(mentorship.id, mentorship.version)
 
 
-@handles(c.AnswerMentorship)
 def answer(uow: UnitOfWork, cmd: c.AnswerMentorship) -> Result:
     """The invited person accepts or declines; either side ends."""
     actor = uow.actor(cmd.actor_id)
@@ -57,7 +54,6 @@ def answer(uow: UnitOfWork, cmd: c.AnswerMentorship) -> Result:
     return Result(mentorship.id, mentorship.version)
 
 
-@handles(c.GiveFeedback)
 def give_feedback(uow: UnitOfWork, cmd: c.GiveFeedback) -> Result:
     """Written feedback on an item the author may see."""
     uow.actor(cmd.actor_id)
@@ -70,7 +66,6 @@ def give_feedback(uow: UnitOfWork, cmd: c.GiveFeedback) -> Result:
     return Result(feedback.id, feedback.version)
 
 
-@handles(c.CheerItem)
 def cheer(uow: UnitOfWork, cmd: c.CheerItem) -> Result:
     """Cheer an item the author may see (once per author per item)."""
     uow.actor(cmd.actor_id)
@@ -83,7 +78,6 @@ def cheer(uow: UnitOfWork, cmd: c.CheerItem) -> Result:
     return Result(given.id, given.version)
 
 
-@handles(c.WithdrawFeedback)
 def withdraw_feedback(uow: UnitOfWork, cmd: c.WithdrawFeedback) -> Result:
     """The author withdraws their feedback."""
     uow.actor(cmd.actor_id)
@@ -95,7 +89,6 @@ def withdraw_feedback(uow: UnitOfWork, cmd: c.WithdrawFeedback) -> Result:
     return Result(feedback.id, feedback.version)
 
 
-@handles(c.MakeSuggestion)
 def make_suggestion(uow: UnitOfWork, cmd: c.MakeSuggestion) -> Result:
     """Only an accepted mentor suggests, on a goal of the mentee they may see."""
     uow.actor(cmd.actor_id)
@@ -111,7 +104,6 @@ def make_suggestion(uow: UnitOfWork, cmd: c.MakeSuggestion) -> Result:
     return Result(suggestion.id, suggestion.version)
 
 
-@handles(c.AnswerSuggestion)
 def answer_suggestion(uow: UnitOfWork, cmd: c.AnswerSuggestion) -> Result:
     """The mentee accepts (the milestone joins the goal) or declines."""
     uow.actor(cmd.actor_id)
@@ -127,3 +119,15 @@ def answer_suggestion(uow: UnitOfWork, cmd: c.AnswerSuggestion) -> Result:
     goal.add_milestone(milestone_id, suggestion.title, suggestion.due_on, cmd.actor_id)
     suggestion.accept(milestone_id, cmd.actor_id)
     return Result(suggestion.id, suggestion.version, {"milestone_id": milestone_id})
+
+
+HANDLERS: Handlers = {
+    c.ProposeMentorship: propose,
+    c.AnswerMentorship: answer,
+    c.GiveFeedback: give_feedback,
+    c.CheerItem: cheer,
+    c.WithdrawFeedback: withdraw_feedback,
+    c.MakeSuggestion: make_suggestion,
+    c.AnswerSuggestion: answer_suggestion,
+}
+"""The command this module handles → its handler (wired by the composition root)."""

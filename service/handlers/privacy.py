@@ -18,14 +18,14 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
 
 from service import commands as c
-from service.application import AFTER_SAVE, MomentumApplication, handles
+from service.application import AfterSaves, MomentumApplication
 from service.commands import Result
 from service.domain.group import Group, GroupMembershipIndex, membership_index_id
 from service.domain.member import Member
 from service.domain.mentorship import Mentorship
 from service.errors import AuthenticationError, RuleViolationError, ValidationError
 from service.passwords import verify
-from service.uow import UnitOfWork
+from service.uow import Handlers, Services, UnitOfWork
 
 BATCH = 1000
 MENTORSHIP_TOPICS = [
@@ -34,7 +34,6 @@ MENTORSHIP_TOPICS = [
 ]
 
 
-@handles(c.EraseMember)
 def erase_member(uow: UnitOfWork, cmd: c.EraseMember) -> Result:
     """Check the password, end the member's relations, record Member.Erased."""
     member = _member(uow, cmd.actor_id)
@@ -97,7 +96,7 @@ def _end_mentorships(uow: UnitOfWork, member: Member) -> None:
             link.decline(member.id)
 
 
-def _mentorship_ids(app: MomentumApplication, member: Member) -> set[UUID]:
+def _mentorship_ids(app: Services, member: Member) -> set[UUID]:
     """Mentorships the member proposed, accepted, or was invited to (a scan of
     two event types: erasure is rare, and no index of mentorships exists)."""
     found: set[UUID] = set()
@@ -122,4 +121,11 @@ def shred_key(app: MomentumApplication, command: c.EraseMember, result: Result) 
     app.keys.shred(result.id)
 
 
-AFTER_SAVE[c.EraseMember] = shred_key
+AFTER_SAVE: AfterSaves = {c.EraseMember: shred_key}
+"""What must happen once an erasure is stored."""
+
+
+HANDLERS: Handlers = {
+    c.EraseMember: erase_member,
+}
+"""The command this module handles → its handler (wired by the composition root)."""

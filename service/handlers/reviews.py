@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from service import commands as c
-from service.application import handles
 from service.commands import Result
 from service.domain.review import Review
 from service.errors import InvalidFieldsError, NotFoundError, ValidationError
-from service.uow import UnitOfWork
+from service.uow import Handlers, UnitOfWork
 
 
-def own_review(
-    uow: UnitOfWork, actor_id: UUID, review_id: UUID, expected: int | None
-) -> Review:
-    """The actor's own review; anyone else's is reported as not found."""
-    uow.actor(actor_id)
-    review = uow.find(Review, review_id)
-    if review is None or review.owner_id != actor_id:
-        raise NotFoundError("No such review.")
-    uow.check_version(review, expected)
-    return review
-
-
-@handles(c.RecordReview)
 def record_review(uow: UnitOfWork, cmd: c.RecordReview) -> Result:
     """Record a check-in and, in the same save, the outcomes of earlier commitments."""
     uow.actor(cmd.actor_id)
@@ -44,7 +30,7 @@ def record_review(uow: UnitOfWork, cmd: c.RecordReview) -> Result:
     errors: dict[str, str] = {}
     for i, outcome in enumerate(cmd.outcomes):
         try:
-            earlier = own_review(uow, cmd.actor_id, outcome.review_id, None)
+            earlier = uow.own(Review, outcome.review_id, cmd.actor_id, None, "review")
             earlier.mark_commitment(outcome.commitment_id, outcome.kept, cmd.actor_id)
         except (ValidationError, NotFoundError) as e:
             errors[f"outcomes.{i}"] = e.message
@@ -57,17 +43,25 @@ def record_review(uow: UnitOfWork, cmd: c.RecordReview) -> Result:
     )
 
 
-@handles(c.MarkCommitment)
 def mark_commitment(uow: UnitOfWork, cmd: c.MarkCommitment) -> Result:
     """Mark one commitment of an earlier review kept or missed."""
-    review = own_review(uow, cmd.actor_id, cmd.review_id, None)
+    review = uow.own(Review, cmd.review_id, cmd.actor_id, None, "review")
     review.mark_commitment(cmd.commitment_id, cmd.kept, cmd.actor_id)
     return Result(review.id, review.version)
 
 
-@handles(c.AmendReview)
 def amend_review(uow: UnitOfWork, cmd: c.AmendReview) -> Result:
     """Amend a review's texts, signals or visibility."""
-    review = own_review(uow, cmd.actor_id, cmd.review_id, cmd.expected_version)
+    review = uow.own(
+        Review, cmd.review_id, cmd.actor_id, cmd.expected_version, "review"
+    )
     review.amend(dict(cmd.changes), cmd.actor_id)
     return Result(review.id, review.version)
+
+
+HANDLERS: Handlers = {
+    c.RecordReview: record_review,
+    c.MarkCommitment: mark_commitment,
+    c.AmendReview: amend_review,
+}
+"""The command this module handles → its handler (wired by the composition root)."""

@@ -5,14 +5,12 @@ from __future__ import annotations
 import secrets
 
 from service import commands as c
-from service.application import handles
 from service.commands import Result
 from service.domain.token import LIFETIME, ApiToken, token_id
 from service.errors import NotFoundError
-from service.uow import UnitOfWork
+from service.uow import Handlers, UnitOfWork
 
 
-@handles(c.IssueToken)
 def issue_token(uow: UnitOfWork, cmd: c.IssueToken) -> Result:
     """Check the password and issue a token valid for 30 days."""
     member_id = uow.app.authenticate(cmd.email, cmd.password)
@@ -32,7 +30,6 @@ def issue_token(uow: UnitOfWork, cmd: c.IssueToken) -> Result:
     )
 
 
-@handles(c.RevokeToken)
 def revoke_token(uow: UnitOfWork, cmd: c.RevokeToken) -> Result:
     """A member revokes one of their own tokens."""
     token = uow.find(ApiToken, cmd.token_id)
@@ -41,3 +38,10 @@ def revoke_token(uow: UnitOfWork, cmd: c.RevokeToken) -> Result:
     token.revoke(cmd.actor_id)
     uow.primary = token
     return Result(token.id, token.version)
+
+
+HANDLERS: Handlers = {
+    c.IssueToken: issue_token,
+    c.RevokeToken: revoke_token,
+}
+"""The command this module handles → its handler (wired by the composition root)."""

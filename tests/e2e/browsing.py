@@ -13,7 +13,7 @@ from playwright.sync_api import (
     ViewportSize,
 )
 
-from service.demo import DEMO_PASSWORD
+from entrypoints.demo import DEMO_PASSWORD
 from tests.e2e.server import Served
 
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}

@@ -12,15 +12,14 @@ from pathlib import Path
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from entrypoints.demo import demo_accounts, load_demo
 from projections.goals_queries import goal_board
 from projections.groups import groups_of
 from service import commands as c
-from service.bootstrap import bootstrap
 from service.clock import FixedClock
-from service.demo import demo_accounts, load_demo
 from service.settings import Settings
+from system import System, build_application, open_system
 from web import create_app
-from web.system import System, open_system
 
 ADMIN = "sofia"  # the demo member made an admin for the admin page
 
@@ -58,7 +57,7 @@ def _load_demo(settings: Settings) -> None:
     """Write the demo history ending now, as `momentum demo` does, plus an admin."""
     end = datetime.now(UTC).replace(microsecond=0)
     clock = FixedClock(end)
-    app = bootstrap(settings, clock=clock, password_profile="CHEAPEST")
+    app = build_application(settings, clock=clock, password_profile="CHEAPEST")
     try:
         load_demo(app, clock, end=end)
         app.handle(c.GrantRole(None, _demo_emails()[ADMIN]))

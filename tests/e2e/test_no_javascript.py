@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from service.demo import DEMO_PASSWORD
+from entrypoints.demo import DEMO_PASSWORD
 from tests.e2e.browsing import People, assert_no_errors, sign_in
 
 

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from entrypoints.cli import main
 from projections import migrate
 from projections.audit import (
     GENESIS,
@@ -43,7 +44,6 @@ from projections.registry import all_models, with_checkpoints
 from projections.runner import ProjectionRunner
 from service import commands as c
 from service.application import MomentumApplication
-from service.cli import main
 from service.clock import FixedClock
 from service.settings import Settings
 from tests.conftest import registrar

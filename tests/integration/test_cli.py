@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from entrypoints.cli import main
 from service import commands as c
-from service.cli import main
 from service.clock import FixedClock
 from service.settings import Settings
-from tests.conftest import PASSWORD, make_app
+from system import build_application
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -40,8 +41,11 @@ def test_init_creates_the_store_and_a_persistent_secret(var_dir: Path) -> None:
 
 def test_admin_grant_and_show_a_member(var_dir: Path) -> None:
     _run("init")
-    settings = Settings.from_env()
-    app = make_app(settings.database_url, FixedClock(datetime.now(UTC)))
+    app = build_application(  # with the secret `init` made, as the CLI does
+        Settings.from_env(),
+        clock=FixedClock(datetime.now(UTC)),
+        password_profile="CHEAPEST",
+    )
     ann = app.handle(c.RegisterMember("ann@example.com", PASSWORD, "Ann Lee", "UTC")).id
     app.handle(
         c.SetGoal(
@@ -49,7 +53,7 @@ def test_admin_grant_and_show_a_member(var_dir: Path) -> None:
             "Run a workshop for the team",
             "short",
             "Practice teaching",
-            due_on=app.clock.now().date().replace(year=2099),
+            due_on=app.clock.now().date() + timedelta(days=365),
         )
     )
     app.close()
@@ -119,13 +123,13 @@ def test_audit_export_writes_metadata_of_every_event_and_no_content(
 def test_project_reports_a_stopped_read_model_and_fails_only_when_asked(
     var_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from projections import registry
+    import system
     from tests.web.pages.test_stopped_read_model import RefusesGoals
 
     _run("init")
     _run("demo")  # the demo sets goals: the refuser stops on the first one
-    everything = registry.all_models()
-    monkeypatch.setattr(registry, "all_models", lambda: [*everything, RefusesGoals()])
+    everything = system.all_models()  # the models the composition root wires
+    monkeypatch.setattr(system, "all_models", lambda: [*everything, RefusesGoals()])
 
     once = _run("project", "--once")
     assert "Read model refuser stopped at event" in once

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
+from entrypoints.cli import main
 from projections.audit import verify
 from projections.db import make_engine
 from projections.groups import board
@@ -29,8 +30,7 @@ from projections.registry import all_models
 from projections.relations import mentorships_of
 from projections.runner import ProjectionRunner
 from service import commands as c
-from service.application import AFTER_SAVE, MomentumApplication
-from service.cli import main
+from service.application import MomentumApplication
 from service.clock import FixedClock
 from service.crypto import POLICY
 from service.errors import AuthenticationError
@@ -228,7 +228,7 @@ def test_a_restart_finishes_an_erasure_interrupted_before_the_key_was_destroyed(
         c.SetGoal(ann, "Write the Zanzibar essay", "short", "Zq-why", date(2026, 5, 1))
     ).id
     with monkeypatch.context() as patch:
-        patch.setitem(AFTER_SAVE, c.EraseMember, lambda *_: None)  # crash here
+        patch.setitem(app.after_save, c.EraseMember, lambda *_: None)  # crash here
         app.handle(c.EraseMember(ann, PASSWORD))
     assert app.repository.get(goal).title == "Write the Zanzibar essay"
     app.close()

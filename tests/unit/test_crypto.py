@@ -14,7 +14,6 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 
 from service import commands as c
 from service.application import MomentumApplication
-from service.bootstrap import bootstrap
 from service.clock import FixedClock
 from service.crypto import ERASED_FLAG, POLICY, SEALED, event_name
 from service.domain import (
@@ -32,6 +31,7 @@ from service.domain import (
 from service.errors import ValidationError
 from service.keys import KeyRing, KeyShreddedError, MemoryKeyStore
 from service.settings import Settings
+from system import build_application
 from tests.conftest import PASSWORD, START
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -77,7 +77,7 @@ def test_every_event_type_is_classified_and_names_real_fields() -> None:
 
 @pytest.fixture
 def app() -> Iterator[MomentumApplication]:
-    application = bootstrap(
+    application = build_application(
         Settings(database_url="memory://", secret_key="s"),
         clock=FixedClock(START),
         password_profile="CHEAPEST",
@@ -210,17 +210,16 @@ def test_the_aggregate_cache_is_refused() -> None:
                 "AGGREGATE_CACHE_MAXSIZE": "10",
             },
             secret_key="s",
+            handlers={},
         )
 
 
 def test_an_erasure_interrupted_before_shredding_is_finished_at_start(
     app: MomentumApplication, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from service.application import AFTER_SAVE
-
     ann, goal_id = _ann_with_a_goal(app)
     bob = app.handle(c.RegisterMember("bob@example.com", PASSWORD, "Bob")).id
-    monkeypatch.setitem(AFTER_SAVE, c.EraseMember, lambda *_: None)  # the "crash"
+    monkeypatch.setitem(app.after_save, c.EraseMember, lambda *_: None)  # the "crash"
     app.handle(c.EraseMember(ann, PASSWORD))
     assert app.repository.get(goal_id).title != ""  # key not destroyed yet
     app.keys.store.mark_erasing(bob, True)  # flagged, but never erased

@@ -10,9 +10,9 @@ from uuid import UUID
 
 import pytest
 
+from entrypoints.demo import DEMO_PASSWORD, DemoSummary, demo_accounts, load_demo
 from service.application import MomentumApplication
 from service.clock import FixedClock, local_date
-from service.demo import DEMO_PASSWORD, DemoSummary, demo_accounts, load_demo
 from tests.conftest import make_app
 
 END = datetime(2026, 5, 24, 18, 30, tzinfo=UTC)  # a Sunday evening

@@ -12,9 +12,9 @@ from werkzeug.test import TestResponse
 
 from service.clock import FixedClock
 from service.settings import Settings
+from system import System, open_system
 from tests.conftest import PASSWORD
 from web import create_app
-from web.system import System, open_system
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from uuid import UUID
 from werkzeug.test import TestResponse
 
 from service import commands as c
+from system import System
 from tests.web.conftest import Api, Person
-from web.system import System
 
 PROBLEM = "application/problem+json"
 GOAL_TITLE = "Give a conference talk on testing"

@@ -23,9 +23,9 @@ from projections import journal_queries
 from service import commands as c
 from service.clock import FixedClock
 from service.settings import Settings
+from system import System, open_system
 from tests.conftest import PASSWORD
 from web import create_app
-from web.system import System, open_system
 
 VISIBILITIES = ("private", "mentors", "group")
 SEES = {

@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from projections import sign_in_failures
+from system import System
 from web import create_app, throttle
-from web.system import System
 
 PASSWORD = "correct horse battery"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from uuid import uuid4
 
+from system import System
 from tests.web.conftest import Api
 from tests.web.helpers import (
     assert_need_a_token,
@@ -16,7 +17,6 @@ from tests.web.helpers import (
     set_goal,
     share_group,
 )
-from web.system import System
 
 TODAY = date(2026, 3, 2)  # the test clock's Monday
 

@@ -10,9 +10,9 @@ from uuid import UUID
 
 from service import commands as c
 from service.clock import FixedClock
+from system import System
 from tests.web.conftest import Api, Person
 from tests.web.helpers import assert_rejected, json_of, log, mentor, share_group
-from web.system import System
 
 PREVIEW = "/digests/preview"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from service import commands as c
+from system import System
 from tests.conftest import PASSWORD
-from web.system import System
 
 
 def test_healthz_reports_store_and_projection_lag(

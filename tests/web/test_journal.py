@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from service import commands as c
+from system import System
 from tests.web.conftest import Api, Person
 from tests.web.helpers import (
     GOAL_TITLE,
@@ -18,7 +19,6 @@ from tests.web.helpers import (
     set_goal,
     share_group,
 )
-from web.system import System
 
 
 def titles(response: Any) -> list[str]:

@@ -6,9 +6,9 @@ from uuid import UUID, uuid4
 
 from service import commands as c
 from service.clock import FixedClock
+from system import System
 from tests.web.conftest import Api
 from tests.web.helpers import log, mentor, share_group
-from web.system import System
 
 
 def test_a_newcomer_has_no_momentum_and_a_high_rut_risk(api: Api) -> None:

@@ -25,9 +25,9 @@ from werkzeug.serving import make_server
 from service import commands as c
 from service.clock import FixedClock
 from service.settings import Settings
+from system import open_system
 from tests.conftest import PASSWORD
 from web import create_app
-from web.system import open_system
 
 
 @dataclass(frozen=True)

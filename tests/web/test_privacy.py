@@ -7,10 +7,10 @@ from uuid import UUID
 from projections.mentoring import triage
 from projections.privacy import member_rows
 from service import commands as c
+from system import System
 from tests.conftest import PASSWORD
 from tests.web.conftest import Api, Person
 from tests.web.helpers import mentor, set_goal
-from web.system import System
 
 
 def test_export_holds_my_events_and_rows_but_no_one_elses_private_content(

@@ -6,9 +6,9 @@ from typing import Any
 from uuid import uuid4
 
 from service.clock import FixedClock
+from system import System
 from tests.web.conftest import Api, Person
 from tests.web.helpers import assert_rejected, assert_replays, json_of, mentor
-from web.system import System
 
 SIGNALS = {
     "motivation": 2,

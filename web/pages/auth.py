@@ -22,6 +22,7 @@ from service.errors import AuthenticationError, TooManyAttemptsError
 from web.pages.forms import INVALID, PageForm, options, submit, text_of
 from web.pages.session import page_blueprint, sign_in, sign_out_everywhere
 from web.system import current_system as system
+from web.throttle import current_throttle
 
 bp = page_blueprint("auth", __name__, signed_in=False)
 
@@ -88,7 +89,7 @@ def signin() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str
     if form.validate_on_submit():
         email = text_of(form.email)
         try:
-            with system().throttle.attempt(email, request.remote_addr or ""):
+            with current_throttle().attempt(email, request.remote_addr or ""):
                 member_id = system().app.authenticate(email, form.password.data or "")
         except TooManyAttemptsError as error:
             form.add_error(None, error.message)

@@ -11,10 +11,10 @@ from bs4 import BeautifulSoup
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from system import System
 from tests.conftest import PASSWORD
 from tests.web.conftest import Api, Person
 from web import create_app
-from web.system import System
 
 
 def page_of(response: TestResponse) -> BeautifulSoup:

@@ -13,11 +13,11 @@ from sqlalchemy import Connection
 from projections.registry import all_models
 from service.clock import FixedClock
 from service.settings import Settings
+from system import System, open_system
 from tests.web.conftest import Api
 from tests.web.helpers import set_goal
 from tests.web.pages.conftest import Browsers, page_of
 from tests.web.pages.test_admin import make_admin
-from web.system import System, open_system
 
 
 class RefusesGoals:

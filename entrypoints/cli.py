@@ -11,14 +11,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from entrypoints.demo import DemoAccount
 from projections.tracking import Stopped
 from service import commands as c
 from service.application import MomentumApplication
-from service.bootstrap import bootstrap
 from service.clock import FixedClock
-from service.demo import DemoAccount
 from service.errors import DomainError
 from service.settings import Settings
+from system import System, open_system
 
 if TYPE_CHECKING:
     from projections.runner import ProjectionRunner
@@ -29,14 +29,24 @@ PROBLEMS_SHOWN = 20
 
 
 @contextlib.contextmanager
-def _app(clock: FixedClock | None = None) -> Iterator[MomentumApplication]:
-    app = bootstrap(Settings.from_env(), clock=clock)
+def _system(clock: FixedClock | None = None) -> Iterator[System]:
+    """The system as every command uses it, built by the composition root from the
+    environment: storage ready (migrated), no follower thread (`project` runs one;
+    other commands catch the read models up where they read them)."""
+    system = open_system(Settings.from_env(), clock=clock, follow=False)
     try:
-        yield app
+        yield system
     except DomainError as e:
         raise click.ClickException(e.message) from e
     finally:
-        app.close()
+        system.close()
+
+
+@contextlib.contextmanager
+def _app(clock: FixedClock | None = None) -> Iterator[MomentumApplication]:
+    """The application of `_system`, for commands that need nothing else."""
+    with _system(clock) as system:
+        yield system.app
 
 
 def _event_count(app: MomentumApplication) -> int:
@@ -51,14 +61,8 @@ def main() -> None:
 @main.command()
 def init() -> None:
     """Create or migrate storage."""
-    from projections import migrate
-    from projections.db import make_engine
-
     settings = Settings.from_env()
-    with _app() as app:
-        engine = make_engine(settings.database_url)
-        migrate.upgrade(engine)
-        engine.dispose()
+    with _app() as app:  # creates the event store's tables, migrates the read models
         console.print(
             f"Storage ready at [bold]{_safe_url(settings.database_url)}[/] "
             f"({_event_count(app)} events; read models migrated)."
@@ -71,7 +75,7 @@ def init() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing if the store has events.")
 def demo(seed: int, weeks: int, if_empty: bool) -> None:
     """Load the demo data set: members, a mentor, a group, weeks of history."""
-    from service.demo import demo_accounts, load_demo
+    from entrypoints.demo import demo_accounts, load_demo
 
     end = datetime.now(UTC).replace(microsecond=0)
     clock = FixedClock(end)
@@ -93,7 +97,7 @@ def demo(seed: int, weeks: int, if_empty: bool) -> None:
 
 
 def _print_accounts(accounts: Sequence[DemoAccount]) -> None:
-    from service.demo import DEMO_PASSWORD
+    from entrypoints.demo import DEMO_PASSWORD
 
     console.print(f"Demo accounts (password [bold]{DEMO_PASSWORD}[/]):")
     for account in accounts:
@@ -102,7 +106,7 @@ def _print_accounts(accounts: Sequence[DemoAccount]) -> None:
 
 
 def _first_demo_email() -> str:
-    from service.demo import demo_accounts
+    from entrypoints.demo import demo_accounts
 
     return str(demo_accounts()[0].email)
 
@@ -185,10 +189,9 @@ def project(once: bool, poll: float, fail_fast: bool) -> None:
     import threading
 
     from projections.follower import Follower
-    from projections.registry import make_runner
 
-    with _app() as app:
-        runner = make_runner(app, Settings.from_env())
+    with _system() as system:
+        runner = system.runner
         if once:
             runner.resume()
             console.print(f"Applied {runner.catch_up()} events; lag {runner.lag()}.")
@@ -220,18 +223,17 @@ def rebuild(names: tuple[str, ...]) -> None:
     """Drop and rebuild read models (all, or the NAMES given) from zero."""
     from rich.progress import Progress
 
-    from projections.registry import all_models, make_runner
-
-    known = {m.name for m in all_models()}
-    unknown = set(names) - known
-    if unknown:
-        raise click.BadParameter(
-            f"unknown read model {sorted(unknown)[0]!r}; "
-            f"known: {', '.join(sorted(known))}"
-        )
-    with _app() as app, Progress(console=console) as bar:
-        runner = make_runner(app, Settings.from_env())
-        task = bar.add_task("Rebuilding", total=app.recorder.max_notification_id() or 0)
+    with _system() as system, Progress(console=console) as bar:
+        runner = system.runner
+        known = {m.name for m in runner.models}
+        unknown = set(names) - known
+        if unknown:
+            raise click.BadParameter(
+                f"unknown read model {sorted(unknown)[0]!r}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        head = system.app.recorder.max_notification_id() or 0
+        task = bar.add_task("Rebuilding", total=head)
         count = runner.rebuild(list(names) or None, lambda n: bar.advance(task, n))
         stopped = [s for s in runner.stopped() if not names or s.name in names]
     _report_stopped(stopped, fail=True)
@@ -266,14 +268,10 @@ def audit_verify() -> None:
     """Recompute the chain over the stored events and compare it with the chain
     kept and the signed checkpoints; name every problem at its position."""
     from projections.audit import verify
-    from projections.registry import make_runner
 
-    settings = Settings.from_env()
-    with _app() as app:
-        runner = make_runner(app, settings)
-        _catch_up_if_readable(runner)
-        check = verify(app, runner.engine, settings.secret_key)
-        runner.engine.dispose()
+    with _system() as system:
+        _catch_up_if_readable(system.runner)
+        check = verify(system.app, system.engine, system.settings.secret_key)
     if not check.ok:
         for problem in check.problems[:PROBLEMS_SHOWN]:
             console.print(
@@ -299,13 +297,11 @@ def audit_checkpoint() -> None:
     """Verify the chain, then sign its head (position, hash, time) with a key derived
     from the server secret and keep it in the append-only checkpoints table."""
     from projections.audit import checkpoint_key, verify, write_checkpoint
-    from projections.registry import make_runner
 
-    settings = Settings.from_env()
-    with _app() as app:
-        runner = make_runner(app, settings)
-        _catch_up_if_readable(runner)
-        check = verify(app, runner.engine, settings.secret_key)
+    with _system() as system:
+        settings = system.settings
+        _catch_up_if_readable(system.runner)
+        check = verify(system.app, system.engine, settings.secret_key)
         if not check.ok:
             raise click.ClickException(
                 f"Not signed: the chain is broken at event {check.first_break}: "
@@ -313,15 +309,14 @@ def audit_checkpoint() -> None:
             )
         if not check.head:
             raise click.ClickException("Nothing to sign: no event is chained yet.")
-        with runner.engine.begin() as conn:
+        with system.engine.begin() as conn:
             signed = write_checkpoint(
                 conn,
                 checkpoint_key(settings.secret_key),
                 check.head,
                 check.head_hash,
-                app.clock.now(),
+                system.now(),
             )
-        runner.engine.dispose()
     console.print(
         f"Checkpoint {signed.id} signed at event {signed.position}, "
         f"{signed.signed_at:%Y-%m-%d %H:%M:%S} UTC\n"
@@ -340,14 +335,11 @@ def audit_export(after: int, limit: int | None) -> None:
     import sys
 
     from projections.audit import export_lines
-    from projections.registry import make_runner
 
-    with _app() as app:
-        runner = make_runner(app, Settings.from_env())
-        runner.catch_up()
-        for line in export_lines(app, runner.engine, None, after, limit):
+    with _system() as system:
+        system.runner.catch_up()
+        for line in export_lines(system.app, system.engine, None, after, limit):
             sys.stdout.write(line)
-        runner.engine.dispose()
 
 
 @main.command("export")
@@ -363,17 +355,15 @@ def export(email: str, output: str | None) -> None:
     import json
 
     from projections.privacy import export_document
-    from projections.registry import make_runner
 
-    with _app() as app:
+    with _system() as system:
+        app = system.app
         member_id = app.member_id_for_email(email)
         if member_id is None:
             raise click.ClickException(f"No member is registered with {email}.")
-        runner = make_runner(app, Settings.from_env())
-        runner.catch_up()
-        with runner.engine.connect() as conn:
-            document = export_document(app, conn, member_id, app.clock.now())
-        runner.engine.dispose()
+        system.runner.catch_up()
+        with system.read() as conn:
+            document = export_document(app, conn, member_id, system.now())
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if output:
         with open(output, "w", encoding="utf-8") as f:
@@ -391,7 +381,6 @@ def serve(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from web import create_app
-    from web.system import open_system
 
     system = open_system()
     try:

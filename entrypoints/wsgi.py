@@ -1,4 +1,4 @@
-"""The WSGI entry point for production servers: `gunicorn 'web.wsgi:create()'`.
+"""The WSGI entry point for production servers: `gunicorn 'entrypoints.wsgi:create()'`.
 
 Each worker builds its own `System` after the fork (no connections shared across
 processes) without the in-process follower: at scale the projection worker
@@ -12,8 +12,8 @@ import atexit
 
 from flask_openapi3 import OpenAPI
 
+from system import open_system
 from web import create_app
-from web.system import open_system
 
 
 def create() -> OpenAPI:

@@ -1,0 +1,157 @@
+"""The composition root: builds the running system from settings, in one place.
+
+Every process builds what it needs here — the web app's workers (`entrypoints.wsgi`),
+`momentum serve`, `momentum project`, every other command of `momentum`, the tests
+and the benchmarks:
+
+- `build_application` — the service (`MomentumApplication`) over the event store, with
+  the command handlers wired in (nothing registers itself on import);
+- `open_system` — that application, the read-model engine, the projection runner over
+  every read model (the audit index signing checkpoints with the server secret) and,
+  in the embedded default, the follower thread keeping them current.
+
+`System.write` runs a command and returns once the read models show it
+(read-your-writes); `System.read` lends a read-model connection to projection query
+functions. Layers (checked by import-linter, `make lint`): entrypoints → web →
+system → notify → projections → service, never back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine
+
+from projections.db import make_engine
+from projections.follower import Follower
+from projections.registry import all_models, with_checkpoints
+from projections.runner import ProjectionRunner, ReadModel
+from service.application import MomentumApplication
+from service.clock import Clock
+from service.commands import Command, Result
+from service.handlers import after_save, command_handlers
+from service.passwords import make_hasher
+from service.settings import Settings, event_store_env
+
+READ_YOUR_WRITES_TIMEOUT = 5.0
+STOPPED_CACHE_SECONDS = 1.0
+"""How long a process trusts its last look at which read models have stopped."""
+
+
+def build_application(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    password_profile: str = "RFC_9106_LOW_MEMORY",
+    create_tables: bool = True,
+) -> MomentumApplication:
+    """The application for `settings` (default: from the environment).
+
+    `password_profile` names an argon2-cffi profile; tests pass "CHEAPEST" for speed.
+    `create_tables=False` is for processes started beside others on a prepared store:
+    concurrent CREATE TABLE IF NOT EXISTS on PostgreSQL can fail with "tuple
+    concurrently updated".
+    """
+    settings = settings or Settings.from_env()
+    env = event_store_env(settings.database_url)
+    env["CREATE_TABLE"] = "yes" if create_tables else "no"
+    return MomentumApplication(
+        env=env,
+        clock=clock,
+        secret_key=settings.secret_key,
+        handlers=command_handlers(),
+        after_save=after_save(),
+        password_hasher=make_hasher(password_profile),
+        key_cache_seconds=settings.key_cache_seconds,
+    )
+
+
+@dataclass
+class System:
+    """The application, its read models and (embedded) the follower keeping them."""
+
+    settings: Settings
+    app: MomentumApplication
+    engine: Engine
+    runner: ProjectionRunner
+    follower: Follower | None
+    _stopped: tuple[float, list[str]] = field(default=(-1e9, []), repr=False)
+
+    def write(self, command: Command, idempotency_key: str | None = None) -> Result:
+        """Run a command; return once every read model has applied it."""
+        result = self.app.handle(command, idempotency_key=idempotency_key)
+        position = result.position or self.app.recorder.max_notification_id()
+        if position and not self.wait_for(position):
+            self._stopped = (-1e9, [])  # look again: a read model may have stopped
+        return result
+
+    def wait_for(self, position: int) -> bool:
+        """Wait (up to a few seconds) until the read models reach `position`."""
+        if self.follower is not None and self.follower.alive:
+            return self.follower.wait_for(position, READ_YOUR_WRITES_TIMEOUT)
+        deadline = time.monotonic() + READ_YOUR_WRITES_TIMEOUT
+        while time.monotonic() < deadline:  # the runner is another process
+            if min(self.runner.positions().values()) >= position:
+                return True
+            time.sleep(0.01)
+        return False
+
+    def stopped_models(self) -> list[str]:
+        """Names of the read models that stopped on an event they could not apply
+        (what a page or an answer built from them may lack); looked up at most once
+        a second per process."""
+        looked, names = self._stopped
+        if time.monotonic() - looked > STOPPED_CACHE_SECONDS:
+            names = sorted(s.name for s in self.runner.stopped())
+            self._stopped = (time.monotonic(), names)
+        return names
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-model connection for projection queries."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def now(self) -> datetime:
+        """The service clock's time (fixed in tests and in the demo)."""
+        return self.app.clock.now()
+
+    def close(self) -> None:
+        """Stop the follower and release connections."""
+        if self.follower is not None:
+            self.follower.stop()
+        self.engine.dispose()
+        self.app.close()
+
+
+def open_system(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    follow: bool = True,
+    create_tables: bool = True,
+    password_profile: str = "RFC_9106_LOW_MEMORY",
+    models: Sequence[ReadModel] | None = None,
+) -> System:
+    """Build the system; `follow` runs the projection follower in this process
+    (the embedded default); without it a `momentum project` process must run.
+    `create_tables` creates the event store's tables and migrates the read models.
+    `models` replaces every read model (tests add one that fails on purpose)."""
+    settings = settings or Settings.from_env()
+    app = build_application(
+        settings,
+        clock=clock,
+        create_tables=create_tables,
+        password_profile=password_profile,
+    )
+    engine = make_engine(settings.database_url)
+    chosen = all_models() if models is None else models
+    runner = ProjectionRunner(app, engine, with_checkpoints(chosen, app, settings))
+    if create_tables:
+        runner.setup()
+    follower = Follower(runner).start() if follow else None
+    return System(settings, app, engine, runner, follower)
