@@ -39,7 +39,8 @@ def test_upgrading_a_filled_read_model_resets_metrics_for_a_rebuild(
     assert {"raw_end", "run", "review_run", "last_day"} <= {c["name"] for c in weeks}
     with engine.connect() as conn:
         left = conn.execute(text("SELECT count(*) FROM rm_metrics_members")).scalar()
-        positions = dict(conn.execute(text("SELECT name, position FROM projection_tracking")).all())
+        tracked = text("SELECT name, position FROM projection_tracking")
+        positions = dict(conn.execute(tracked).all())
     assert left == 0
     assert positions == {"metrics": 0, "journal": 9}
     # the runner fills it again from the log, checkpoints included
