@@ -24,12 +24,13 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import strtobool
 
 from service import clock as clock_module
-from service import idempotency
+from service import idempotency, queries
 from service.clock import Clock, SystemClock
 from service.commands import Command, Result
 from service.crypto import SealingMapper
 from service.domain.action import Action
 from service.domain.base import MomentumAggregate
+from service.domain.feedback import Feedback, Suggestion
 from service.domain.member import (
     EmailIndex,
     Member,
@@ -46,13 +47,6 @@ from service.errors import (
 )
 from service.keys import DEFAULT_TTL, KeyRing, key_store_for
 from service.passwords import make_hasher, verify
-from service.queries import (
-    VisibleAction,
-    own_action,
-    require_visible,
-    visible_action,
-    visible_review,
-)
 from service.secret_keys import EMAIL_INDEX, derive_key
 from service.tokens import InvitationTokens
 from service.uow import Handlers, UnitOfWork
@@ -297,14 +291,14 @@ class MomentumApplication(Application[UUID]):
 
     def history(self, viewer_id: UUID, aggregate_id: UUID) -> list[HistoryEntry]:
         """Every event of an item the viewer may see (version, type, time, ...)."""
-        require_visible(self, viewer_id, aggregate_id)
+        queries.require_visible(self, viewer_id, aggregate_id)
         return [to_history_entry(e) for e in self.events_of(aggregate_id)]
 
     def as_of(
         self, viewer_id: UUID, aggregate_id: UUID, at: datetime
     ) -> MomentumAggregate:
         """The item's state as it was at time `at` (NotFoundError before it existed)."""
-        require_visible(self, viewer_id, aggregate_id)
+        queries.require_visible(self, viewer_id, aggregate_id)
         version = None
         for e in self.events_of(aggregate_id):
             if e.timestamp > at:
@@ -316,18 +310,37 @@ class MomentumApplication(Application[UUID]):
         assert isinstance(aggregate, MomentumAggregate)
         return aggregate
 
-    def visible_action(self, viewer_id: UUID, action_id: UUID) -> VisibleAction:
+    def visible_action(self, viewer_id: UUID, action_id: UUID) -> queries.VisibleAction:
         """An action the viewer may see and its effective visibility (SPEC 9);
         NotFoundError otherwise."""
-        return visible_action(self, viewer_id, action_id)
+        return queries.visible_action(self, viewer_id, action_id)
 
     def own_action(self, member_id: UUID, action_id: UUID) -> Action:
         """The member's own action, not retracted; NotFoundError otherwise."""
-        return own_action(self, member_id, action_id)
+        return queries.own_action(self, member_id, action_id)
+
+    def require_visible_item(self, viewer_id: UUID, kind: str, item_id: UUID) -> None:
+        """Raise NotFoundError unless the viewer may see this goal, action or review
+        (the rule feedback and cheers obey)."""
+        queries.require_visible_item(self, viewer_id, kind, item_id)
+
+    def invitation_of(
+        self, viewer_id: UUID, group_id: UUID, invitation_id: UUID
+    ) -> queries.Invitation:
+        """An invitation of a group the viewer facilitates (email, expiry)."""
+        return queries.invitation_of(self, viewer_id, group_id, invitation_id)
+
+    def visible_feedback(self, viewer_id: UUID, feedback_id: UUID) -> Feedback:
+        """Live feedback on an item the viewer may see; NotFoundError otherwise."""
+        return queries.visible_feedback(self, viewer_id, feedback_id)
+
+    def suggestion_for(self, viewer_id: UUID, suggestion_id: UUID) -> Suggestion:
+        """A suggestion the viewer made or received; NotFoundError otherwise."""
+        return queries.suggestion_for(self, viewer_id, suggestion_id)
 
     def visible_review(self, viewer_id: UUID, review_id: UUID) -> Review:
         """A review the viewer may see; NotFoundError otherwise."""
-        return visible_review(self, viewer_id, review_id)
+        return queries.visible_review(self, viewer_id, review_id)
 
     def require_role(self, member_id: UUID, role: str) -> None:
         """Raise NotFoundError unless the member holds `role`: to anyone else, what

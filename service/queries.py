@@ -4,6 +4,7 @@ and the load-and-check reads behind the application's item queries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -93,3 +94,45 @@ def _may_see(uow: UnitOfWork, viewer_id: UUID, item: object) -> bool:
         found = uow.find(target, item.target_id)
         return found is not None and access.can_see(uow, viewer_id, found)
     return False
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation to a group: for whom (None: anyone with the link), until when."""
+
+    email: str | None
+    expires_at: datetime
+
+
+def invitation_of(
+    app: Services, viewer_id: UUID, group_id: UUID, invitation_id: UUID
+) -> Invitation:
+    """An invitation of a group the viewer facilitates; NotFoundError otherwise."""
+    group = UnitOfWork(app).find(Group, group_id)
+    found = group.invitations.get(str(invitation_id)) if group else None
+    if group is None or viewer_id not in group.facilitators or found is None:
+        raise NotFoundError("No such invitation.")
+    email, expires_at = found["email"], found["expires_at"]
+    assert email is None or isinstance(email, str)
+    assert isinstance(expires_at, datetime)
+    return Invitation(email, expires_at)
+
+
+def visible_feedback(app: Services, viewer_id: UUID, feedback_id: UUID) -> Feedback:
+    """Feedback not withdrawn, on an item the viewer may see; NotFoundError
+    otherwise."""
+    uow = UnitOfWork(app)
+    found = uow.find(Feedback, feedback_id)
+    if found is None or found.withdrawn:
+        raise NotFoundError("No such feedback.")
+    access.visible_item(uow, viewer_id, found.target_kind, found.target_id)
+    return found
+
+
+def suggestion_for(app: Services, viewer_id: UUID, suggestion_id: UUID) -> Suggestion:
+    """A suggestion the viewer made (as mentor) or received (as mentee);
+    NotFoundError otherwise."""
+    found = UnitOfWork(app).find(Suggestion, suggestion_id)
+    if found is None or viewer_id not in (found.mentor_id, found.mentee_id):
+        raise NotFoundError("No such suggestion.")
+    return found

@@ -11,15 +11,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from flask import Response, g
 
 from projections import goals_queries, relations
 from projections.journal_queries import FeedbackNote, feedback_on
 from service import commands as c
-from service.domain.feedback import Feedback, Suggestion
 from service.errors import NotFoundError
-from service.queries import require_visible_item
 from web.api.common import ERRORS, ReasonBody, Written, blueprint, paginate, written
 from web.api.feedback_schemas import (
     CheerBody,
@@ -82,15 +79,10 @@ def _authors(notes: list[FeedbackNote]) -> dict[str, str]:
 def _one_note(viewer: UUID, feedback_id: UUID) -> FeedbackNote:
     """Live feedback on an item the viewer may see; 404 otherwise (also once
     withdrawn)."""
-    try:
-        found: object = system().app.repository.get(feedback_id)
-    except AggregateNotFoundError:
-        found = None
-    if isinstance(found, Feedback):
-        notes = _notes_on(viewer, found.target_kind, found.target_id)
-        for note in notes:
-            if note.feedback_id == str(feedback_id):
-                return note
+    found = system().app.visible_feedback(viewer, feedback_id)
+    for note in _notes_on(viewer, found.target_kind, found.target_id):
+        if note.feedback_id == str(feedback_id):
+            return note
     raise NotFoundError("No such feedback.")
 
 
@@ -112,7 +104,7 @@ def list_feedback(query: FeedbackListQuery) -> dict[str, Any]:
     me = _me()
     # The rule GiveFeedback applies: the item exists, is of this kind, and is
     # visible to the caller.
-    require_visible_item(system().app, me, query.item_kind, query.item_id)
+    system().app.require_visible_item(me, query.item_kind, query.item_id)
     notes = _notes_on(me, query.item_kind, query.item_id)
     items, cursor = paginate(notes, query, key=lambda note: note.feedback_id)
     names = _authors(items)
@@ -153,8 +145,7 @@ def cheer(body: CheerBody) -> Response:
 def _suggestion_out(viewer: UUID, suggestion_id: UUID) -> SuggestionOut:
     """The suggestion as the event store holds it (no read model keeps them) and
     the milestone it became, read back from the goal board."""
-    found: object = system().app.repository.get(suggestion_id)
-    assert isinstance(found, Suggestion)
+    found = system().app.suggestion_for(viewer, suggestion_id)
     milestone = None
     if found.milestone_id is not None:
         with system().read() as conn:

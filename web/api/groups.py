@@ -13,7 +13,6 @@ from uuid import UUID
 
 from projections.groups import board, groups_of
 from service import commands as c
-from service.domain.group import Group
 from service.errors import NotFoundError, ValidationError
 from web.api.common import (
     ERRORS,
@@ -133,13 +132,14 @@ def invite(path: GroupPath, body: GroupInvitationBody) -> Any:
         c.InviteToGroup(caller(), path.group_id, body.email), idempotency_key()
     )
     invitation_id = UUID(str(result.extra["invitation_id"]))
-    group: Group = system().app.repository.get(result.id)
+    invitation = system().app.invitation_of(caller(), result.id, invitation_id)
     out = GroupInvitationOut.model_validate(
         {
             "group_id": result.id,
             "invitation_id": invitation_id,
             "token": result.extra["token"],
-            **group.invitations[str(invitation_id)],  # its email and expires_at
+            "email": invitation.email,
+            "expires_at": invitation.expires_at,
             "version": result.version,
         }
     )

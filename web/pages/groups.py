@@ -8,7 +8,6 @@ commands, and the service decides who may invite, pair, remove and name facilita
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -25,7 +24,6 @@ from werkzeug.wrappers import Response
 from projections import relations
 from projections.groups import Board, BoardMember, board, group_info, groups_listed
 from service import commands as c
-from service.domain.group import Group
 from service.errors import NotFoundError, ValidationError
 from web.pages.forms import INVALID, PageForm, submit, text_of
 from web.pages.groups_forms import (
@@ -171,13 +169,13 @@ def invite(group_id: UUID) -> Page:
 
 def _remember_invitation(result: c.Result) -> None:
     """Keep the new link (and when it expires) for the board to show once."""
-    group: Group = system().app.repository.get(result.id)
-    details: dict[str, Any] = group.invitations[str(result.extra["invitation_id"])]
-    expires = details["expires_at"].astimezone(ZoneInfo(viewer().timezone))
+    invitation_id = UUID(str(result.extra["invitation_id"]))
+    invitation = system().app.invitation_of(me(), result.id, invitation_id)
+    expires = invitation.expires_at.astimezone(ZoneInfo(viewer().timezone))
     session[INVITATION] = {
         "group_id": str(result.id),
         "url": url_for(".join", token=result.extra["token"], _external=True),
-        "email": details["email"],
+        "email": invitation.email,
         "expires": expires.strftime("%A %-d %B %Y, %H:%M ") + viewer().timezone,
     }
 

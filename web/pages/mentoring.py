@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
@@ -113,10 +112,10 @@ def _pending_suggestions() -> list[SuggestionView]:
     with system().read() as conn:
         for suggestion_id in suggestion_ids_to(conn, mine):
             try:
-                found: object = system().app.repository.get(UUID(suggestion_id))
-            except AggregateNotFoundError:
+                found = system().app.suggestion_for(me(), UUID(suggestion_id))
+            except NotFoundError:
                 continue
-            if isinstance(found, Suggestion) and found.status == "pending":
+            if found.status == "pending":
                 pending.append(found)
         names = relations.member_names(conn, (str(s.mentor_id) for s in pending))
         goals = {
