@@ -31,6 +31,30 @@ SIGNALS = {
 TIMEZONES = ("UTC", "Europe/Paris", "Pacific/Auckland", "America/Los_Angeles")
 
 
+def goal_with_actions(
+    app: MomentumApplication, clock: FixedClock, actions: int
+) -> list[int]:
+    """Ann, a goal and `actions` actions logged on it five hours apart; the actions'
+    positions in the log."""
+    ann = registrar(app)("Ann")
+    goal = app.handle(
+        c.SetGoal(
+            ann,
+            "Speak at a local meetup",
+            "short",
+            "Visibility",
+            clock.now().date() + timedelta(days=60),
+        )
+    )
+    positions = []
+    for i in range(actions):
+        logged = app.handle(c.LogAction(ann, "learning", f"Step {i}", goal_id=goal.id))
+        assert logged.position is not None
+        positions.append(logged.position)
+        clock.advance(hours=5)
+    return positions
+
+
 def _email(name: str) -> str:
     return f"{name.lower()}@example.com"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -42,36 +42,14 @@ from projections.audit import (
 from projections.db import make_engine
 from projections.registry import all_models, with_checkpoints
 from projections.runner import ProjectionRunner
-from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
 from service.settings import Settings
-from tests.conftest import registrar
+from tests.histories import goal_with_actions
 
 SECRET = "test-secret"  # the server secret tests.conftest.make_app runs with
 ACTIONS = 24
 EVERY = 10  # a checkpoint every 10 events
-
-
-def _history(app: MomentumApplication, clock: FixedClock) -> list[int]:
-    """A member, a goal and ACTIONS logged actions; the actions' log positions."""
-    ann = registrar(app)("Ann")
-    goal = app.handle(
-        c.SetGoal(
-            ann,
-            "Speak at a local meetup",
-            "short",
-            "Visibility",
-            clock.now().date() + timedelta(days=60),
-        )
-    )
-    positions = []
-    for i in range(ACTIONS):
-        logged = app.handle(c.LogAction(ann, "learning", f"Step {i}", goal_id=goal.id))
-        assert logged.position is not None
-        positions.append(logged.position)
-        clock.advance(hours=5)
-    return positions
 
 
 class Store:
@@ -161,7 +139,7 @@ def actions(
     stored_app: MomentumApplication, clock: FixedClock, runner: ProjectionRunner
 ) -> list[int]:
     """The history, applied to the audit model: its chain rows and checkpoints kept."""
-    positions = _history(stored_app, clock)
+    positions = goal_with_actions(stored_app, clock, ACTIONS)
     runner.catch_up()
     return positions
 
@@ -404,7 +382,7 @@ def test_the_command_line_signs_a_checkpoint_and_verify_names_the_change(
 ) -> None:
     monkeypatch.setenv("MOMENTUM_DATABASE_URL", backend)
     monkeypatch.setenv("MOMENTUM_SECRET_KEY", SECRET)
-    positions = _history(stored_app, clock)
+    positions = goal_with_actions(stored_app, clock, ACTIONS)
     cli = CliRunner()
 
     assert cli.invoke(main, ["rebuild", "audit"]).exit_code == 0

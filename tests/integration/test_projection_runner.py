@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -16,26 +16,10 @@ from projections import runner as runner_module
 from projections.audit import AuditIndex, audit_index, verify
 from projections.db import make_engine
 from projections.runner import ProjectionRunner
-from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
-from tests.conftest import make_app, registrar
-
-
-def _history(app: MomentumApplication, clock: FixedClock, actions: int = 30) -> None:
-    ann = registrar(app)("Ann")
-    goal = app.handle(
-        c.SetGoal(
-            ann,
-            "Speak at a local meetup",
-            "short",
-            "Visibility",
-            clock.now().date() + timedelta(days=60),
-        )
-    )
-    for i in range(actions):
-        app.handle(c.LogAction(ann, "learning", f"Step {i}", goal_id=goal.id))
-        clock.advance(hours=5)
+from tests.conftest import make_app
+from tests.histories import goal_with_actions
 
 
 def _rows(engine: Engine) -> list[tuple[Any, ...]]:
@@ -53,7 +37,7 @@ def engine(backend: str) -> Engine:
 def test_catch_up_indexes_every_event_once_and_the_chain_verifies(
     stored_app: MomentumApplication, engine: Engine, clock: FixedClock
 ) -> None:
-    _history(stored_app, clock)
+    goal_with_actions(stored_app, clock, 30)
     runner = ProjectionRunner(stored_app, engine, [AuditIndex()], batch_size=7)
     runner.setup()
     read = runner.catch_up()
@@ -92,7 +76,7 @@ def test_a_big_catch_up_refreshes_the_planner_statistics(
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    _history(stored_app, clock, actions=12)
+    goal_with_actions(stored_app, clock, 12)
     runner = ProjectionRunner(stored_app, engine, [AuditIndex()], batch_size=5)
     runner.setup()
     monkeypatch.setattr(runner_module, "ANALYZE_AFTER", 10)  # 10 events count as big
@@ -118,7 +102,7 @@ class Boom(AuditIndex):
 def test_crash_mid_batch_then_resume_equals_an_uninterrupted_run(
     stored_app: MomentumApplication, engine: Engine, clock: FixedClock, backend: str
 ) -> None:
-    _history(stored_app, clock)
+    goal_with_actions(stored_app, clock, 30)
     crashing = ProjectionRunner(stored_app, engine, [Boom(fail_at=12)], batch_size=5)
     crashing.setup()
     crashing.catch_up()  # the model stops at the event it cannot apply
@@ -155,7 +139,7 @@ def _run_once(database_url: str, batch_size: int) -> None:
 def test_two_runner_processes_never_apply_an_event_twice(
     stored_app: MomentumApplication, engine: Engine, clock: FixedClock, backend: str
 ) -> None:
-    _history(stored_app, clock, actions=120)
+    goal_with_actions(stored_app, clock, 120)
     ProjectionRunner(stored_app, engine, [AuditIndex()]).setup()
     ctx = multiprocessing.get_context("spawn")
     workers = [ctx.Process(target=_run_once, args=(backend, size)) for size in (3, 4)]
@@ -197,7 +181,7 @@ def _tamper(backend: str, position: int) -> None:
 def test_verify_points_at_the_first_changed_event(
     stored_app: MomentumApplication, engine: Engine, clock: FixedClock, backend: str
 ) -> None:
-    _history(stored_app, clock)
+    goal_with_actions(stored_app, clock, 30)
     runner = ProjectionRunner(stored_app, engine, [AuditIndex()])
     runner.setup()
     runner.catch_up()
