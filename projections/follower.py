@@ -14,9 +14,10 @@ the follower: it logs, waits a little and tries again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import select
+import selectors
 import threading
 from collections.abc import Callable
 
@@ -63,6 +64,9 @@ class Listener:
                 except psycopg.Error as e:
                     log.warning("LISTEN connection lost (%s); polling meanwhile", e)
                     self._pause(RETRY_AFTER)
+                except Exception:  # never die silently: polling covers meanwhile
+                    log.exception("LISTEN failed; polling meanwhile")
+                    self._pause(RETRY_AFTER)
         finally:
             os.close(self._wakeup_r)
 
@@ -75,16 +79,21 @@ class Listener:
                     self.wake()
 
     def _pause(self, seconds: float | None, fileno: int | None = None) -> bool:
-        """Wait for the socket (if any) or `seconds`; False once closed."""
-        watched = [self._wakeup_r] if fileno is None else [self._wakeup_r, fileno]
-        ready, _, _ = select.select(watched, [], [], seconds)
+        """Wait for the socket (if any) or `seconds`; False once closed. (epoll,
+        not select(): a busy process may hand out descriptors above 1024.)"""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._wakeup_r, selectors.EVENT_READ)
+            if fileno is not None:
+                selector.register(fileno, selectors.EVENT_READ)
+            ready = {key.fd for key, _ in selector.select(seconds)}
         return self._wakeup_r not in ready and not self._stop.is_set()
 
     def close(self) -> None:
         """Stop listening now."""
         if not self._stop.is_set():
             self._stop.set()
-            os.write(self._wakeup_w, b"x")
+            with contextlib.suppress(BrokenPipeError):  # the listener has ended
+                os.write(self._wakeup_w, b"x")
             os.close(self._wakeup_w)
 
 
