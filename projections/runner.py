@@ -144,11 +144,10 @@ class ProjectionRunner:
             }
             if not running:
                 return total
-            batch = self.app.recorder.select_notifications(
-                start=min(running.values()),
-                limit=self.batch_size,
-                inclusive_of_start=False,
-            )
+            start = min(running.values())
+            batch = self._read(start)
+            if batch is None:  # the next stored event cannot even be read
+                return total
             if not batch:
                 if total >= ANALYZE_AFTER:
                     self.analyze()
@@ -164,6 +163,49 @@ class ProjectionRunner:
                 progress(len(batch))
             with self._changed:
                 self._changed.notify_all()
+
+    def _read(self, start: int) -> Sequence[Notification] | None:
+        """The next batch after `start`. A stored row the event store cannot read
+        (a tampered state) stops every running model just after the last readable
+        event, with the error; None then. Outages propagate."""
+        try:
+            return self.app.recorder.select_notifications(
+                start=start, limit=self.batch_size, inclusive_of_start=False
+            )
+        except Exception as error:
+            if is_outage(error):
+                raise
+            readable: list[Notification] = []
+            try:  # keep what can be read before the bad row
+                for _ in range(self.batch_size):
+                    after = readable[-1].id if readable else start
+                    one = self.app.recorder.select_notifications(
+                        start=after, limit=1, inclusive_of_start=False
+                    )
+                    if not one:
+                        break
+                    readable.extend(one)
+            except Exception as again:
+                if is_outage(again):
+                    raise
+                error = again
+            if readable:
+                return readable
+            self._stop_all(start + 1, error)
+            return None
+
+    def _stop_all(self, position: int, error: Exception) -> None:
+        """Stop every running model at `position`, a row that cannot be read."""
+        at = self.app.clock.now()
+        reason = f"the stored event cannot be read: {type(error).__name__}: {error}"
+        with self.engine.begin() as conn:
+            for name, state in tracking.states(conn).items():
+                if state.stopped is None and name in {m.name for m in self.models}:
+                    stopped = tracking.Stopped(name, position, "unreadable", reason, at)
+                    log.error("read model %s", stopped.describe())
+                    tracking.stop(conn, stopped)
+        with self._changed:
+            self._changed.notify_all()
 
     def analyze(self) -> None:
         """Refresh the planner's statistics of every read-model table. After a big
