@@ -29,6 +29,7 @@ from web.pages import (
     session,
     settings,
     text,
+    unsubscribe,
 )
 
 PAGE_AREAS = (
@@ -44,6 +45,7 @@ PAGE_AREAS = (
     notifications,
     settings,
     admin,
+    unsubscribe,
 )
 """One blueprint per feature area of the pages."""
 
