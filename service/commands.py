@@ -125,6 +125,13 @@ class EndSessions(Command):
 
 
 @dataclass(frozen=True)
+class ResetCalendarFeed(Command):
+    """A new secret calendar feed URL for the member; the old one stops working."""
+
+    actor_id: UUID
+
+
+@dataclass(frozen=True)
 class MarkNotificationsRead(Command):
     """`up_to`: the newest notification (log position) the member has seen; None
     means everything up to now (so a retry with the same key replays even after a

@@ -118,6 +118,7 @@ POLICY: dict[str, Seal] = {
     "Member.NotificationsRead": _member(),
     "Member.PasswordChanged": _member(password_hash=TEXT),
     "Member.SessionsEnded": _member(),
+    "Member.CalendarFeedReset": _member(),
     "Member.Erased": _member(),
     "EmailIndex.EmailClaimed": _actor(),  # ids only (its id: a keyed HMAC of the email)
     "EmailIndex.EmailReleased": _actor(),

@@ -120,6 +120,7 @@ class Member(MomentumAggregate):
         self.roles: set[str] = set()
         self.notifications_read_up_to = 0
         self.sessions_ended = 0
+        self.calendar_feed_resets = 0
         self.erased = False
 
     @classmethod
@@ -361,6 +362,16 @@ class Member(MomentumAggregate):
     @event("SessionsEnded")
     def _sessions_ended(self, actor_id: UUID) -> None:
         self.sessions_ended += 1
+
+    def reset_calendar_feed(self, actor_id: UUID) -> None:
+        """Give the calendar feed a new secret URL: its token is keyed by
+        `calendar_feed_resets`, so every URL handed out before stops working."""
+        self._require_active()
+        self._calendar_feed_reset(actor_id=actor_id)
+
+    @event("CalendarFeedReset")
+    def _calendar_feed_reset(self, actor_id: UUID) -> None:
+        self.calendar_feed_resets += 1
 
     def erase(self, actor_id: UUID) -> None:
         """Mark the account erased (content is shredded elsewhere, see SPEC 9)."""

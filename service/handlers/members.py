@@ -166,6 +166,13 @@ def end_sessions(uow: UnitOfWork, cmd: c.EndSessions) -> Result:
     return Result(member.id, member.version)
 
 
+def reset_calendar_feed(uow: UnitOfWork, cmd: c.ResetCalendarFeed) -> Result:
+    """Give the member's calendar feed a new URL (the old one stops working)."""
+    member = _own_member(uow, cmd.actor_id, None)
+    member.reset_calendar_feed(cmd.actor_id)
+    return Result(member.id, member.version)
+
+
 def mark_notifications_read(uow: UnitOfWork, cmd: c.MarkNotificationsRead) -> Result:
     """Mark notifications read up to a log position, never beyond the newest event;
     without one, up to the newest event (≥ every notification there is now)."""
@@ -216,6 +223,7 @@ HANDLERS: Handlers = {
     c.CancelAwayPeriod: cancel_away_period,
     c.ChangePassword: change_password,
     c.EndSessions: end_sessions,
+    c.ResetCalendarFeed: reset_calendar_feed,
     c.MarkNotificationsRead: mark_notifications_read,
     c.GrantRole: grant_role,
     c.RevokeRole: revoke_role,

@@ -58,6 +58,7 @@ def test_the_scripted_history_emits_every_kind_of_event_a_member_can_cause(
         "Member.RoleRevoked",
         "Member.PasswordChanged",  # no read model shows it
         "Member.SessionsEnded",  # sign-out: no read model shows it
+        "Member.CalendarFeedReset",  # a new feed URL: no read model shows it
         "EmailIndex.EmailReleased",  # by erasure, which the script does not do
         "EmailIndex.EmailClaimedAgain",
         "Member.Erased",  # not built yet

@@ -79,6 +79,7 @@ def story(ada: UUID, bea: UUID) -> list[Aggregate]:
     member.change_password("hash-2", ada)
     member.mark_notifications_read(1, ada)
     member.end_sessions(ada)
+    member.reset_calendar_feed(ada)
     member.erase(ada)
     index = EmailIndex(
         id=email_index_id("ada@example.com", b"key"), member_id=ada, actor_id=ada
