@@ -20,6 +20,9 @@ import hmac
 EMAIL_INDEX = "email-index/v1"
 """Ids of the index aggregates that reserve email addresses."""
 
+CALENDAR_FEED = "calendar-feed/v1"
+"""Secret calendar feed URLs (not stored: a rotated secret gives new URLs)."""
+
 
 def derive_key(secret: str, purpose: str) -> bytes:
     """A 32-byte key for `purpose`, derived from the server secret."""

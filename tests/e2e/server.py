@@ -46,6 +46,10 @@ class Served:
     demo: Demo
 
 
+SECRET_KEY = "e2e-secret"
+"""The served app's server secret (pages signed with it: unsubscribe links)."""
+
+
 class QuietHandler(WSGIRequestHandler):
     """No request log lines in the test output."""
 
@@ -103,7 +107,7 @@ def serve(directory: Path) -> Iterator[Served]:
     """Load the demo, open the system, serve it in a thread until closed."""
     settings = Settings(
         database_url=f"sqlite:///{directory}/events.sqlite",
-        secret_key="e2e-secret",
+        secret_key=SECRET_KEY,
         var_dir=directory,
     )
     _load_demo(settings)

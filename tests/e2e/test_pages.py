@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import expect
 
+from notify.unsubscribe import unsubscribe_token
 from tests.e2e.browsing import People, Visitor
 from tests.e2e.checks import check_accessibility, check_phone_width, screenshot
-from tests.e2e.server import Demo
+from tests.e2e.server import SECRET_KEY, Demo
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,14 @@ VISITS = [
     Visit("admin", "sofia", _fixed("/admin")),
     Visit("signin", None, _fixed("/signin")),
     Visit("signup", None, _fixed("/signup")),
+    Visit(
+        "unsubscribe",
+        None,
+        lambda d: (
+            "/unsubscribe/"
+            + unsubscribe_token(SECRET_KEY, d.members["amara"], "reminder:review_due")
+        ),
+    ),
     Visit("error-404", "amara", lambda d: f"/goals/{uuid.uuid4()}", status=404),
 ]
 

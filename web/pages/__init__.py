@@ -16,6 +16,7 @@ from web.pages import (
     actions,
     admin,
     auth,
+    calendar,
     dashboard,
     errors,
     feedback,
@@ -46,6 +47,7 @@ PAGE_AREAS = (
     settings,
     admin,
     unsubscribe,
+    calendar,
 )
 """One blueprint per feature area of the pages."""
 

@@ -29,6 +29,7 @@ from service import commands as c
 from service.domain.member import Member
 from service.errors import AuthenticationError, TooManyAttemptsError
 from web.auth import own_password_attempt
+from web.pages.calendar import ResetCalendarForm, feed_url
 from web.pages.forms import INVALID, PageForm, submit, text_of
 from web.pages.session import me, page_blueprint, sign_in
 from web.pages.settings_forms import (
@@ -75,6 +76,8 @@ def _page(status: int = 200, **forms: PageForm | str) -> Page:
         "settings_form": SettingsForm(formdata=None, data=initial(member)),
         "away_form": AwayPeriodForm(formdata=None),
         "password_form": PasswordForm(formdata=None),
+        "calendar_form": ResetCalendarForm(formdata=None),
+        "calendar_url": feed_url(member),
         "cancel_error": "",
     }
     context.update(forms)
@@ -162,6 +165,19 @@ def change_password() -> Page:
                 )
                 return redirect(url_for("settings.index"))
     return _page(INVALID, password_form=form)
+
+
+@bp.post("/settings/calendar/reset")
+def reset_calendar() -> Page:
+    """A new secret calendar feed URL; the old one stops working at once."""
+    form = ResetCalendarForm()
+    if form.validate_on_submit() and submit(form, c.ResetCalendarFeed(me())):
+        flash(
+            "Your calendar feed has a new address; the old one no longer works.",
+            "success",
+        )
+        return redirect(url_for("settings.index", _anchor="calendar"))
+    return _page(INVALID, calendar_form=form)
 
 
 @bp.get("/settings/export")
