@@ -8,6 +8,7 @@ then `momentum-migrations revision "what changed"` (see docs/operations.md).
 from __future__ import annotations
 
 import functools
+import importlib
 from pathlib import Path
 
 from alembic import command
@@ -18,15 +19,22 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData
 
 HERE = Path(__file__).parent / "migrations"
+SHARED_TABLE_MODULES = ("notify.outbox",)
+"""Modules above projections whose tables these migrations create (not read models)."""
 
 
 def target_metadata() -> MetaData:
-    """The metadata with every read model's tables registered."""
+    """The metadata with every read model's tables registered, and the tables that
+    share their migrations from the layer above (the notification outbox: imported
+    by name, as projections never depends on notify)."""
     from projections import (  # noqa: F401  (imports every module with tables)
         registry,
         sign_in_failures,
     )
     from projections.db import metadata
+
+    for module in SHARED_TABLE_MODULES:
+        importlib.import_module(module)
 
     return metadata
 

@@ -29,6 +29,7 @@ MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
     "rm_members": ("member_id",),
     "rm_mentor_links": ("mentee_id", "mentor_id"),
     "rm_group_members": ("member_id",),
+    "rm_member_preferences": ("member_id",),
     "rm_goals_members": ("member_id",),
     "rm_goals": ("owner_id",),
     "rm_goals_actions": ("owner_id",),
@@ -54,6 +55,7 @@ MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
     "rm_notifications_suggestions": ("mentor_id", "mentee_id"),
     "rm_notifications_facilitators": ("member_id",),
     "rm_notifications_buddies": ("member_id",),
+    "notify_outbox": ("member_id",),  # their emails; deleted on erasure (notify)
 }
 """Tables whose rows name the member directly."""
 

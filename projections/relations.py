@@ -28,7 +28,13 @@ from sqlalchemy import (
 
 from projections.base import Projection, on
 from projections.db import metadata
+from service.domain.member import DEFAULT_PREFERENCES
 from service.domain.visibility import Relation, levels_seen_by
+
+_DIGEST_DEFAULTS = {
+    k: DEFAULT_PREFERENCES[k]
+    for k in ("digest", "digest_weekday", "digest_hour", "quiet_start", "quiet_end")
+}
 
 members = Table(
     "rm_members",
@@ -57,12 +63,25 @@ group_members = Table(
     Column("member_id", String(36), primary_key=True, index=True),
 )
 
+member_preferences = Table(
+    "rm_member_preferences",
+    metadata,
+    Column("member_id", String(36), primary_key=True),
+    Column("digest", String(8), nullable=False),
+    Column("digest_weekday", Integer, nullable=False),
+    Column("digest_hour", Integer, nullable=False),
+    Column("quiet_start", Integer, nullable=True),
+    Column("quiet_end", Integer, nullable=True),
+)
+"""When a member wants their digest and their quiet hours (what the sender plans by);
+a member without a row has the defaults (`DEFAULT_PREFERENCES`)."""
+
 
 class Relations(Projection):
     """Keeps members, mentor links and group memberships in step with the log."""
 
     name = "relations"
-    tables = (members, mentor_links, group_members)
+    tables = (members, mentor_links, group_members, member_preferences)
 
     @on("Member.Registered")
     def _member_registered(self, conn: Connection, e: Any, _pos: int) -> None:
@@ -91,7 +110,20 @@ class Relations(Projection):
         conn.execute(
             delete(group_members).where(group_members.c.member_id == member_id)
         )
+        conn.execute(
+            delete(member_preferences).where(
+                member_preferences.c.member_id == member_id
+            )
+        )
         conn.execute(delete(members).where(members.c.member_id == member_id))
+
+    @on("Member.NotificationPreferencesChanged")
+    def _preferences_changed(self, conn: Connection, e: Any, _pos: int) -> None:
+        member_id = str(e.originator_id)
+        values = {k: e.preferences.get(k, v) for k, v in _DIGEST_DEFAULTS.items()}
+        prefs = member_preferences.c.member_id == member_id
+        conn.execute(delete(member_preferences).where(prefs))
+        conn.execute(member_preferences.insert().values(member_id=member_id, **values))
 
     @on("Member.ProfileUpdated")
     def _member_profile_updated(self, conn: Connection, e: Any, _pos: int) -> None:

@@ -363,6 +363,15 @@ class History:
         name = self.names[who % len(self.names)]
         self.do(c.UpdateProfile(self.m(who), name, TIMEZONES[tz % 4], "Moved"))
 
+    def preferences(self, who: int, hour: int) -> None:
+        changes = {
+            "digest": "daily",
+            "digest_hour": hour % 24,
+            "quiet_start": None,
+            "quiet_end": None,
+        }
+        self.do(c.ChangePreferences(self.m(who), changes))
+
     def read(self, who: int) -> None:
         head = self.app.recorder.max_notification_id() or 0
         self.do(c.MarkNotificationsRead(self.m(who), head))
@@ -408,6 +417,7 @@ class History:
         self.away(3, 1, 2, cancel=True)
         self.target(1, 5)
         self.move(2, 2)
+        self.preferences(1, 6)
         self.read(0)
         self.status(3, "pause")
         self.status(3, "resume")

@@ -63,7 +63,6 @@ def test_the_scripted_history_emits_every_kind_of_event_a_member_can_cause(
         "EmailIndex.EmailClaimedAgain",
         "Member.Erased",  # not built yet
         "Member.AspirationsSet",
-        "Member.NotificationPreferencesChanged",
         "Review.ReviewAmended",
         "Group.MemberInvited",
         "IdempotencyRecord.RequestRemembered",

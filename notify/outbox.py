@@ -1,0 +1,138 @@
+"""The outbox (SPEC 8): one row per planned email, unique on (member, kind, period).
+
+Beside the read models, not one of them: no read model lists `notify_outbox` among its
+tables, so `momentum rebuild` never empties it (what was sent stays sent). It shares
+their metadata and migrations (`projections/migrations/versions/0007_outbox.py`).
+
+A row holds the message as it goes out — recipient, subject, both bodies and the
+headers — so a retry or a resend after a crash sends the same bytes with the same
+`Message-ID`. States:
+
+- `planned`: to send at `next_attempt_at` (a failed attempt moves it on, with backoff);
+- `sent`: handed to the SMTP relay, or kept in the local outbox (no relay configured:
+  `/dev/mail` shows these rows);
+- `failed`: gave up (a permanent refusal, or a day of retries); `last_error` says why;
+- `skipped`: recorded so the period is never planned again, with the reason in
+  `last_error` (`empty`: nothing worth saying; `away`: an away day).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    select,
+)
+from sqlalchemy.types import BigInteger
+
+from projections.base import UTCDateTime
+from projections.db import metadata
+from projections.relations import members
+
+STATES = ("planned", "sent", "failed", "skipped")
+
+outbox = Table(
+    "notify_outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("member_id", String(36), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("period", String(40), nullable=False),
+    Column("message_id", String(200), nullable=False),
+    Column("to_addr", String(400), nullable=False),
+    Column("subject", String(400), nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("html_body", Text, nullable=False),
+    Column("headers", Text, nullable=False),  # JSON object: name → value
+    Column("status", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("member_id", "kind", "period", name="uq_notify_outbox_key"),
+    Index("ix_notify_outbox_due", "status", "next_attempt_at"),
+)
+"""One row per (member, kind, period); see the module docstring for the states."""
+
+
+def message_id(base_url: str, member_id: str, kind: str, period: str) -> str:
+    """The deterministic Message-ID of (member, kind, period) on the base URL's host:
+    `<` + the first 32 hex digits of SHA-256 over `member|kind|period` + `@host>`."""
+    host = urlparse(base_url).hostname or "localhost"
+    digest = hashlib.sha256(f"{member_id}|{kind}|{period}".encode()).hexdigest()
+    return f"<{digest[:32]}@{host}>"
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One outbox row as the sender and /dev/mail read it."""
+
+    id: int
+    member_id: str
+    kind: str
+    period: str
+    message_id: str
+    to_addr: str
+    subject: str
+    text_body: str
+    html_body: str
+    headers: dict[str, str]
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Any) -> Mail:
+        values = dict(row._mapping)
+        values["headers"] = json.loads(values["headers"])
+        return cls(**values)
+
+
+def forget_erased(conn: Connection) -> int:
+    """Delete the rows of members who are no longer members (erased: the relations
+    read model drops them on Member.Erased); the number deleted."""
+    known = select(members.c.member_id)
+    gone = conn.execute(delete(outbox).where(outbox.c.member_id.not_in(known)))
+    return int(gone.rowcount or 0)
+
+
+def forget_member(conn: Connection, member_id: str) -> int:
+    """Delete every row of one member (the erasure path); the number deleted."""
+    gone = conn.execute(delete(outbox).where(outbox.c.member_id == member_id))
+    return int(gone.rowcount or 0)
+
+
+def local_mail(
+    conn: Connection, member_id: str | None = None, limit: int = 200
+) -> list[Mail]:
+    """Mail kept in the local outbox (sent with no relay), newest first; only the
+    member's own when `member_id` is given."""
+    query = select(outbox).where(outbox.c.status == "sent")
+    if member_id is not None:
+        query = query.where(outbox.c.member_id == member_id)
+    rows = conn.execute(query.order_by(outbox.c.sent_at.desc(), outbox.c.id.desc()))
+    return [Mail.of(r) for r in rows.fetchmany(limit)]
+
+
+def mail_by_id(conn: Connection, mail_id: int) -> Mail | None:
+    """One outbox row, or None."""
+    row = conn.execute(select(outbox).where(outbox.c.id == mail_id)).first()
+    return Mail.of(row) if row is not None else None
