@@ -18,6 +18,7 @@ from web.pages import (
     auth,
     calendar,
     dashboard,
+    dev_mail,
     errors,
     feedback,
     goals,
@@ -48,6 +49,7 @@ PAGE_AREAS = (
     admin,
     unsubscribe,
     calendar,
+    dev_mail,
 )
 """One blueprint per feature area of the pages."""
 
