@@ -417,13 +417,18 @@ def export(email: str, output: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Serve the web app with the projection follower in this process."""
+    """Serve the web app with the projection follower and the scheduler (digests,
+    housekeeping) in this process: the embedded default."""
+    from apscheduler.schedulers.background import BackgroundScheduler
     from werkzeug.serving import run_simple
 
+    from entrypoints.scheduler import add_jobs
     from web import create_app
 
     system = open_system()
+    scheduler = add_jobs(BackgroundScheduler(timezone="UTC"), system)
     try:
+        scheduler.start()
         url = f"http://{host}:{port}"
         console.print(
             f"Momentum is at [bold]{url}[/] (API docs: {url}/api/v1/swagger). "
@@ -431,7 +436,33 @@ def serve(host: str, port: int) -> None:
         )
         run_simple(host, port, create_app(system), threaded=True)
     finally:
+        scheduler.shutdown(wait=True)
         system.close()
+
+
+@main.command()
+def scheduler() -> None:
+    """Run the scheduler: a digest round every 15 minutes on the quarter hour (plan,
+    then send) and hourly housekeeping; SIGTERM or Ctrl-C stops it between rounds."""
+    import signal
+
+    from apscheduler.events import EVENT_SCHEDULER_STARTED
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from entrypoints.scheduler import add_jobs
+
+    def started(_event: object) -> None:  # running from here on: SIGTERM can stop it
+        signal.signal(signal.SIGTERM, lambda *_: blocking.shutdown(wait=True))
+        console.print("Scheduler started: digest rounds at :00, :15, :30 and :45.")
+
+    with _system() as system:
+        blocking = add_jobs(BlockingScheduler(timezone="UTC"), system)
+        blocking.add_listener(started, EVENT_SCHEDULER_STARTED)
+        try:
+            blocking.start()
+        except KeyboardInterrupt:  # Ctrl-C: stop cleanly too
+            blocking.shutdown(wait=True)
+        console.print("Scheduler stopped.")
 
 
 @main.command()
@@ -463,3 +494,7 @@ def _safe_url(url: str) -> str:
         creds, host = rest.rsplit("@", 1)
         return f"{scheme}://{creds.split(':')[0]}@{host}"
     return url
+
+
+if __name__ == "__main__":  # python -m entrypoints.cli
+    main()

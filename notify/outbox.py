@@ -114,6 +114,14 @@ def forget_erased(conn: Connection) -> int:
     return int(gone.rowcount or 0)
 
 
+def forget_sent_before(conn: Connection, cutoff: datetime) -> int:
+    """Delete mail sent before `cutoff` (housekeeping); the number deleted."""
+    gone = conn.execute(
+        delete(outbox).where(outbox.c.status == "sent", outbox.c.sent_at < cutoff)
+    )
+    return int(gone.rowcount or 0)
+
+
 def forget_member(conn: Connection, member_id: str) -> int:
     """Delete every row of one member (the erasure path); the number deleted."""
     gone = conn.execute(delete(outbox).where(outbox.c.member_id == member_id))
