@@ -12,6 +12,7 @@ from notify.delivery import run_round
 from service import commands as c
 from service.clock import FixedClock
 from system import System
+from tests.conftest import PASSWORD
 from tests.web.conftest import Api, Person
 from tests.web.pages.conftest import Browser, Browsers, page_of
 from tests.web.pages.test_admin import make_admin
@@ -95,3 +96,18 @@ def test_with_an_smtp_relay_there_is_no_dev_mail(
     assert browser.sign_in(ann).status_code == 302
     assert browser.get("/dev/mail").status_code == 404
     assert browser.get("/dev/mail/1").status_code == 404
+
+
+def test_deleting_my_account_deletes_my_mail_at_once(
+    browsers: Browsers, pages_api: Api, system: System, clock: FixedClock
+) -> None:
+    ann, ben = pages_api.join("Ann"), pages_api.join("Ben")
+    ada = make_admin(pages_api)
+    _digests_for(system, clock, ann, ben)
+    erased = pages_api.client.delete(
+        "/api/v1/me", json={"password": PASSWORD}, headers=ann.auth
+    )
+    assert erased.status_code == 204
+    listing = browsers.of(ada).get("/dev/mail")  # an admin sees everyone's mail
+    text = page_of(listing).get_text(" ")
+    assert "ann@example.com" not in text and "ben@example.com" in text
