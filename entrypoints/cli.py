@@ -371,8 +371,7 @@ def digests_send(now_text: str | None, dry_run: bool) -> None:
 
     now = _parse_now(now_text)
     with _system() as system:
-        if not dry_run:
-            system.runner.catch_up()  # a dry run writes nothing, read models neither
+        system.runner.catch_up()  # digests read the read models: bring them up to date
         report = run_round(
             system.engine, system.settings, now or system.now(), dry_run=dry_run
         )

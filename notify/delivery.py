@@ -204,7 +204,7 @@ def send_due(
                 this = outbox.c.id == mail.id
                 try:
                     transport.send(email_of(mail))
-                except (smtplib.SMTPException, OSError) as error:
+                except Exception as error:
                     text = f"{type(error).__name__}: {error}"[:2000]
                     attempts = mail.attempts + 1
                     later = now + backoff(attempts)

@@ -401,3 +401,48 @@ def test_erasure_removes_the_members_outbox_rows(world: World, smtp: Collector) 
         assert conn.execute(select(func.count()).select_from(outbox)).scalar() == 1
     world.round(utc(2026, 3, 16, 8))  # and nothing is planned for her again
     assert world.rows(member_id=str(ann)) == []
+
+
+class Crash(BaseException):
+    """The process dying (not an error the sender handles)."""
+
+
+class CrashingRelay:
+    """The real relay; the process dies right after the relay accepted message
+    number `after` (before the sender could mark it sent) — or, with `before`,
+    just before handing it over."""
+
+    def __init__(self, url: str, after: int, *, before: bool = False) -> None:
+        self.relay = SmtpTransport(url, timeout=5)
+        self.after, self.before, self.count = after, before, 0
+
+    def send(self, message: EmailMessage) -> None:
+        self.count += 1
+        if self.before and self.count == self.after:
+            raise Crash
+        self.relay.send(message)
+        if not self.before and self.count == self.after:
+            raise Crash
+
+    def close(self) -> None:
+        self.relay.close()
+
+
+@pytest.mark.parametrize("before", [False, True], ids=["after-accept", "before-send"])
+def test_a_crash_loses_nothing_and_repeats_at_most_the_message_in_flight(
+    world: World, smtp: Collector, smtp_server: tuple[Collector, str], before: bool
+) -> None:
+    for name in ("Ann", "Ben", "Cat"):
+        world.join(name)
+        world.act(name, utc(2026, 3, 4, 9))
+    crashing = CrashingRelay(smtp_server[1], after=2, before=before)
+    with pytest.raises(Crash):
+        world.round(utc(2026, 3, 9, 8), transport=crashing)
+    world.round(utc(2026, 3, 9, 8, 15))  # the next round, after a restart
+    world.round(utc(2026, 3, 9, 8, 30))
+    got = recipients(smtp)
+    assert sorted(set(got)) == ["ann@example.com", "ben@example.com", "cat@example.com"]
+    assert len(got) == (3 if before else 4)
+    ids = [m["Message-ID"] for m in smtp.messages]
+    assert len(set(ids)) == 3  # a repeat carries the same Message-ID
+    assert {r.status for r in world.rows()} == {"sent"}
