@@ -2,8 +2,9 @@
 
 The sender takes due rows one at a time, each in its own transaction: it selects the
 row (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two senders never take the same row;
-SQLite serialises writers), sends it, marks it `sent` and commits. Exactly once per
-(member, kind, period):
+on SQLite a conditional update takes the database's write lock first, so a second
+sender waits and then finds the row sent), sends it, marks it `sent` and commits.
+Exactly once per (member, kind, period):
 
 - the outbox's unique key means a period is planned once, whatever the number of
   rounds or planners;
@@ -35,7 +36,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlparse
 
-from sqlalchemy import Engine, Select, select, update
+from sqlalchemy import Connection, Engine, Select, select, update
 
 from notify.outbox import Mail, forget_erased, outbox
 from notify.planning import Plan, Planned, plan_digests
@@ -179,6 +180,24 @@ def _due_query(now: datetime) -> Select[Any]:
     )
 
 
+def _claimed(conn: Connection, mail: Mail, now: datetime) -> bool:
+    """On SQLite (no row locks), take the database's write lock with a conditional
+    update of the row before sending: another sender waits for our commit, then
+    finds the row no longer due. PostgreSQL's row lock has already done this."""
+    if conn.dialect.name != "sqlite":
+        return True
+    still_due = conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.id == mail.id,
+            outbox.c.status == "planned",
+            outbox.c.next_attempt_at <= now,
+        )
+        .values(attempts=outbox.c.attempts)
+    )
+    return bool(still_due.rowcount)
+
+
 def send_due(
     engine: Engine,
     now: datetime,
@@ -202,6 +221,8 @@ def send_due(
                 mail = Mail.of(row)
                 tried.append(mail.id)
                 this = outbox.c.id == mail.id
+                if not _claimed(conn, mail, now):
+                    continue  # another sender took it between our look and now
                 try:
                     transport.send(email_of(mail))
                 except Exception as error:

@@ -4,7 +4,10 @@ exactly once, through outages; every message multipart with RFC 8058 headers."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -446,3 +449,35 @@ def test_a_crash_loses_nothing_and_repeats_at_most_the_message_in_flight(
     ids = [m["Message-ID"] for m in smtp.messages]
     assert len(set(ids)) == 3  # a repeat carries the same Message-ID
     assert {r.status for r in world.rows()} == {"sent"}
+
+
+def test_two_rounds_at_once_in_two_processes_send_each_digest_once(
+    world: World, smtp: Collector, smtp_server: tuple[Collector, str]
+) -> None:
+    names = [f"Member{i:02d}" for i in range(24)]
+    for name in names:
+        world.join(name)
+        world.act(name, utc(2026, 3, 4, 9))
+    settings = world.system.settings
+    env = {
+        **os.environ,
+        "MOMENTUM_DATABASE_URL": settings.database_url,
+        "MOMENTUM_SECRET_KEY": SECRET,
+        "MOMENTUM_BASE_URL": BASE_URL,
+        "MOMENTUM_SMTP_URL": smtp_server[1],
+    }
+    command = [sys.executable, "-m", "entrypoints.cli", "digests", "send"]
+    rounds = [
+        subprocess.Popen(
+            [*command, "--now", "2026-03-09T08:00:00Z"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [r.communicate(timeout=120)[0] for r in rounds]
+    assert [r.returncode for r in rounds] == [0, 0], outputs
+    assert recipients(smtp) == sorted(f"{n.lower()}@example.com" for n in names)
+    assert len({m["Message-ID"] for m in smtp.messages}) == len(names)
