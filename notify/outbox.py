@@ -36,6 +36,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     select,
+    update,
 )
 from sqlalchemy.types import BigInteger
 
@@ -144,3 +145,32 @@ def mail_by_id(conn: Connection, mail_id: int) -> Mail | None:
     """One outbox row, or None."""
     row = conn.execute(select(outbox).where(outbox.c.id == mail_id)).first()
     return Mail.of(row) if row is not None else None
+
+
+def troubled(conn: Connection, limit: int = 100) -> list[Mail]:
+    """Deliveries that failed, or are waiting to be retried, newest first (the
+    admin page)."""
+    query = (
+        select(outbox)
+        .where(
+            (outbox.c.status == "failed")
+            | ((outbox.c.status == "planned") & (outbox.c.attempts > 0))
+        )
+        .order_by(outbox.c.next_attempt_at.desc(), outbox.c.id.desc())
+    )
+    return [Mail.of(r) for r in conn.execute(query).fetchmany(limit)]
+
+
+def retry(conn: Connection, mail_id: int, now: datetime) -> bool:
+    """Send a failed or waiting message again at the next round, with a new day of
+    attempts; False if it is not failed or waiting."""
+    again = conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.id == mail_id,
+            outbox.c.status.in_(("failed", "planned")),
+            outbox.c.attempts > 0,
+        )
+        .values(status="planned", next_attempt_at=now, created_at=now)
+    )
+    return bool(again.rowcount)

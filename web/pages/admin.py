@@ -1,4 +1,5 @@
-"""Admin: accounts and their roles, the read models' lag, the audit chain.
+"""Admin: accounts and their roles, the read models' lag, the audit chain, and mail
+deliveries that failed or wait for a retry (each can be retried).
 
 Admins only (`admin_only`): for anyone else every page here does not exist (404).
 Roles change through the CLI's commands (`GrantRole`, `RevokeRole`); the audit check
@@ -12,10 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import EmailField
 
+from notify.outbox import retry, troubled
 from projections.audit import export_lines, members_with_role_changes, verify
 from projections.relations import accounts
 from projections.tracking import Stopped
@@ -103,6 +113,7 @@ def _page(status: int = 200, **extra: Any) -> Page:
     after = request.args.get("after", "")
     with system().read() as conn:
         listed = accounts(conn, after, PAGE_SIZE + 1)
+        deliveries = troubled(conn)
     holders = role_holders()
     check = None
     if request.args.get("verify"):
@@ -115,6 +126,7 @@ def _page(status: int = 200, **extra: Any) -> Page:
         "holders": holders,
         "roles_of": {h.member_id: h.roles for h in holders},
         "lag": projection_lag(),
+        "deliveries": deliveries,
         "check": check,
         "grant_form": RoleForm(formdata=None),
         "role_error": "",
@@ -168,6 +180,20 @@ def revoke() -> Page:
     if ROLE not in system().app.get_member(me()).roles:
         return redirect(url_for("dashboard.index"))
     return redirect(url_for("admin.index"))
+
+
+@bp.post("/admin/mail/<int:mail_id>/retry")
+@admin_only
+def retry_mail(mail_id: int) -> Page:
+    """Send a failed or waiting message again at the next digest round (the form
+    carries the CSRF token every POST needs)."""
+    running = system()
+    with running.engine.begin() as conn:
+        again = retry(conn, mail_id, running.now())
+    if not again:
+        abort(404)
+    flash("The message goes out again with the next round.", "success")
+    return redirect(url_for("admin.index", _anchor="mail"))
 
 
 @bp.get("/admin/audit/export")

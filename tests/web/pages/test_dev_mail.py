@@ -5,7 +5,8 @@ and with a relay configured the pages do not exist."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+import smtplib
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from notify.delivery import run_round
@@ -111,3 +112,45 @@ def test_deleting_my_account_deletes_my_mail_at_once(
     listing = browsers.of(ada).get("/dev/mail")  # an admin sees everyone's mail
     text = page_of(listing).get_text(" ")
     assert "ann@example.com" not in text and "ben@example.com" in text
+
+
+class Refusing:
+    """A relay that refuses every message for good."""
+
+    def send(self, message: object) -> None:
+        raise smtplib.SMTPDataError(554, b"5.7.1 Rejected by policy")
+
+    def close(self) -> None:
+        return None
+
+
+def test_an_admin_sees_a_failed_delivery_and_retries_it(
+    browsers: Browsers, pages_api: Api, system: System, clock: FixedClock
+) -> None:
+    ann, ada = pages_api.join("Ann"), make_admin(pages_api)
+    clock.set(datetime(2026, 3, 4, 9, tzinfo=UTC))
+    system.write(c.LogAction(UUID(ann.id), "networking", "Ann met"))
+    now = datetime(2026, 3, 9, 8, tzinfo=UTC)
+    clock.set(now)
+    report = run_round(system.engine, system.settings, now, transport=Refusing())
+    assert len(report.sent.failed) == 1
+    as_ada = browsers.of(ada)
+    section = page_of(as_ada.get("/admin")).find(id="mail")
+    assert section is not None
+    shown = section.get_text(" ")
+    assert "ann@example.com" in shown and "failed" in shown and "554" in shown
+    assert (
+        browsers.of(ann).get("/dev/mail").get_data(as_text=True).count("/dev/mail/")
+        == 0
+    )
+    form = section.find("form")
+    assert form is not None
+    retried = as_ada.submit(str(form["action"]), {}, page="/admin")
+    assert retried.status_code == 302
+    waiting = page_of(as_ada.get("/admin")).find(id="mail")
+    assert waiting is not None and "retry at" in waiting.get_text(" ")
+    run_round(system.engine, system.settings, now + timedelta(minutes=15))
+    listing = browsers.of(ann).get("/dev/mail").get_data(as_text=True)
+    assert len(_mail_links(listing)) == 1
+    done = page_of(as_ada.get("/admin")).get_text(" ")
+    assert "Every email went out" in done
