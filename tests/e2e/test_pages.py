@@ -52,6 +52,7 @@ VISITS = [
     Visit("group-join", "daniel", lambda d: f"/groups/join?token={d.join_token}"),
     Visit("notifications", "amara", _fixed("/notifications")),
     Visit("settings", "amara", _fixed("/settings")),
+    Visit("settings-mentor", "daniel", _fixed("/settings")),  # two digest previews
     Visit("admin", "sofia", _fixed("/admin")),
     Visit("signin", None, _fixed("/signin")),
     Visit("signup", None, _fixed("/signup")),

@@ -19,12 +19,10 @@ from uuid import UUID
 from flask import g
 from pydantic import BaseModel, Field
 
-from notify.digests import digest_for
-from notify.render import render
 from service.errors import NotFoundError
 from web.api.common import ERRORS, blueprint
 from web.auth import BEARER, caller
-from web.system import current_system as system
+from web.common.digests import digest_preview
 
 api = blueprint("digests", __name__, __doc__ or "")
 
@@ -59,11 +57,6 @@ def _signed_in() -> None:
     g.digests_caller = caller()
 
 
-def _preferred_period(member_id: UUID) -> str:
-    chosen = system().app.get_member(member_id).preferences.get("digest")
-    return "daily" if chosen == "daily" else "weekly"
-
-
 @api.get("/digests/preview", responses={200: DigestPreview, **ERRORS}, security=BEARER)
 def preview(query: DigestPreviewQuery) -> dict[str, object]:
     """The digest of `kind` the caller would get now, rendered as text and HTML.
@@ -71,17 +64,15 @@ def preview(query: DigestPreviewQuery) -> dict[str, object]:
     A mentor digest of someone with no mentees, or a group digest of someone who
     facilitates no group, is an empty digest (`empty` true), not a 404."""
     me: UUID = g.digests_caller
-    period = query.period or _preferred_period(me)
-    with system().read() as conn:
-        digest = digest_for(conn, query.kind, me, system().now(), period)
-    if digest is None:  # not projected yet: as for anything else not there
+    found = digest_preview(me, query.kind, query.period)
+    if found is None:  # not projected yet: as for anything else not there
         raise NotFoundError("No digest for this account yet.")
-    shown = render(digest, system().settings.base_url)
+    shown = found.shown
     return DigestPreview(
         kind=shown.kind,
-        period=digest.period.kind,
-        first_day=digest.period.first_day,
-        last_day=digest.period.last_day,
+        period=found.period.kind,
+        first_day=found.period.first_day,
+        last_day=found.period.last_day,
         subject=shown.subject,
         text=shown.text,
         html=shown.html,

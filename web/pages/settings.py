@@ -1,9 +1,11 @@
-"""Settings: profile, aspirations, target, notification preferences, away periods,
-password, export of my data and deletion of my account.
+"""Settings: profile, aspirations, target, notification preferences, a preview of
+my digests, away periods, password, export of my data and deletion of my account.
 
 The same commands as the API's `/me` routes (`web.api.me`, `web.api.privacy`): the
 settings form is one `UpdateSettings` (see `settings_forms`), and each of the other
-sections is its own form and command.
+sections is its own form and command. The digest preview is the API's
+(`web.common.digests`); its HTML is served as /dev/mail serves an email's HTML
+part, on its own URL under that page's policy.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from uuid import UUID
 
 from flask import (
     Response,
+    abort,
     flash,
     json,
     make_response,
@@ -29,7 +32,9 @@ from service import commands as c
 from service.domain.member import Member
 from service.errors import AuthenticationError, TooManyAttemptsError
 from web.auth import own_password_attempt
+from web.common.digests import digest_previews, preferred_period
 from web.pages.calendar import ResetCalendarForm, feed_url
+from web.pages.dev_mail import EMAIL_HTML_POLICY
 from web.pages.forms import INVALID, PageForm, submit, text_of
 from web.pages.session import me, page_blueprint, sign_in
 from web.pages.settings_forms import (
@@ -78,6 +83,8 @@ def _page(status: int = 200, **forms: PageForm | str) -> Page:
         "password_form": PasswordForm(formdata=None),
         "calendar_form": ResetCalendarForm(formdata=None),
         "calendar_url": feed_url(member),
+        "digest_off": member.preferences.get("digest") == "off",
+        "digests": digest_previews(me(), preferred_period(member.preferences)),
         "cancel_error": "",
     }
     context.update(forms)
@@ -108,6 +115,19 @@ def save() -> Page:
             flash("Your settings are saved.", "success")
             return redirect(url_for("settings.index"))
     return _page(INVALID, settings_form=form)
+
+
+@bp.get("/settings/digests/<any(member, mentor, group):kind>.html")
+def digest_html(kind: str) -> Response:
+    """My digest of `kind` as its email's HTML part; 404 for a kind I do not get."""
+    period = preferred_period(_member().preferences)
+    found = digest_previews(me(), period, only=kind)
+    if not found:
+        abort(404)
+    html = found[0].shown.html
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = EMAIL_HTML_POLICY
+    return response
 
 
 @bp.post("/settings/away")
