@@ -27,6 +27,7 @@ bench: setup ## measure SPEC 11 and write bench/RESULTS.md
 	$(BIN)/python -m bench.commands
 	$(BIN)/python -m bench.projections
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.digests
 
 setup: $(STAMP)
 
