@@ -366,14 +366,19 @@ def _parse_now(value: str | None) -> datetime | None:
     help="Print what would be planned and sent; change nothing.",
 )
 def digests_send(now_text: str | None, dry_run: bool) -> None:
-    """Run one round by hand: plan the digests due now, then send what is due."""
+    """Run one round by hand: plan the reminders and digests due now, then send
+    what is due."""
     from notify.delivery import run_round
 
     now = _parse_now(now_text)
     with _system() as system:
         system.runner.catch_up()  # digests read the read models: bring them up to date
         report = run_round(
-            system.engine, system.settings, now or system.now(), dry_run=dry_run
+            system.engine,
+            system.settings,
+            now or system.now(),
+            dry_run=dry_run,
+            issue=system.app.handle,
         )
     for line in report.lines():
         click.echo(line)

@@ -67,7 +67,13 @@ def digest_round(system: System) -> RoundReport | None:
         if not mine:
             log.info("digest round skipped: another scheduler is running one")
             return None
-        report = run_round(system.engine, system.settings, system.now())
+        # Plans read the read models: bring them up to date first (another runner
+        # catching up at the same time is harmless), then issue each reminder's
+        # in-app notification through the application.
+        system.runner.catch_up()
+        report = run_round(
+            system.engine, system.settings, system.now(), issue=system.app.handle
+        )
     for line in report.lines():
         log.info("%s", line)
     return report

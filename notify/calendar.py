@@ -10,9 +10,10 @@ every feed URL too (members copy the new one from the settings page).
 
 Feed: all-day events for the due date of each open goal (active or paused), each
 open milestone with a due date of those goals (completed ones are left out), and
-the weekly review day (the weekday the member chose for their weekly digest, which
-prompts the review) as a weekly recurring event. Only the member's own items,
-whatever else they may see (a mentor's feed holds nothing of their mentees).
+the weekly review day (the member's `review_weekday`, Friday unless they chose
+another; the day the review reminder comes) as a weekly recurring event. Only the
+member's own items, whatever else they may see (a mentor's feed holds nothing of
+their mentees).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def calendar_feed(
 
 def _weekly_review(member: Member, now: datetime, host: str, base_url: str) -> Event:
     """The weekly review day, recurring from this week's (member's timezone)."""
-    weekday = int(member.preferences["digest_weekday"])
+    weekday = int(member.preferences["review_weekday"])
     today = now.astimezone(ZoneInfo(member.timezone)).date()
     first = today - timedelta(days=today.weekday()) + timedelta(days=weekday)
     event = _all_day(f"weekly-review-{member.id}@{host}", "Weekly review", first, now)

@@ -1,4 +1,5 @@
-"""Delivering the outbox (SPEC 8): one round is plan, then send (`run_round`).
+"""Delivering the outbox (SPEC 8): one round is plan (reminders, then digests),
+then send (`run_round`).
 
 The sender takes due rows one at a time, each in its own transaction: it selects the
 row (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two senders never take the same row;
@@ -40,6 +41,7 @@ from sqlalchemy import Connection, Engine, Select, select, update
 
 from notify.outbox import Mail, forget_erased, outbox
 from notify.planning import Plan, Planned, plan_digests
+from notify.reminders import Issue, plan_reminders
 from service.settings import Settings
 
 BACKOFF_FIRST = timedelta(minutes=1)
@@ -309,12 +311,17 @@ def run_round(
     *,
     dry_run: bool = False,
     transport: Transport | None = None,
+    issue: Issue | None = None,
 ) -> RoundReport:
-    """One round: forget erased members' mail, plan what is due at `now`, send what
-    is due. `dry_run` decides the same and changes nothing: nothing is recorded,
-    nothing sent; the report lists what would be planned and which rows are due."""
+    """One round: forget erased members' mail, plan the reminders (issuing their
+    in-app notifications through `issue`), then the digests (which list the
+    reminders folded over the week's cap), then send what is due. `dry_run` decides
+    the same and changes nothing: nothing is recorded, issued or sent; the report
+    lists what would be planned and which rows are due."""
     if dry_run:
+        reminders = plan_reminders(engine, settings, now, dry_run=True)
         plan = plan_digests(engine, settings, now, dry_run=True)
+        plan.planned[:0] = reminders
         report = RoundReport(now, True, plan, Sent())
         report.would_send = due_mail(engine, now)
         report.would_send += [
@@ -323,7 +330,9 @@ def run_round(
         return report
     with engine.begin() as conn:
         forgotten = forget_erased(conn)
+    reminders = plan_reminders(engine, settings, now, issue=issue)
     plan = plan_digests(engine, settings, now)
+    plan.planned[:0] = reminders
     sent = send_due(engine, now, transport or transport_for(settings))
     return RoundReport(now, False, plan, sent, forgotten=forgotten)
 

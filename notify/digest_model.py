@@ -88,12 +88,14 @@ class MemberDigest:
     upcoming: tuple[Due, ...]
     stalled: tuple[Stalled, ...]
     review_due: bool  # no check-in in the last 7 days
+    also: tuple[str, ...] = ()  # reminders over the week's cap, folded in here
 
     @property
     def empty(self) -> bool:
         """Nothing happened in the period and nothing is due or stalled."""
         return not (
-            self.actions
+            self.also
+            or self.actions
             or self.wins
             or self.feedback
             or self.cheers

@@ -65,6 +65,7 @@ class Due:
     title: str  # the milestone's, or the goal's own for its due date
     kind: str  # "milestone" or "goal"
     due_on: date
+    item_id: str  # the milestone's id, or the goal's
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,12 @@ def due_between(
     active = and_(goal.owner_id.in_(ids), goal.status == "active")
     milestones = conn.execute(
         select(
-            goal.owner_id, goal.goal_id, goal.title, milestone.title, milestone.due_on
+            goal.owner_id,
+            goal.goal_id,
+            goal.title,
+            milestone.title,
+            milestone.due_on,
+            milestone.milestone_id,
         )
         .join(g.goals, goal.goal_id == milestone.goal_id)
         .where(
@@ -247,12 +253,15 @@ def due_between(
             goal.title,
             goal.title.label("own_title"),
             goal.due_on,
+            goal.goal_id.label("item_id"),
         ).where(active, goal.due_on >= first, goal.due_on <= last)
     )
     found: dict[str, list[Due]] = defaultdict(list)
     for kind, rows in (("milestone", milestones), ("goal", goals)):
-        for owner, goal_id, goal_title, title, due_on in rows:
-            found[owner].append(Due(owner, goal_id, goal_title, title, kind, due_on))
+        for owner, goal_id, goal_title, title, due_on, item_id in rows:
+            found[owner].append(
+                Due(owner, goal_id, goal_title, title, kind, due_on, item_id)
+            )
     for dues in found.values():
         dues.sort(key=lambda d: (d.due_on, d.kind != "milestone", d.title))
     return found
@@ -299,6 +308,18 @@ def stalled_goals(
                 )
             )
     return found
+
+
+def last_action_days(conn: Connection, ids: Collection[str]) -> dict[str, date]:
+    """Per member, the last day they logged an action (members who never did are
+    left out)."""
+    e = j.entries.c
+    rows = conn.execute(
+        select(e.member_id, func.max(e.day))
+        .where(e.member_id.in_(ids), e.kind == "action")
+        .group_by(e.member_id)
+    )
+    return {member_id: day for member_id, day in rows}
 
 
 def last_check_ins(

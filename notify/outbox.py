@@ -13,13 +13,15 @@ headers — so a retry or a resend after a crash sends the same bytes with the s
   `/dev/mail` shows these rows);
 - `failed`: gave up (a permanent refusal, or a day of retries); `last_error` says why;
 - `skipped`: recorded so the period is never planned again, with the reason in
-  `last_error` (`empty`: nothing worth saying; `away`: an away day).
+  `last_error` (`empty`: nothing worth saying; `away`: an away day; `folded`: a
+  reminder over the week's cap, listed in the member's next digest instead).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,6 +47,8 @@ from projections.db import metadata
 from projections.relations import members
 
 STATES = ("planned", "sent", "failed", "skipped")
+FOLDED = "folded"
+"""Why a reminder over the week's cap is `skipped`: the next digest lists it."""
 
 outbox = Table(
     "notify_outbox",
@@ -52,7 +56,7 @@ outbox = Table(
     Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
     Column("member_id", String(36), nullable=False, index=True),
     Column("kind", String(40), nullable=False),
-    Column("period", String(40), nullable=False),
+    Column("period", String(120), nullable=False),
     Column("message_id", String(200), nullable=False),
     Column("to_addr", String(400), nullable=False),
     Column("subject", String(400), nullable=False),
@@ -127,6 +131,33 @@ def forget_member(conn: Connection, member_id: str) -> int:
     """Delete every row of one member (the erasure path); the number deleted."""
     gone = conn.execute(delete(outbox).where(outbox.c.member_id == member_id))
     return int(gone.rowcount or 0)
+
+
+def folded_since(
+    conn: Connection, since: Mapping[str, datetime], until: datetime
+) -> dict[str, list[str]]:
+    """Per member (given with the start of their window: the previous digest's
+    time), the reminders folded into their next digest (over the week's cap) after
+    then and up to `until`, each as its subject line, oldest first."""
+    if not since:
+        return {}
+    rows = conn.execute(
+        select(outbox.c.member_id, outbox.c.subject, outbox.c.created_at)
+        .where(
+            outbox.c.member_id.in_(sorted(since)),
+            outbox.c.kind.like("reminder:%"),
+            outbox.c.status == "skipped",
+            outbox.c.last_error == FOLDED,
+            outbox.c.created_at > min(since.values()),
+            outbox.c.created_at <= until,
+        )
+        .order_by(outbox.c.created_at, outbox.c.id)
+    )
+    found: dict[str, list[str]] = {}
+    for member_id, subject, created_at in rows:
+        if created_at > since[member_id]:
+            found.setdefault(member_id, []).append(subject)
+    return found
 
 
 def local_mail(

@@ -20,40 +20,43 @@ statements per chunk (the composers of `notify.digests` read in bulk):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from email.utils import format_datetime, formataddr
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from notify.batch import chunks
-from notify.digest_model import Digest, period_for
+from notify.digest_kinds import digest_kinds
+from notify.digest_model import PERIOD_DAYS, Digest, MemberDigest, period_for
 from notify.digests import COMPOSERS
-from notify.outbox import message_id, outbox
-from notify.recipients import groups_led_by, mentees_of
+from notify.outbox import folded_since, message_id, outbox
 from notify.render import render
+from notify.schedule import DIGEST_PREFERENCE, Schedule, away_today, schedules
 from notify.unsubscribe import unsubscribe_token
-from projections.metrics import away_periods
-from projections.relations import member_preferences, members
-from service.domain.member import DEFAULT_PREFERENCES
 from service.settings import Settings
 
 
 @dataclass(frozen=True)
 class Due:
-    """A member whose digests are due now, with their schedule."""
+    """A digest due now for one member: its kind and period."""
 
-    member_id: str
-    email: str
-    frequency: str  # daily or weekly
+    schedule: Schedule
+    kind: str  # digest:member, digest:mentor, digest:group
     period: str  # the period's key, e.g. weekly:2026-03-02
-    local_day: str
+
+    @property
+    def member_id(self) -> str:
+        return self.schedule.member_id
+
+    @property
+    def frequency(self) -> str:
+        return self.schedule.frequency(self.kind)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Planned:
 
     member_id: str
     email: str
-    kind: str  # digest:member, digest:mentor, digest:group
+    kind: str  # digest:member, digest:mentor, digest:group, reminder:<name>
     period: str
     status: str  # planned or skipped
     reason: str | None = None
@@ -74,86 +77,31 @@ class Plan:
     """What one planning pass decided (and, unless a dry run, recorded)."""
 
     planned: list[Planned] = field(default_factory=list)
-    deferred: int = 0  # members due, not yet planned, in their quiet hours now
+    deferred: int = 0  # digests due, not yet planned, in their member's quiet hours
 
 
-def _quiet(hour: int, start: int | None, end: int | None) -> bool:
-    """True if `hour` is within quiet hours from `start` to `end` (may wrap)."""
-    if start is None or end is None or start == end:
-        return False
-    return start <= hour < end if start < end else hour >= start or hour < end
-
-
-def _due(now: datetime, rows: Iterable[Any], quiet: list[Due]) -> list[Due]:
-    """Members whose digests are due at `now`; those in quiet hours go to `quiet`."""
-    found: list[Due] = []
-    for row in rows:
-        frequency = row.digest or DEFAULT_PREFERENCES["digest"]
-        if frequency not in ("daily", "weekly"):
-            continue
-        local = now.astimezone(ZoneInfo(row.timezone))
-        weekday = DEFAULT_PREFERENCES["digest_weekday"]
-        hour = DEFAULT_PREFERENCES["digest_hour"]
-        if row.digest is not None:
-            weekday, hour = row.digest_weekday, row.digest_hour
-        if frequency == "weekly" and local.weekday() != weekday:
-            continue
-        if local.hour < hour:
-            continue
-        start, end = (
-            (row.quiet_start, row.quiet_end)
-            if row.digest is not None
-            else (DEFAULT_PREFERENCES["quiet_start"], DEFAULT_PREFERENCES["quiet_end"])
-        )
-        period = period_for(frequency, now, row.timezone).key
-        one = Due(row.member_id, row.email, frequency, period, local.date().isoformat())
-        (quiet if _quiet(local.hour, start, end) else found).append(one)
-    return found
-
-
-def _candidates(conn: Connection) -> list[Any]:
-    prefs = member_preferences.c
-    query = (
-        select(
-            members.c.member_id,
-            members.c.email,
-            members.c.timezone,
-            prefs.digest,
-            prefs.digest_weekday,
-            prefs.digest_hour,
-            prefs.quiet_start,
-            prefs.quiet_end,
-        )
-        .outerjoin(member_preferences, prefs.member_id == members.c.member_id)
-        .order_by(members.c.member_id)
-    )
-    return list(conn.execute(query))
+def _due(now: datetime, found: Iterable[Schedule]) -> list[Due]:
+    """Every digest due at `now`, whoever it is for (quiet hours included)."""
+    due: list[Due] = []
+    for schedule in found:
+        for kind in DIGEST_PREFERENCE:
+            if schedule.digest_due(kind):
+                frequency = schedule.frequency(kind)
+                period = period_for(frequency, now, schedule.timezone).key
+                due.append(Due(schedule, kind, period))
+    return due
 
 
 def _recorded(conn: Connection, due: list[Due]) -> set[tuple[str, str, str]]:
-    """The (member, kind, period) keys of these members already in the outbox."""
-    keys = {d.member_id: d.period for d in due}
+    """The (member, kind, period) keys among `due` already in the outbox."""
+    wanted = {(d.member_id, d.kind, d.period) for d in due}
     rows = conn.execute(
         select(outbox.c.member_id, outbox.c.kind, outbox.c.period).where(
-            outbox.c.member_id.in_(list(keys))
+            outbox.c.member_id.in_(sorted({d.member_id for d in due})),
+            outbox.c.kind.in_(sorted({d.kind for d in due})),
         )
     )
-    return {(m, k, p) for m, k, p in rows if keys.get(m) == p}
-
-
-def _away(conn: Connection, due: list[Due]) -> set[str]:
-    """Members among `due` for whom today (their own) is an away day."""
-    today = {d.member_id: d.local_day for d in due}
-    rows = conn.execute(
-        select(
-            away_periods.c.member_id, away_periods.c.starts_on, away_periods.c.ends_on
-        ).where(away_periods.c.member_id.in_(list(today)))
-    )
-    return {
-        m
-        for m, first, last in rows
-        if first.isoformat() <= today[m] <= last.isoformat()
-    }
+    return {tuple(r) for r in rows if tuple(r) in wanted}  # type: ignore[misc]
 
 
 def headers_for(
@@ -172,28 +120,24 @@ def headers_for(
     }
 
 
-def _row(
+def outbox_row(
     settings: Settings,
-    due: Due,
+    member_id: str,
     kind: str,
+    period: str,
+    to: str,
     now: datetime,
-    digest: Digest | None,
+    mail: tuple[str, str, str] | None,
     reason: str | None,
 ) -> dict[str, Any]:
-    subject = text = html = ""
-    to = due.email
-    if digest is not None:
-        rendered = render(digest, settings.base_url)
-        subject, text, html = rendered.subject, rendered.text, rendered.html
-        to = formataddr((digest.to.display_name, digest.to.email))
-        if rendered.empty and reason is None:
-            reason = "empty"
-    headers = headers_for(settings, due.member_id, kind, due.period, to, now)
+    """An outbox row: `mail` is (subject, text, html); `reason` makes it skipped."""
+    subject, text, html = mail or ("", "", "")
+    headers = headers_for(settings, member_id, kind, period, to, now)
     headers["Subject"] = subject
     return {
-        "member_id": due.member_id,
+        "member_id": member_id,
         "kind": kind,
-        "period": due.period,
+        "period": period,
         "message_id": headers["Message-ID"],
         "to_addr": to,
         "subject": subject,
@@ -209,52 +153,86 @@ def _row(
     }
 
 
-def _compose(
-    conn: Connection, kind: str, due: Mapping[str, Due], now: datetime
-) -> dict[str, Digest]:
-    """Digests of `kind` for these members, by frequency (composed in bulk)."""
+def _row(
+    settings: Settings,
+    due: Due,
+    now: datetime,
+    digest: Digest | None,
+    reason: str | None,
+) -> dict[str, Any]:
+    to, mail = due.schedule.email, None
+    if digest is not None:
+        rendered = render(digest, settings.base_url)
+        mail = (rendered.subject, rendered.text, rendered.html)
+        to = formataddr((digest.to.display_name, digest.to.email))
+        if rendered.empty and reason is None:
+            reason = "empty"
+    return outbox_row(
+        settings, due.member_id, due.kind, due.period, to, now, mail, reason
+    )
+
+
+def _compose(conn: Connection, due: list[Due], now: datetime) -> dict[str, Digest]:
+    """The digests of these (one kind), by member, composed in bulk per frequency."""
     found: dict[str, Digest] = {}
+    kind = due[0].kind.removeprefix("digest:")
     for frequency in ("daily", "weekly"):
-        ids = [m for m, d in due.items() if d.frequency == frequency]
+        ids = [d.member_id for d in due if d.frequency == frequency]
         if ids:
             found.update(COMPOSERS[kind](conn, ids, now, frequency))
     return found
+
+
+def _with_folded(
+    conn: Connection, digests: dict[str, Digest], due: list[Due], now: datetime
+) -> dict[str, Digest]:
+    """Member digests with the reminders folded into them since the last digest
+    (over the week's cap: "you also have…")."""
+    since = {
+        d.member_id: now - timedelta(days=PERIOD_DAYS[d.frequency])
+        for d in due
+        if d.member_id in digests
+    }
+    lines = folded_since(conn, since, now)
+    return {
+        m: replace(digest, also=tuple(lines[m]))  # type: ignore[type-var]
+        if m in lines and isinstance(digest, MemberDigest)
+        else digest
+        for m, digest in digests.items()
+    }
+
+
+def _gets(conn: Connection, due: list[Due]) -> list[Due]:
+    """Those of `due` the member gets at all (a mentor's digest while mentoring, a
+    group digest while facilitating)."""
+    gets = digest_kinds(conn, {d.member_id for d in due})
+    return [d for d in due if d.kind.removeprefix("digest:") in gets[d.member_id]]
 
 
 def _plan_chunk(
     conn: Connection, settings: Settings, due: list[Due], now: datetime
 ) -> list[dict[str, Any]]:
     recorded = _recorded(conn, due)
-    away = _away(conn, due)
-    by_id = {d.member_id: d for d in due}
-    mentors = set(mentees_of(conn, list(by_id)))
-    facilitators = set(groups_led_by(conn, list(by_id)))
+    todo = [d for d in due if (d.member_id, d.kind, d.period) not in recorded]
+    away = away_today(conn, {d.member_id: d.schedule.today for d in todo})
+    todo = _gets(conn, todo)
     rows: list[dict[str, Any]] = []
-    for kind, wanted in (
-        ("member", set(by_id)),
-        ("mentor", mentors),
-        ("group", facilitators),
-    ):
-        outbox_kind = f"digest:{kind}"
-        todo = {
-            m: by_id[m]
-            for m in sorted(wanted)
-            if (m, outbox_kind, by_id[m].period) not in recorded
-        }
-        present = {m: d for m, d in todo.items() if m not in away}
-        digests = _compose(conn, kind, present, now) if present else {}
-        for member_id, one in todo.items():
-            if member_id in away:
-                rows.append(_row(settings, one, outbox_kind, now, None, "away"))
-            elif member_id in digests:
-                rows.append(
-                    _row(settings, one, outbox_kind, now, digests[member_id], None)
-                )
+    for kind in DIGEST_PREFERENCE:
+        these = [d for d in todo if d.kind == kind]
+        present = [d for d in these if d.member_id not in away]
+        digests = _compose(conn, present, now) if present else {}
+        if kind == "digest:member" and digests:
+            digests = _with_folded(conn, digests, present, now)
+        for one in these:
+            if one.member_id in away:
+                rows.append(_row(settings, one, now, None, "away"))
+            elif one.member_id in digests:
+                rows.append(_row(settings, one, now, digests[one.member_id], None))
     return rows
 
 
-def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert the rows; a key another planner recorded first is left as it is."""
+def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Record outbox rows; a key another planner recorded first is left as it is."""
     if not rows:
         return
     dialect = conn.dialect.name
@@ -265,41 +243,54 @@ def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(statement, rows)
 
 
+def planned_of(row: dict[str, Any], email: str) -> Planned:
+    """What planning reports of one outbox row."""
+    return Planned(
+        row["member_id"],
+        email,
+        row["kind"],
+        row["period"],
+        row["status"],
+        row["last_error"],
+        row["subject"],
+    )
+
+
 def plan_digests(
     engine: Engine, settings: Settings, now: datetime, *, dry_run: bool = False
 ) -> Plan:
     """Record in the outbox every digest due at `now` (see the module docstring);
     with `dry_run`, decide the same and record nothing."""
     plan = Plan()
-    quiet: list[Due] = []
     with engine.connect() as conn:
-        due = _due(now, _candidates(conn), quiet)
-        for chunk in chunks(d.member_id for d in quiet):
-            wanted = set(chunk)
-            part = [d for d in quiet if d.member_id in wanted]
+        due = _due(now, schedules(conn, now))
+        quiet = [d for d in due if d.schedule.quiet]
+        for chunk in chunks(range(len(quiet))):
+            part = _gets(conn, [quiet[int(i)] for i in chunk])
             recorded = _recorded(conn, part)
             plan.deferred += sum(
-                (d.member_id, "digest:member", d.period) not in recorded for d in part
+                (d.member_id, d.kind, d.period) not in recorded for d in part
             )
-    by_id = {d.member_id: d for d in due}
-    for chunk in chunks(by_id):
+    ready = [d for d in due if not d.schedule.quiet]
+    members_due = sorted({d.member_id for d in ready})
+    emails = {d.member_id: d.schedule.email for d in ready}
+    for chunk in chunks(members_due):
+        wanted = set(chunk)
         with engine.begin() as conn:
-            rows = _plan_chunk(conn, settings, [by_id[m] for m in chunk], now)
+            part = [d for d in ready if d.member_id in wanted]
+            rows = _plan_chunk(conn, settings, part, now)
             if not dry_run:
-                _insert(conn, rows)
-        for r in rows:
-            plan.planned.append(
-                Planned(
-                    r["member_id"],
-                    by_id[r["member_id"]].email,
-                    r["kind"],
-                    r["period"],
-                    r["status"],
-                    r["last_error"],
-                    r["subject"],
-                )
-            )
+                insert_rows(conn, rows)
+        plan.planned += [planned_of(r, emails[r["member_id"]]) for r in rows]
     return plan
 
 
-__all__ = ["Plan", "Planned", "headers_for", "plan_digests"]
+__all__ = [
+    "Plan",
+    "Planned",
+    "headers_for",
+    "insert_rows",
+    "outbox_row",
+    "plan_digests",
+    "planned_of",
+]

@@ -1,5 +1,6 @@
 """Rendering digests: a subject line, plain text and HTML from Jinja2 template pairs
-under `notify/templates/digests/` (`<kind>.txt`, `<kind>.html`).
+under `notify/templates/digests/` (`<kind>.txt`, `<kind>.html`); reminders use the
+same environment and layout (`notify/templates/reminders/`, `notify.reminders`).
 
 The Environment is this module's own, with no Flask in sight, so the scheduler
 process renders exactly what the web preview shows. HTML templates autoescape
@@ -107,6 +108,7 @@ def render(digest: Digest, base_url: str = "") -> RenderedDigest:
     """The digest as an email's subject, plain text and HTML."""
     context = {
         "digest": digest,
+        "to": digest.to,
         "base_url": base_url.rstrip("/"),
         "when": _when(digest),
     }

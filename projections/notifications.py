@@ -3,17 +3,19 @@
 One notification per recipient and event, its id the event's log position (also its
 sort key). Kinds: feedback_received, cheer_received, mentor_request,
 mentorship_answered, mentorship_ended, suggestion_made, suggestion_answered,
-buddy_activity, group_joined (kind is free text: reminders come later). Nobody is
-notified of their own doing. A member's read mark (Member.NotificationsRead) makes
-every notification at or below it read. A mentor request to an email nobody has
-registered yet waits and reaches that person when they register. Texts are stored
-without the actor's name, which queries join in, so a renamed member shows their
-current name. Tables: `notifications_facts`; queries: `notifications_queries`.
+buddy_activity, group_joined, and `reminder_<name>` for each reminder (SPEC 8).
+Nobody is notified of their own doing. A member's read mark
+(Member.NotificationsRead) makes every notification at or below it read. A mentor
+request to an email nobody has registered yet waits and reaches that person when
+they register. Texts are stored without the actor's name, which queries join in,
+so a renamed member shows their current name. Tables: `notifications_facts`;
+queries: `notifications_queries`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -206,6 +208,8 @@ class Notifications(Facts):
                 mentee_id=str(e.mentee_id),
                 goal_id=str(e.goal_id),
                 title=e.title,
+                made_at=e.timestamp,
+                status="open",
             )
         )
         article = "an" if e.kind[0] in "aeiou" else "a"
@@ -224,6 +228,11 @@ class Notifications(Facts):
         if row is None:  # its mentor was erased: nobody to tell
             return
         verb = "accepted" if type(e).__name__ == "SuggestionAccepted" else "declined"
+        conn.execute(
+            update(suggestions)
+            .where(suggestions.c.suggestion_id == row.suggestion_id)
+            .values(status=verb)
+        )
         text = f"{verb} your suggestion {quoted(row.title)}"
         link = ("goal", row.goal_id)
         self._notify(conn, [row.mentor_id], e, pos, "suggestion_answered", text, link)
@@ -237,6 +246,7 @@ class Notifications(Facts):
                 mentor_email=e.mentor_email,
                 mentor_id=None,
                 status="proposed",
+                asked_at=e.timestamp,
             )
         )
         self._request(conn, e.mentor_email, e, pos, "asked you to be their mentor")
@@ -253,7 +263,9 @@ class Notifications(Facts):
 
     @on("Mentorship.MentorshipRenewed")
     def _renewed(self, conn: Connection, e: Any, pos: int) -> None:
-        row = self._mentorship(conn, e, status="proposed", mentor_id=None)
+        row = self._mentorship(
+            conn, e, status="proposed", mentor_id=None, asked_at=e.timestamp
+        )
         if row is None:
             return
         text = "asked you again to be their mentor"
@@ -312,6 +324,56 @@ class Notifications(Facts):
         link = ("group", group_id)
         self._notify(conn, hosts, e, pos, "group_joined", text, link)
 
+    @on("Reminder.ReminderIssued")
+    def _reminded(self, conn: Connection, e: Any, pos: int) -> None:
+        """A reminder (SPEC 8) is also an in-app notification: `reminder_<name>`."""
+        member_id = str(e.member_id)
+        known = select(members.c.member_id).where(members.c.member_id == member_id)
+        if conn.execute(known).first() is None:  # erased since
+            return
+        text, link, actor = _reminder_text(conn, e)
+        notice = _notice(e, f"reminder_{e.reminder}", text, link)
+        notice["actor_id"] = actor
+        row = {"member_id": member_id, "position": pos, **notice}
+        conn.execute(_INSERT_NOTICE, row)
+
+
+def _day(value: date | None) -> str:
+    """`Monday 7 December` (a reminder's due date as its texts show it)."""
+    return f"{value:%A} {value.day} {value:%B}" if value is not None else "soon"
+
+
+def _reminder_text(conn: Connection, e: Any) -> tuple[str, Link, str | None]:
+    """A reminder's text, what it links to, and the member named first (if any)."""
+    ref = text_or_none(e.ref_id)
+    if e.reminder == "review_due":
+        return "Your weekly review is due: how did this week go?", ("review", ""), None
+    if e.reminder == "milestone_due":
+        title = conn.execute(_TITLE, {"item_id": ref}).scalar() or "An item"
+        what = "milestone" if e.ref_kind == "milestone" else "goal"
+        text = f"Your {what} {quoted(title)} is due on {_day(e.due_on)}."
+        return text, ("goal", text_or_none(e.goal_id) or ref), None
+    if e.reminder == "inactivity":
+        text = "No action logged for 10 days: one small step gets you moving again."
+        return text, ("action", ""), None
+    if e.reminder == "buddy_quiet":
+        text = "went quiet: no action for 10 days. A word from you may help."
+        return text, ("buddies", ""), ref
+    if e.ref_kind == "suggestion":
+        row = conn.execute(
+            select(suggestions.c.mentor_id, suggestions.c.title).where(
+                suggestions.c.suggestion_id == ref
+            )
+        ).first()
+        title = quoted(row.title) if row is not None else "a step"
+        text = f"is waiting for your answer to their suggestion {title}."
+        return text, ("mentorship", ""), row.mentor_id if row is not None else None
+    row = conn.execute(
+        select(mentorships.c.mentee_id).where(mentorships.c.mentorship_id == ref)
+    ).first()
+    text = "is waiting for your answer to their mentor request."
+    return text, ("mentorship", ref or ""), row.mentee_id if row is not None else None
+
 
 def _notice(e: Any, kind: str, text: str, link: Link) -> dict[str, Any]:
     return {
@@ -320,5 +382,5 @@ def _notice(e: Any, kind: str, text: str, link: Link) -> dict[str, Any]:
         "actor_id": str(e.actor_id),
         "text": text,
         "item_kind": link[0],
-        "item_id": str(link[1]),
+        "item_id": str(link[1]) if link[1] else None,
     }

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     delete,
     or_,
+    select,
     update,
 )
 
@@ -72,8 +73,9 @@ mentorships = Table(
     Column("mentor_email", String(254), nullable=False),
     Column("mentor_id", String(36), nullable=True),
     Column("status", String(16), nullable=False),
+    Column("asked_at", UTCDateTime(), nullable=True),  # when last proposed
 )
-items = Table(  # goals and actions: titles for texts, visibility for buddy activity
+items = Table(  # goals, milestones, actions: titles for texts, visibility for buddies
     "rm_notifications_items",
     metadata,
     Column("item_id", String(36), primary_key=True),
@@ -92,6 +94,8 @@ suggestions = Table(
     Column("mentee_id", String(36), nullable=False),
     Column("goal_id", String(36), nullable=False),
     Column("title", String(150), nullable=False),
+    Column("made_at", UTCDateTime(), nullable=True),
+    Column("status", String(16), nullable=True),  # open, accepted or declined
 )
 groups = Table(
     "rm_notifications_groups",
@@ -181,6 +185,26 @@ class Facts(Projection):
                 title=e.title,
                 goal_id=None,
                 visibility=e.visibility,
+                retracted=False,
+            )
+        )
+
+    @on("Goal.MilestoneAdded")
+    def _milestone_added(self, conn: Connection, e: Any, _pos: int) -> None:
+        goal_id = str(e.originator_id)
+        owner = conn.execute(
+            select(items.c.owner_id).where(items.c.item_id == goal_id)
+        ).scalar()
+        if owner is None:  # its owner was erased
+            return
+        conn.execute(
+            items.insert().values(
+                item_id=str(e.milestone_id),
+                kind="milestone",
+                owner_id=owner,
+                title=e.title,
+                goal_id=goal_id,
+                visibility=None,
                 retracted=False,
             )
         )

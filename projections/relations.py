@@ -8,7 +8,7 @@ relation to the owner here and takes its levels from the rule, SPEC 9, in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +31,29 @@ from projections.db import metadata
 from service.domain.member import DEFAULT_PREFERENCES
 from service.domain.visibility import Relation, levels_seen_by
 
-_DIGEST_DEFAULTS = {
-    k: DEFAULT_PREFERENCES[k]
-    for k in ("digest", "digest_weekday", "digest_hour", "quiet_start", "quiet_end")
-}
+_SCHEDULE = (
+    "digest",
+    "mentor_digest",
+    "group_digest",
+    "digest_weekday",
+    "digest_hour",
+    "review_weekday",
+    "quiet_start",
+    "quiet_end",
+)
+
+
+def preference_row(preferences: Mapping[str, Any]) -> dict[str, Any]:
+    """A member's preferences as the columns of `member_preferences` (reminders as
+    their names, comma-separated)."""
+    values = {k: preferences.get(k, DEFAULT_PREFERENCES[k]) for k in _SCHEDULE}
+    chosen = preferences.get("reminders", DEFAULT_PREFERENCES["reminders"])
+    values["reminders"] = ",".join(chosen)
+    return values
+
+
+DEFAULT_PREFERENCE_ROW = preference_row(DEFAULT_PREFERENCES)
+"""The row of a member who never changed their preferences (who has no row)."""
 
 members = Table(
     "rm_members",
@@ -68,13 +87,18 @@ member_preferences = Table(
     metadata,
     Column("member_id", String(36), primary_key=True),
     Column("digest", String(8), nullable=False),
+    Column("mentor_digest", String(8), nullable=False),
+    Column("group_digest", String(8), nullable=False),
     Column("digest_weekday", Integer, nullable=False),
     Column("digest_hour", Integer, nullable=False),
+    Column("review_weekday", Integer, nullable=False),
+    Column("reminders", String(200), nullable=False),  # names, comma-separated
     Column("quiet_start", Integer, nullable=True),
     Column("quiet_end", Integer, nullable=True),
 )
-"""When a member wants their digest and their quiet hours (what the sender plans by);
-a member without a row has the defaults (`DEFAULT_PREFERENCES`)."""
+"""When a member wants which digests, which reminders, their review day and their
+quiet hours (what the sender plans by); a member without a row has the defaults
+(`DEFAULT_PREFERENCE_ROW`)."""
 
 
 class Relations(Projection):
@@ -120,7 +144,7 @@ class Relations(Projection):
     @on("Member.NotificationPreferencesChanged")
     def _preferences_changed(self, conn: Connection, e: Any, _pos: int) -> None:
         member_id = str(e.originator_id)
-        values = {k: e.preferences.get(k, v) for k, v in _DIGEST_DEFAULTS.items()}
+        values = preference_row(e.preferences)
         prefs = member_preferences.c.member_id == member_id
         conn.execute(delete(member_preferences).where(prefs))
         conn.execute(member_preferences.insert().values(member_id=member_id, **values))

@@ -447,6 +447,20 @@ class AddFacilitator(Command):
 
 
 @dataclass(frozen=True)
+class IssueReminder(Command):
+    """The scheduler reminds a member of something (SPEC 8); issuing the same
+    reminder about the same thing again changes nothing. No member acts."""
+
+    member_id: UUID
+    reminder: str
+    about: str
+    ref_kind: str | None = None
+    ref_id: UUID | None = None
+    goal_id: UUID | None = None
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
 class Result:
     """What a command returns: the primary aggregate's id and new version, and the
     position of its last event in the log (read models that reached it show it)."""

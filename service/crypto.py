@@ -74,6 +74,10 @@ def _by_originator(_state: Mapping[str, Any], originator: UUID) -> Any:
     return originator
 
 
+def _by_member(state: Mapping[str, Any], _originator: UUID) -> Any:
+    return state.get("member_id")
+
+
 def _by_requester(state: Mapping[str, Any], _originator: UUID) -> Any:
     """An idempotency record: its member, or before sign-up the account created."""
     result = state.get("result") or {}
@@ -174,6 +178,7 @@ POLICY: dict[str, Seal] = {
     "Suggestion.SuggestionMade": _actor(title=TEXT, note=TEXT),
     "Suggestion.SuggestionAccepted": _actor(),
     "Suggestion.SuggestionDeclined": _actor(reason=TEXT),
+    "Reminder.ReminderIssued": Seal(_by_member),  # ids and dates, no content
     "IdempotencyRecord.RequestRemembered": Seal(
         _by_requester, {"fingerprint": TEXT, "result": MAPPING}
     ),

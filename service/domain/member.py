@@ -40,9 +40,12 @@ REMINDERS = (
 AWAY_REASONS = ("holiday", "sick_leave", "other")
 DEFAULT_WEEKLY_TARGET = 3
 DEFAULT_PREFERENCES: dict[str, Any] = {
-    "digest": "weekly",
-    "digest_weekday": 0,
+    "digest": "weekly",  # the member's own digest
+    "mentor_digest": "weekly",  # sent only to a mentor with an accepted mentee
+    "group_digest": "weekly",  # sent only to a facilitator
+    "digest_weekday": 0,  # the three digests share the day and the hour
     "digest_hour": 8,
+    "review_weekday": 4,  # the weekly review day (reminder, calendar feed)
     "reminders": list(REMINDERS),
     "quiet_start": 21,
     "quiet_end": 7,
@@ -217,8 +220,14 @@ class Member(MomentumAggregate):
             raise ValidationError(
                 f"Unknown preference: {sorted(unknown)[0]}.", sorted(unknown)[0]
             )
-        require_choice(
-            prefs["digest"], DIGEST_FREQUENCIES, "digest", "Digest frequency"
+        for name, label in (
+            ("digest", "Digest frequency"),
+            ("mentor_digest", "Mentor digest frequency"),
+            ("group_digest", "Group digest frequency"),
+        ):
+            require_choice(prefs[name], DIGEST_FREQUENCIES, name, label)
+        _require_int_in(
+            prefs["review_weekday"], 0, 6, "review_weekday", "Weekly review day"
         )
         _require_int_in(
             prefs["digest_weekday"], 0, 6, "digest_weekday", "Digest weekday"
@@ -239,7 +248,27 @@ class Member(MomentumAggregate):
         prefs["reminders"] = [r for r in REMINDERS if r in reminders]
         self._preferences_changed(preferences=prefs, actor_id=actor_id)
 
-    @event("NotificationPreferencesChanged")
+    class NotificationPreferencesChanged(MomentumAggregate.Event):
+        """The whole set of preferences after the change.
+
+        Version 2 added `mentor_digest`, `group_digest` (before, `digest` set all
+        three digests) and `review_weekday`; a version 1 event reads as the same
+        choice: the mentor and group digests as its `digest`, the default review
+        day."""
+
+        class_version = 2
+        preferences: dict[str, Any]
+        actor_id: UUID
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            prefs = dict(state["preferences"])
+            prefs.setdefault("mentor_digest", prefs.get("digest", "weekly"))
+            prefs.setdefault("group_digest", prefs.get("digest", "weekly"))
+            prefs.setdefault("review_weekday", DEFAULT_PREFERENCES["review_weekday"])
+            state["preferences"] = prefs
+
+    @event(NotificationPreferencesChanged)
     def _preferences_changed(self, preferences: dict[str, Any], actor_id: UUID) -> None:
         self.preferences = preferences
 

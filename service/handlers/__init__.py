@@ -15,12 +15,23 @@ from service.handlers import (
     members,
     mentoring,
     privacy,
+    reminders,
     reviews,
     tokens,
 )
 from service.uow import Handler, Handlers
 
-AREAS = (actions, goals, groups, members, mentoring, privacy, reviews, tokens)
+AREAS = (
+    actions,
+    goals,
+    groups,
+    members,
+    mentoring,
+    privacy,
+    reminders,
+    reviews,
+    tokens,
+)
 
 
 def command_handlers() -> Handlers:

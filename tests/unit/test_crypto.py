@@ -39,9 +39,11 @@ ENUMS = {"horizon", "visibility", "category", "period", "kind", "target_kind", "
 CLEAR_TEXT = {
     "Group.GroupCreated": {"name", "purpose"},
     "Member.NotificationPreferencesChanged": {"preferences"},
+    "Reminder.ReminderIssued": {"reminder", "about", "ref_kind"},
 }
 """Text fields that may stay in clear: choices from a fixed list, a group's name and
-purpose (the group's, not one member's), and digest settings (no content)."""
+purpose (the group's, not one member's), digest settings and a reminder's name and
+what it is about (ids and dates: no content)."""
 
 
 def _event_classes() -> list[type]:

@@ -26,8 +26,11 @@ EVERYTHING = {
     "weekly_target": 5,
     "preferences": {
         "digest": "daily",
+        "mentor_digest": "off",
+        "group_digest": "daily",
         "digest_weekday": 4,
         "digest_hour": 18,
+        "review_weekday": 6,
         "reminders": ["review_due", "inactivity"],
         "quiet_start": 22,
         "quiet_end": 6,

@@ -55,12 +55,22 @@ class PreferencesPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    digest: Digest = _may_leave_out("How often the digest email comes.")
+    digest: Digest = _may_leave_out("How often the member's own digest comes.")
+    mentor_digest: Digest = _may_leave_out(
+        "How often the digest of one's mentees comes (only while mentoring)."
+    )
+    group_digest: Digest = _may_leave_out(
+        "How often the digest of the groups one facilitates comes."
+    )
     digest_weekday: StrictInt = _may_leave_out(
-        "Day of a weekly digest: 0 = Monday … 6 = Sunday.", between=(0, 6)
+        "Day of weekly digests: 0 = Monday … 6 = Sunday.", between=(0, 6)
     )
     digest_hour: StrictInt = _may_leave_out(
-        "Local hour the digest is sent.", between=(0, 23)
+        "Local hour the digests are sent.", between=(0, 23)
+    )
+    review_weekday: StrictInt = _may_leave_out(
+        "The weekly review day (its reminder, the calendar feed): 0 = Monday.",
+        between=(0, 6),
     )
     reminders: list[Reminder] = _may_leave_out(
         "The reminders to send (the others are not sent).", max_length=10

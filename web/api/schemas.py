@@ -40,11 +40,20 @@ class TokenOut(BaseModel):
 class NotificationPreferencesOut(BaseModel):
     """When digests come and which reminders are sent (hours are the member's own)."""
 
-    digest: str = Field(description="off, daily or weekly.")
-    digest_weekday: int = Field(
-        description="Day of a weekly digest: 0 = Monday … 6 = Sunday."
+    digest: str = Field(description="The member's own digest: off, daily or weekly.")
+    mentor_digest: str = Field(
+        description="The digest of one's mentees (sent only while mentoring)."
     )
-    digest_hour: int = Field(description="Local hour (0–23) the digest is sent.")
+    group_digest: str = Field(
+        description="The digest of the groups one facilitates (sent only then)."
+    )
+    digest_weekday: int = Field(
+        description="Day of weekly digests: 0 = Monday … 6 = Sunday."
+    )
+    digest_hour: int = Field(description="Local hour (0–23) the digests are sent.")
+    review_weekday: int = Field(
+        description="The weekly review day: 0 = Monday … 6 = Sunday."
+    )
     reminders: list[str] = Field(description="The kinds of reminder that are sent.")
     quiet_start: int | None = Field(
         description="Local hour quiet hours begin (nothing is sent); null: none."

@@ -37,6 +37,7 @@ _PLAIN_PAGES = {
     "review": "reviews.index",
     "action": "journal.index",
     "mentorship": "mentoring.index",
+    "buddies": "groups.index",  # a reminder that a buddy went quiet
 }
 
 

@@ -59,7 +59,16 @@ AWAY_LABELS = {"holiday": "Holiday", "sick_leave": "Sick leave", "other": "Other
 HOURS = [(str(hour), f"{hour:02d}:00") for hour in range(24)]
 PROFILE = ("display_name", "timezone", "headline")
 ASPIRATIONS = ("aspirations", "passions", "strengths")
-PREFERENCES = ("digest", "digest_weekday", "digest_hour", "quiet_start", "quiet_end")
+PREFERENCES = (
+    "digest",
+    "mentor_digest",
+    "group_digest",
+    "digest_weekday",
+    "digest_hour",
+    "review_weekday",
+    "quiet_start",
+    "quiet_end",
+)
 FIELDS = {f"preferences.{key}": key for key in DEFAULT_PREFERENCES}
 """The domain's field names that the settings form calls differently."""
 
@@ -97,6 +106,16 @@ class SettingsForm(PageForm):
         choices=options((f, DIGEST_LABELS.get(f, f)) for f in DIGEST_FREQUENCIES),
         validate_choice=False,
     )
+    mentor_digest = SelectField(
+        "Digest of my mentees",
+        choices=options((f, DIGEST_LABELS.get(f, f)) for f in DIGEST_FREQUENCIES),
+        validate_choice=False,
+    )
+    group_digest = SelectField(
+        "Digest of the groups I facilitate",
+        choices=options((f, DIGEST_LABELS.get(f, f)) for f in DIGEST_FREQUENCIES),
+        validate_choice=False,
+    )
     digest_weekday = SelectField(
         "Day of a weekly digest",
         choices=options((str(i), day) for i, day in enumerate(WEEKDAYS)),
@@ -106,6 +125,12 @@ class SettingsForm(PageForm):
     digest_hour = SelectField(
         "Hour of the digest",
         choices=options(HOURS),
+        coerce=number_or_none,
+        validate_choice=False,
+    )
+    review_weekday = SelectField(
+        "My weekly review day",
+        choices=options((str(i), day) for i, day in enumerate(WEEKDAYS)),
         coerce=number_or_none,
         validate_choice=False,
     )

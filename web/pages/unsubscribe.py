@@ -10,9 +10,9 @@ exempt from CSRF: the signed token is what authorises it, and all it can do is t
 one kind of email off. A tampered or foreign token, or an erased member's, is a
 404 and records nothing.
 
-The digests share one setting today (`digest`: off, daily, weekly), so turning any
-digest kind off turns the digest off; a reminder kind takes that one reminder out of
-the member's chosen reminders.
+Each digest has its own setting (`digest`, `mentor_digest`, `group_digest`: off,
+daily, weekly), so a digest's link turns that digest off and leaves the others; a
+reminder kind takes that one reminder out of the member's chosen reminders.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 from flask import abort, render_template, request
 from werkzeug.wrappers import Response
 
+from notify.schedule import DIGEST_PREFERENCE
 from notify.unsubscribe import read_unsubscribe_token
 from service import commands as c
 from service.domain.member import Member
@@ -43,18 +44,26 @@ REMINDER_LABELS = {
 }
 
 
+DIGEST_LABELS = {
+    "digest:member": "your digest emails",
+    "digest:mentor": "your mentees' digest emails",
+    "digest:group": "your groups' digest emails",
+}
+
+
 def _what(kind: str) -> str:
     """What turning `kind` off turns off, in words."""
-    if kind.startswith("digest:"):
-        return "digest emails"
+    if kind in DIGEST_LABELS:
+        return DIGEST_LABELS[kind]
     return REMINDER_LABELS[kind.removeprefix("reminder:")] + " by email"
 
 
 def _changes(member: Member, kind: str) -> dict[str, Any]:
     """The preference changes that turn `kind` off ({} if it is off already)."""
     prefs = member.preferences
-    if kind.startswith("digest:"):
-        return {} if prefs["digest"] == "off" else {"digest": "off"}
+    if kind in DIGEST_PREFERENCE:
+        name = DIGEST_PREFERENCE[kind]
+        return {} if prefs[name] == "off" else {name: "off"}
     name = kind.removeprefix("reminder:")
     if name not in prefs["reminders"]:
         return {}

@@ -53,7 +53,7 @@ def test_the_feed_holds_my_due_dates_open_milestones_and_review_day(
     milestone(system, ann, goal, "Write the talk", date(2026, 4, 1))
     done = milestone(system, ann, goal, "Find a meetup", date(2026, 3, 20))
     system.write(c.CompleteMilestone(UUID(ann.id), UUID(goal), done))
-    patched = pages_api.patch(ann, "/me", json={"preferences": {"digest_weekday": 2}})
+    patched = pages_api.patch(ann, "/me", json={"preferences": {"review_weekday": 2}})
     assert patched.status_code == 200
     browser = browsers.of(ann)
     events = events_of(browsers.anonymous(), feed_path(browser, system))

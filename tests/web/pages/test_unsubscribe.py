@@ -44,11 +44,34 @@ def test_one_click_turns_the_digest_off_with_no_session_and_no_csrf(
     assert before["digest"] == "weekly"
     response = browsers.anonymous().post(link(system, ann, "digest:member"), ONE_CLICK)
     assert response.status_code == 200
-    assert "no longer receive digest emails" in page_of(response).get_text(" ")
+    assert "no longer receive your digest emails" in page_of(response).get_text(" ")
     after = preferences(pages_api, ann)
     assert after["digest"] == "off"
-    assert after["reminders"] == before["reminders"]  # nothing else changed
+    assert after == {**before, "digest": "off"}  # nothing else changed
     assert history_types(system, ann)[-1] == "NotificationPreferencesChanged"
+
+
+@pytest.mark.parametrize(
+    ("kind", "setting", "words"),
+    [
+        ("digest:mentor", "mentor_digest", "your mentees' digest emails"),
+        ("digest:group", "group_digest", "your groups' digest emails"),
+    ],
+)
+def test_a_mentor_or_group_digest_link_turns_only_that_digest_off(
+    browsers: Browsers,
+    pages_api: Api,
+    system: System,
+    kind: str,
+    setting: str,
+    words: str,
+) -> None:
+    ann = pages_api.join("Ann")
+    before = preferences(pages_api, ann)
+    response = browsers.anonymous().post(link(system, ann, kind), ONE_CLICK)
+    assert response.status_code == 200
+    assert f"no longer receive {words}" in page_of(response).get_text(" ")
+    assert preferences(pages_api, ann) == {**before, setting: "off"}
 
 
 @pytest.mark.parametrize("reminder", REMINDERS)

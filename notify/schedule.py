@@ -1,0 +1,124 @@
+"""When each member wants mail (SPEC 8): their digests' frequencies, day and hour,
+their review day, their reminders and quiet hours, and their away days — read for
+all members at once, shared by digest and reminder planning.
+
+A member who never changed their preferences has no preferences row and gets
+`DEFAULT_PREFERENCE_ROW`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+
+from projections.metrics import away_periods
+from projections.relations import DEFAULT_PREFERENCE_ROW, member_preferences, members
+
+DIGEST_PREFERENCE = {
+    "digest:member": "digest",
+    "digest:mentor": "mentor_digest",
+    "digest:group": "group_digest",
+}
+"""Each digest kind → the preference holding its frequency (off, daily, weekly)."""
+
+
+def in_quiet_hours(hour: int, start: int | None, end: int | None) -> bool:
+    """True if `hour` is within quiet hours from `start` to `end` (may wrap)."""
+    if start is None or end is None or start == end:
+        return False
+    return start <= hour < end if start < end else hour >= start or hour < end
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One member's mail preferences, and their local time at `now`."""
+
+    member_id: str
+    email: str
+    timezone: str
+    local: datetime  # `now` in the member's timezone
+    digest: str
+    mentor_digest: str
+    group_digest: str
+    digest_weekday: int
+    digest_hour: int
+    review_weekday: int
+    reminders: frozenset[str]
+    quiet_start: int | None
+    quiet_end: int | None
+
+    @property
+    def today(self) -> date:
+        """The member's own date."""
+        return self.local.date()
+
+    @property
+    def quiet(self) -> bool:
+        """It is the member's quiet hours now: nothing may be sent."""
+        return in_quiet_hours(self.local.hour, self.quiet_start, self.quiet_end)
+
+    @property
+    def week_starts_at(self) -> datetime:
+        """The local midnight that starts the member's current ISO week."""
+        monday = self.today - timedelta(days=self.today.weekday())
+        return datetime(monday.year, monday.month, monday.day, tzinfo=self.local.tzinfo)
+
+    def frequency(self, kind: str) -> str:
+        """How often the member wants the digest `kind` (off, daily or weekly)."""
+        return str(getattr(self, DIGEST_PREFERENCE[kind]))
+
+    def digest_due(self, kind: str) -> bool:
+        """The digest `kind` is due today and its hour has come."""
+        frequency = self.frequency(kind)
+        if frequency not in ("daily", "weekly"):
+            return False
+        if frequency == "weekly" and self.local.weekday() != self.digest_weekday:
+            return False
+        return self.local.hour >= self.digest_hour
+
+
+def schedules(conn: Connection, now: datetime) -> list[Schedule]:
+    """Every member's schedule at `now`, by member id."""
+    prefs = member_preferences.c
+    columns = [prefs[name] for name in DEFAULT_PREFERENCE_ROW]
+    query = (
+        select(members.c.member_id, members.c.email, members.c.timezone, *columns)
+        .outerjoin(member_preferences, prefs.member_id == members.c.member_id)
+        .order_by(members.c.member_id)
+    )
+    return [_schedule(row, now) for row in conn.execute(query)]
+
+
+def _schedule(row: Any, now: datetime) -> Schedule:
+    values: dict[str, Any] = dict(DEFAULT_PREFERENCE_ROW)
+    if row.digest is not None:  # the member has a preferences row
+        values = {name: row._mapping[name] for name in DEFAULT_PREFERENCE_ROW}
+    chosen = frozenset(n for n in str(values.pop("reminders")).split(",") if n)
+    return Schedule(
+        member_id=row.member_id,
+        email=row.email,
+        timezone=row.timezone,
+        local=now.astimezone(ZoneInfo(row.timezone)),
+        reminders=chosen,
+        **values,
+    )
+
+
+def away_today(conn: Connection, today: dict[str, date]) -> set[str]:
+    """Members (given with their own today) for whom today is an away day."""
+    rows = conn.execute(
+        select(
+            away_periods.c.member_id, away_periods.c.starts_on, away_periods.c.ends_on
+        ).where(away_periods.c.member_id.in_(list(today)))
+    )
+    return {m for m, first, last in rows if first <= today[m] <= last}
+
+
+def by_id(found: Collection[Schedule]) -> dict[str, Schedule]:
+    """Schedules keyed by member id."""
+    return {s.member_id: s for s in found}
