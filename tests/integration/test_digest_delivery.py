@@ -5,169 +5,32 @@ exactly once, through outages; every message multipart with RFC 8058 headers."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from email import message_from_bytes, policy
+from datetime import date, timedelta
 from email.message import EmailMessage
-from typing import Any
-from uuid import UUID
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from entrypoints.cli import main
-from notify.delivery import SmtpTransport, run_round
+from notify.delivery import SmtpTransport
 from notify.outbox import message_id, outbox
 from notify.unsubscribe import read_unsubscribe_token
 from service import commands as c
-from service.clock import FixedClock
-from service.settings import Settings
-from system import System, open_system
 from tests.conftest import PASSWORD
-
-BASE_URL = "https://momentum.example.org"
-SECRET = "test-secret"
-
-
-class Collector:
-    """An SMTP server's handler: keeps every message, or answers 451 while `down`."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.refusing = False
-
-    async def handle_DATA(  # noqa: N802 (aiosmtpd's name for the hook)
-        self, server: Any, session: Any, envelope: Any
-    ) -> str:
-        if self.refusing:
-            return "451 4.3.0 Try again later"
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[tuple[Collector, str]]:
-    """A real SMTP server on 127.0.0.1 for this module, and its URL."""
-    handler = Collector()
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, f"smtp://127.0.0.1:{port}"
-    controller.stop()
-
-
-@pytest.fixture
-def smtp(smtp_server: tuple[Collector, str]) -> Iterator[Collector]:
-    """The server's handler, with no messages yet."""
-    handler = smtp_server[0]
-    handler.messages.clear()
-    handler.refusing = False
-    yield handler
-    handler.refusing = False
-
-
-@dataclass
-class World:
-    system: System
-    clock: FixedClock
-    ids: dict[str, UUID] = field(default_factory=dict)
-
-    def at(self, when: datetime) -> None:
-        self.clock.set(when)
-
-    def do(self, command: c.Command) -> Any:
-        result = self.system.app.handle(command)
-        self.system.runner.catch_up()
-        return result
-
-    def join(self, name: str, timezone: str = "UTC") -> UUID:
-        email = f"{name.lower()}@example.com"
-        self.ids[name] = self.do(c.RegisterMember(email, PASSWORD, name, timezone)).id
-        return self.ids[name]
-
-    def act(
-        self, name: str, when: datetime, title: str = "Sent an application", **more: Any
-    ) -> UUID:
-        self.at(when)
-        return UUID(
-            str(self.do(c.LogAction(self.ids[name], "networking", title, **more)).id)
-        )
-
-    def round(self, when: datetime, **more: Any) -> Any:
-        self.at(when)
-        return run_round(self.system.engine, self.system.settings, when, **more)
-
-    def rows(self, **where: Any) -> list[Any]:
-        query = select(outbox).order_by(outbox.c.id)
-        for name, value in where.items():
-            query = query.where(outbox.c[name] == value)
-        with self.system.read() as conn:
-            return list(conn.execute(query))
-
-
-@pytest.fixture
-def world(
-    backend: str, clock: FixedClock, smtp_server: tuple[Collector, str]
-) -> Iterator[World]:
-    settings = Settings(
-        database_url=backend,
-        secret_key=SECRET,
-        base_url=BASE_URL,
-        smtp_url=smtp_server[1],
-        mail_from="Momentum <digests@momentum.example.org>",
-    )
-    system = open_system(
-        settings, clock=clock, follow=False, password_profile="CHEAPEST"
-    )
-    yield World(system, clock)
-    system.close()
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def recipients(smtp: Collector) -> list[str]:
-    return sorted(str(m["To"].addresses[0].addr_spec) for m in smtp.messages)
-
-
-def bodies(message: EmailMessage) -> tuple[str, str]:
-    text = message.get_body(("plain",))
-    html = message.get_body(("html",))
-    assert text is not None and html is not None
-    return str(text.get_content()), str(html.get_content())
-
-
-def check_email(message: EmailMessage, member_id: UUID, kind: str) -> None:
-    """multipart/alternative with both parts, the deterministic Message-ID, RFC 8058."""
-    assert message.get_content_type() == "multipart/alternative"
-    types = [part.get_content_type() for part in message.iter_parts()]
-    assert types == ["text/plain", "text/html"]
-    text, html = bodies(message)
-    assert BASE_URL in text and BASE_URL in html
-    assert "weekly" not in message["Message-ID"]  # a hash, not the period
-    assert message["Message-ID"].endswith("@momentum.example.org>")
-    unsubscribe = message["List-Unsubscribe"]
-    assert (
-        unsubscribe.startswith(f"<{BASE_URL}/unsubscribe/") and unsubscribe[-1] == ">"
-    )
-    token = unsubscribe[len(f"<{BASE_URL}/unsubscribe/") : -1]
-    assert read_unsubscribe_token(SECRET, token) == (member_id, kind)
-    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+from tests.integration.mail import (
+    BASE_URL,
+    SECRET,
+    Collector,
+    World,
+    bodies,
+    check_email,
+    free_port,
+    recipients,
+    utc,
+)
 
 
 def test_each_member_gets_the_digest_at_their_own_local_hour_odd_offsets(
@@ -308,7 +171,7 @@ def test_an_outage_delays_then_delivers_everything_exactly_once(
         world.join(name)
         world.act(name, utc(2026, 3, 4, 9))
     start = utc(2026, 3, 9, 8)
-    down = SmtpTransport(f"smtp://127.0.0.1:{_free_port()}", timeout=5)
+    down = SmtpTransport(f"smtp://127.0.0.1:{free_port()}", timeout=5)
     report = world.round(start, transport=down)  # no server there
     assert len(report.sent.retrying) == 3 and smtp.messages == []
     assert {r.next_attempt_at for r in world.rows()} == {start + timedelta(minutes=1)}

@@ -41,7 +41,7 @@ from projections.db import make_engine
 from service.clock import FixedClock
 from service.settings import Settings
 from system import open_system
-from tests.integration.test_digest_delivery import BASE_URL, SECRET, World, utc
+from tests.integration.mail import BASE_URL, SECRET, World, utc
 
 TRIALS = 30
 MEMBERS = 6

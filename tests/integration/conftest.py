@@ -1,0 +1,52 @@
+"""Fixtures of the integration tests that send mail (see `mail.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from service.clock import FixedClock
+from service.settings import Settings
+from system import open_system
+from tests.integration.mail import BASE_URL, SECRET, Collector, World, free_port
+
+
+@pytest.fixture(scope="module")
+def smtp_server() -> Iterator[tuple[Collector, str]]:
+    """A real SMTP server on 127.0.0.1 for this module, and its URL."""
+    handler = Collector()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, f"smtp://127.0.0.1:{port}"
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: tuple[Collector, str]) -> Iterator[Collector]:
+    """The server's handler, with no messages yet."""
+    handler = smtp_server[0]
+    handler.messages.clear()
+    handler.refusing = False
+    yield handler
+    handler.refusing = False
+
+
+@pytest.fixture
+def world(
+    backend: str, clock: FixedClock, smtp_server: tuple[Collector, str]
+) -> Iterator[World]:
+    settings = Settings(
+        database_url=backend,
+        secret_key=SECRET,
+        base_url=BASE_URL,
+        smtp_url=smtp_server[1],
+        mail_from="Momentum <digests@momentum.example.org>",
+    )
+    system = open_system(
+        settings, clock=clock, follow=False, password_profile="CHEAPEST"
+    )
+    yield World(system, clock)
+    system.close()
