@@ -80,7 +80,7 @@ class Reminder:
     ref_kind: str | None = None
     ref_id: str | None = None
     goal_id: str | None = None
-    due_on: date | None = None
+    day: date | None = None  # a due date, or the last day with an action
     title: str | None = None  # the item's title, if it is about an item
     other: str | None = None  # the other person's name (buddy, mentee, mentor)
     days: int = 0  # days quiet or waiting
@@ -100,7 +100,7 @@ class Reminder:
             ref_kind=self.ref_kind,
             ref_id=UUID(self.ref_id) if self.ref_id else None,
             goal_id=UUID(self.goal_id) if self.goal_id else None,
-            due_on=self.due_on,
+            day=self.day,
         )
 
 
@@ -167,7 +167,7 @@ def _milestones_due(conn: Connection, found: list[Schedule]) -> list[Reminder]:
                     ref_kind=due.kind,
                     ref_id=due.item_id,
                     goal_id=due.goal_id,
-                    due_on=due.due_on,
+                    day=due.due_on,
                     title=due.title,
                     other=due.goal_title if due.kind == "milestone" else None,
                     when=when,
@@ -192,6 +192,7 @@ def _inactive(conn: Connection, found: list[Schedule]) -> list[Reminder]:
                 f"inactive-since:{day.isoformat()}",
                 f"{days} days without an action: one small step?",
                 "/actions/new",
+                day=day,
                 days=days,
             )
         )
@@ -233,6 +234,7 @@ def _buddies_quiet(
                 ref_kind="member",
                 ref_id=buddy,
                 other=name,
+                day=day,
                 days=days,
             )
         )
@@ -327,7 +329,7 @@ def due_reminders(
     ):
         out[reminder.member_id].append(reminder)
     for reminders in out.values():
-        reminders.sort(key=lambda r: (PRIORITY.index(r.name), r.due_on or date.max))
+        reminders.sort(key=lambda r: (PRIORITY.index(r.name), r.day or date.max))
     return out
 
 

@@ -351,13 +351,14 @@ def _reminder_text(conn: Connection, e: Any) -> tuple[str, Link, str | None]:
     if e.reminder == "milestone_due":
         title = conn.execute(_TITLE, {"item_id": ref}).scalar() or "An item"
         what = "milestone" if e.ref_kind == "milestone" else "goal"
-        text = f"Your {what} {quoted(title)} is due on {_day(e.due_on)}."
+        text = f"Your {what} {quoted(title)} is due on {_day(e.day)}."
         return text, ("goal", text_or_none(e.goal_id) or ref), None
     if e.reminder == "inactivity":
-        text = "No action logged for 10 days: one small step gets you moving again."
+        since = _day(e.day)
+        text = f"No action logged since {since}: one small step gets you going again."
         return text, ("action", ""), None
     if e.reminder == "buddy_quiet":
-        text = "went quiet: no action for 10 days. A word from you may help."
+        text = f"went quiet: no action since {_day(e.day)}. A word from you may help."
         return text, ("buddies", ""), ref
     if e.ref_kind == "suggestion":
         row = conn.execute(

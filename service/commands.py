@@ -457,7 +457,7 @@ class IssueReminder(Command):
     ref_kind: str | None = None
     ref_id: UUID | None = None
     goal_id: UUID | None = None
-    due_on: date | None = None
+    day: date | None = None  # a due date, or the last day with an action
 
 
 @dataclass(frozen=True)

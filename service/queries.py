@@ -21,9 +21,7 @@ from service.errors import NotFoundError
 from service.uow import Services, UnitOfWork
 
 
-def require_visible(
-    app: Services, viewer_id: UUID, aggregate_id: UUID
-) -> None:
+def require_visible(app: Services, viewer_id: UUID, aggregate_id: UUID) -> None:
     """Raise NotFoundError unless the viewer may see this aggregate and its history."""
     uow = UnitOfWork(app)
     try:
@@ -50,9 +48,7 @@ class VisibleAction:
     visibility: str
 
 
-def visible_action(
-    app: Services, viewer_id: UUID, action_id: UUID
-) -> VisibleAction:
+def visible_action(app: Services, viewer_id: UUID, action_id: UUID) -> VisibleAction:
     """The action with its effective visibility if the viewer may see it;
     NotFoundError otherwise."""
     uow = UnitOfWork(app)
@@ -69,9 +65,7 @@ def own_action(app: Services, member_id: UUID, action_id: UUID) -> Action:
     return found
 
 
-def visible_review(
-    app: Services, viewer_id: UUID, review_id: UUID
-) -> Review:
+def visible_review(app: Services, viewer_id: UUID, review_id: UUID) -> Review:
     """The review if the viewer may see it; NotFoundError otherwise."""
     review = access.visible_item(UnitOfWork(app), viewer_id, "review", review_id)
     assert isinstance(review, Review)

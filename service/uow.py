@@ -54,6 +54,7 @@ class Services(Protocol):
     def authenticate(self, email: str, password: str) -> UUID:
         """The member's id if the password is right."""
 
+
 A = TypeVar("A", bound=MomentumAggregate)
 
 

@@ -4,7 +4,8 @@ Its id is derived from (member, reminder, about), so issuing the same reminder a
 the same thing twice finds the first one: a reminder is never issued twice, however
 many rounds or schedulers decide it is due. `about` names the thing and, where it
 can change, its state (`milestone:<id>:2026-12-07`: a new due date is a new thing to
-be reminded of). The event carries ids and dates only, nothing personal; the
+be reminded of). `day` is the date it is about: a due date, or the last day with
+an action. The event carries ids and dates only, nothing personal; the
 notifications read model turns it into an in-app notification.
 """
 
@@ -41,7 +42,7 @@ class Reminder(MomentumAggregate):
         ref_kind: str | None,
         ref_id: UUID | None,
         goal_id: UUID | None,
-        due_on: date | None,
+        day: date | None,
         actor_id: UUID | None,
     ) -> None:
         self.member_id = member_id
@@ -50,7 +51,7 @@ class Reminder(MomentumAggregate):
         self.ref_kind = ref_kind
         self.ref_id = ref_id
         self.goal_id = goal_id
-        self.due_on = due_on
+        self.day = day
 
     @classmethod
     def issue(
@@ -61,7 +62,7 @@ class Reminder(MomentumAggregate):
         ref_kind: str | None = None,
         ref_id: UUID | None = None,
         goal_id: UUID | None = None,
-        due_on: date | None = None,
+        day: date | None = None,
     ) -> Reminder:
         """A new reminder (the scheduler issues it: no member acts)."""
         if reminder not in REMINDERS:
@@ -80,6 +81,6 @@ class Reminder(MomentumAggregate):
             ref_kind=ref_kind,
             ref_id=ref_id,
             goal_id=goal_id,
-            due_on=due_on,
+            day=day,
             actor_id=None,
         )

@@ -26,7 +26,7 @@ def issue_reminder(uow: UnitOfWork, cmd: c.IssueReminder) -> Result:
         cmd.ref_kind,
         cmd.ref_id,
         cmd.goal_id,
-        cmd.due_on,
+        cmd.day,
     )
     uow.add(reminder)
     uow.primary = reminder

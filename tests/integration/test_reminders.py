@@ -134,7 +134,14 @@ def test_each_reminder_reaches_only_the_members_who_chose_it_by_email_and_in_app
     assert "Book the mock interview" not in text
     assert f"{BASE_URL}/goals/{goal}" in text
     text, _ = bodies(by[("Eve", "reminder:buddy_quiet")])
-    assert "Fay" in text and "10 days" in text
+    assert "Fay has not logged an action for 10 days, since Tue 24 Feb" in text
+    text, _ = bodies(by[("Fay", "reminder:inactivity")])
+    assert "for 10 days, since Tue 24 Feb" in text
+    assert (
+        "reminder_inactivity",
+        "No action logged since Tuesday 24 February: one small step gets you going"
+        " again.",
+    ) in inbox(world, "Fay")
     text, _ = bodies(by[("Cy", "reminder:requests_waiting")])
     assert "Dee" in text and "Ask for a skip-level chat" in text
     # Each reminder is also an in-app notification, in the member's own words.
@@ -144,7 +151,8 @@ def test_each_reminder_reaches_only_the_members_who_chose_it_by_email_and_in_app
     ) in inbox(world, "Ann")
     assert (
         "reminder_buddy_quiet",
-        "Fay went quiet: no action for 10 days. A word from you may help.",
+        "Fay went quiet: no action since Tuesday 24 February. A word from you may"
+        " help.",
     ) in inbox(world, "Eve")
     assert any(
         k == "reminder_requests_waiting" and t.startswith("Ann ")
@@ -176,7 +184,7 @@ def test_never_the_same_reminder_twice_for_the_same_thing(
             "milestone",
             UUID(milestone_of(world, goal)),
             goal,
-            date(2026, 3, 9),
+            day=date(2026, 3, 9),
         )
     )
     assert again.extra == {"issued": False}
