@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 import pytest
 from bs4 import Tag
@@ -23,6 +24,7 @@ from tests.web.pages.conftest import (
 )
 
 NEW_PASSWORD = "a brand new passphrase"
+REMINDER_SETTINGS = ("mentor_digest", "group_digest", "review_weekday")
 
 
 def form_values(browser: Browser, action: str) -> dict[str, Any]:
@@ -381,3 +383,64 @@ def test_the_last_facilitator_of_a_group_is_told_to_name_another_first(
     assert response.status_code == 422
     assert "last facilitator" in form_errors(response)
     assert pages_api.events() == before
+
+
+def test_mentor_and_group_digests_and_the_review_day_save_and_show(
+    browsers: Browsers, pages_api: Api
+) -> None:
+    ann = pages_api.join("Ann")
+    browser = browsers.of(ann)
+    before = pages_api.events()
+    response = save(
+        browser, mentor_digest="off", group_digest="daily", review_weekday="6"
+    )
+    assert response.status_code == 302, form_errors(response)
+    assert pages_api.events() > before
+    prefs = pages_api.get(ann, "/me").get_json()["preferences"]
+    chosen = (prefs["mentor_digest"], prefs["group_digest"], prefs["review_weekday"])
+    assert chosen == ("off", "daily", 6)
+    assert prefs["digest"] == "weekly", "the member's own digest is left alone"
+    member = pages_api.system.app.get_member(UUID(ann.id))
+    assert {k: member.preferences[k] for k in REMINDER_SETTINGS} == {
+        "mentor_digest": "off",
+        "group_digest": "daily",
+        "review_weekday": 6,
+    }
+    assert selected(browser, "mentor_digest") == "off"
+    assert selected(browser, "group_digest") == "daily"
+    assert selected(browser, "review_weekday") == "6"
+    shown = page_of(browser.get("/settings")).find(
+        "select", attrs={"name": "review_weekday"}
+    )
+    assert isinstance(shown, Tag)
+    sunday = shown.find("option", selected=True)
+    assert isinstance(sunday, Tag) and sunday.get_text(strip=True) == "Sunday"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"review_weekday": "9"}, "review_weekday", "from 0 to 6"),
+        ({"review_weekday": "-1"}, "review_weekday", "from 0 to 6"),
+        ({"mentor_digest": "hourly"}, "mentor_digest", "off, daily, weekly"),
+        ({"group_digest": "monthly"}, "group_digest", "off, daily, weekly"),
+    ],
+)
+def test_a_bad_digest_or_review_day_is_refused_and_records_nothing(
+    browsers: Browsers,
+    pages_api: Api,
+    changes: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    ann = pages_api.join("Ann")
+    browser = browsers.of(ann)
+    before = pages_api.events()
+    response = save(browser, **{"group_digest": "daily", **changes})
+    assert response.status_code == 422
+    assert message in field_error(response, field)
+    assert pages_api.events() == before
+    prefs = pages_api.get(ann, "/me").get_json()["preferences"]
+    assert (prefs["mentor_digest"], prefs["group_digest"]) == ("weekly", "weekly")
+    assert prefs["review_weekday"] == 4
+    assert selected(browser, "group_digest") == "weekly"
