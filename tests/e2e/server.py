@@ -7,12 +7,15 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from entrypoints.demo import demo_accounts, load_demo
+from notify.delivery import run_round
+from notify.outbox import local_mail
 from projections.goals_queries import goal_board
 from projections.groups import groups_of
 from service import commands as c
@@ -35,6 +38,7 @@ class Demo:
     group_id: uuid.UUID
     join_token: str
     as_of: date
+    mail_id: int  # a reminder to Amara in the local outbox (/dev/mail)
 
 
 @dataclass
@@ -92,6 +96,14 @@ def _demo_ids(system: System) -> Demo:
     group_id = uuid.UUID(groups[0][0])
     invited = system.write(c.InviteToGroup(members["sofia"], group_id))
     today = system.now().date()
+    # A round at noon on Amara's next Friday (her review day: no review yet that
+    # week) leaves her review reminder in the local outbox.
+    friday = today + timedelta(days=(4 - today.weekday()) % 7 or 7)
+    noon = datetime.combine(friday, time(12), ZoneInfo("Europe/London"))
+    run_round(system.engine, system.settings, noon, issue=system.app.handle)
+    with system.read() as conn:
+        mail = [m for m in local_mail(conn, amara) if m.kind == "reminder:review_due"]
+    assert mail, "the round left no review reminder for Amara"
     return Demo(
         members=members,
         emails=emails,
@@ -100,6 +112,7 @@ def _demo_ids(system: System) -> Demo:
         group_id=group_id,
         join_token=str(invited.extra["token"]),
         as_of=today - timedelta(days=50),  # mid-way: the metric goal was active
+        mail_id=mail[0].id,
     )
 
 

@@ -54,6 +54,8 @@ VISITS = [
     Visit("settings", "amara", _fixed("/settings")),
     Visit("settings-mentor", "daniel", _fixed("/settings")),  # two digest previews
     Visit("admin", "sofia", _fixed("/admin")),
+    Visit("dev-mail", "amara", _fixed("/dev/mail")),
+    Visit("dev-mail-message", "amara", lambda d: f"/dev/mail/{d.mail_id}"),
     Visit("signin", None, _fixed("/signin")),
     Visit("signup", None, _fixed("/signup")),
     Visit(
