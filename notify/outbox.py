@@ -14,7 +14,8 @@ headers — so a retry or a resend after a crash sends the same bytes with the s
 - `failed`: gave up (a permanent refusal, or a day of retries); `last_error` says why;
 - `skipped`: recorded so the period is never planned again, with the reason in
   `last_error` (`empty`: nothing worth saying; `away`: an away day; `folded`: a
-  reminder over the week's cap, listed in the member's next digest instead).
+  reminder over the week's cap, listed in the member's next digest instead;
+  `turned off`: the member turned the kind off while it waited, e.g. for a retry).
 """
 
 from __future__ import annotations
@@ -45,10 +46,13 @@ from sqlalchemy.types import BigInteger
 from projections.base import UTCDateTime
 from projections.db import metadata
 from projections.relations import members
+from service.domain.member import REMINDERS
 
 STATES = ("planned", "sent", "failed", "skipped")
 FOLDED = "folded"
 """Why a reminder over the week's cap is `skipped`: the next digest lists it."""
+TURNED_OFF = "turned off"
+"""Why mail still waiting is `skipped` once its member turned its kind off."""
 
 outbox = Table(
     "notify_outbox",
@@ -125,6 +129,34 @@ def forget_sent_before(conn: Connection, cutoff: datetime) -> int:
         delete(outbox).where(outbox.c.status == "sent", outbox.c.sent_at < cutoff)
     )
     return int(gone.rowcount or 0)
+
+
+def withdraw_unwanted(
+    conn: Connection, member_id: str, preferences: Mapping[str, Any]
+) -> int:
+    """Skip the member's mail still waiting to go (`planned`, e.g. retrying after an
+    outage) of every kind they have turned off since it was planned; how many. The
+    reason is `turned off`."""
+    digests = {
+        "digest:member": "digest",
+        "digest:mentor": "mentor_digest",
+        "digest:group": "group_digest",
+    }
+    off = [k for k, name in digests.items() if preferences.get(name) == "off"]
+    chosen = set(preferences.get("reminders") or ())
+    off += [f"reminder:{name}" for name in REMINDERS if name not in chosen]
+    if not off:
+        return 0
+    skipped = conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.member_id == member_id,
+            outbox.c.status == "planned",
+            outbox.c.kind.in_(off),
+        )
+        .values(status="skipped", last_error=TURNED_OFF)
+    )
+    return int(skipped.rowcount or 0)
 
 
 def forget_member(conn: Connection, member_id: str) -> int:

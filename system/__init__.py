@@ -26,14 +26,20 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
-from notify.outbox import forget_member
+from notify.outbox import forget_member, withdraw_unwanted
 from projections.db import make_engine
 from projections.follower import Follower
 from projections.registry import all_models, with_checkpoints
 from projections.runner import ProjectionRunner, ReadModel
 from service.application import MomentumApplication
 from service.clock import Clock
-from service.commands import Command, EraseMember, Result
+from service.commands import (
+    ChangePreferences,
+    Command,
+    EraseMember,
+    Result,
+    UpdateSettings,
+)
 from service.handlers import after_save, command_handlers
 from service.passwords import make_hasher
 from service.settings import Settings, event_store_env
@@ -85,11 +91,16 @@ class System:
     def write(self, command: Command, idempotency_key: str | None = None) -> Result:
         """Run a command; return once every read model has applied it. Erasing a
         member also deletes their mail from the outbox (`notify.outbox`; a digest
-        round deletes that of members erased by any other path)."""
+        round deletes that of members erased by any other path); turning a kind of
+        mail off skips any of it still waiting to be sent."""
         result = self.app.handle(command, idempotency_key=idempotency_key)
         if isinstance(command, EraseMember) and result.id is not None:
             with self.engine.begin() as conn:  # their mail goes with them
                 forget_member(conn, str(result.id))
+        if isinstance(command, ChangePreferences | UpdateSettings):
+            preferences = self.app.get_member(command.actor_id).preferences
+            with self.engine.begin() as conn:  # what they turned off stays unsent
+                withdraw_unwanted(conn, str(command.actor_id), preferences)
         position = result.position or self.app.recorder.max_notification_id()
         if position and not self.wait_for(position):
             self._stopped = (-1e9, [])  # look again: a read model may have stopped

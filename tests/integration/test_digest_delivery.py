@@ -192,6 +192,22 @@ def test_an_outage_delays_then_delivers_everything_exactly_once(
     assert {r.status for r in world.rows()} == {"sent"}
 
 
+def test_mail_waiting_for_a_retry_is_not_sent_once_its_kind_is_turned_off(
+    world: World, smtp: Collector
+) -> None:
+    for name in ("Ann", "Ben"):
+        world.join(name)
+        world.act(name, utc(2026, 3, 4, 9))
+    start = utc(2026, 3, 9, 8)
+    down = SmtpTransport(f"smtp://127.0.0.1:{free_port()}", timeout=5)
+    assert len(world.round(start, transport=down).sent.retrying) == 2
+    world.system.write(c.ChangePreferences(world.ids["Ann"], {"digest": "off"}))
+    world.round(start + timedelta(minutes=5))
+    assert recipients(smtp) == ["ben@example.com"]
+    ann = world.rows(member_id=str(world.ids["Ann"]))
+    assert [(r.status, r.last_error) for r in ann] == [("skipped", "turned off")]
+
+
 def test_retries_give_up_after_a_day_as_failed(world: World, smtp: Collector) -> None:
     world.join("Ann")
     world.act("Ann", utc(2026, 3, 4, 9))

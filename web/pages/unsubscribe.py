@@ -101,7 +101,7 @@ def one_click(token: str) -> str | tuple[str, int] | Response:
     if changes:
         command = c.ChangePreferences(actor_id=member.id, changes=changes)
         try:
-            system().app.handle(command)
+            system().write(command)
         except (NotFoundError, RuleViolationError):  # erased meanwhile
             abort(404)
     return render_template("unsubscribe/done.html", what=_what(kind))
