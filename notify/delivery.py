@@ -44,7 +44,7 @@ from email.utils import parseaddr
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlparse
 
-from sqlalchemy import Connection, Engine, Select, select, update
+from sqlalchemy import Connection, Engine, Select, bindparam, select, update
 
 from notify.outbox import Mail, forget_erased, outbox
 from notify.planning import Plan, plan_digests
@@ -222,21 +222,36 @@ def _due_query(now: datetime) -> Select[Any]:
     )
 
 
+# Built once: the sender runs these for every message, binding values only.
+_THIS_ROW = outbox.c.id == bindparam("row_id")
+_CLAIM = (
+    update(outbox)
+    .where(
+        _THIS_ROW,
+        outbox.c.status == "planned",
+        outbox.c.next_attempt_at <= bindparam("now"),
+    )
+    .values(attempts=outbox.c.attempts)
+)
+_MARK_SENT = (
+    update(outbox)
+    .where(_THIS_ROW)
+    .values(
+        status="sent",
+        attempts=bindparam("attempts"),
+        sent_at=bindparam("sent_at"),
+        last_error=None,
+    )
+)
+
+
 def _claimed(conn: Connection, mail: Mail, now: datetime) -> bool:
     """On SQLite (no row locks), take the database's write lock with a conditional
     update of the row before sending: another sender waits for our commit, then
     finds the row no longer due. PostgreSQL's row lock has already done this."""
     if conn.dialect.name != "sqlite":
         return True
-    still_due = conn.execute(
-        update(outbox)
-        .where(
-            outbox.c.id == mail.id,
-            outbox.c.status == "planned",
-            outbox.c.next_attempt_at <= now,
-        )
-        .values(attempts=outbox.c.attempts)
-    )
+    still_due = conn.execute(_CLAIM, {"row_id": mail.id, "now": now})
     return bool(still_due.rowcount)
 
 
@@ -294,14 +309,12 @@ def send_due(
                         _failed(conn, mail, now, error, done)
                         continue
                     conn.execute(
-                        update(outbox)
-                        .where(outbox.c.id == mail.id)
-                        .values(
-                            status="sent",
-                            attempts=mail.attempts + 1,
-                            sent_at=now,
-                            last_error=None,
-                        )
+                        _MARK_SENT,
+                        {
+                            "row_id": mail.id,
+                            "attempts": mail.attempts + 1,
+                            "sent_at": now,
+                        },
                     )
                     done.sent.append(Delivered.of(mail))
                 if on_sent is not None:
