@@ -28,6 +28,7 @@ class Period:
     first_day: date
     last_day: date
     timezone: str
+    sent_on: date  # the recipient's day of sending (after the period)
 
     @property
     def starts_at(self) -> datetime:
@@ -42,8 +43,8 @@ class Period:
 
     @property
     def today(self) -> date:
-        """The day of sending, the first day after the period."""
-        return self.last_day + timedelta(days=1)
+        """The day of sending (the recipient's)."""
+        return self.sent_on
 
     @property
     def key(self) -> str:
@@ -59,12 +60,19 @@ class Period:
 
 
 def period_for(kind: str, now: datetime, timezone: str) -> Period:
-    """The period a `kind` digest sent at `now` covers; ValueError for a bad kind."""
+    """The period a `kind` digest sent at `now` covers, in the recipient's own days:
+    `daily` yesterday; `weekly` the last whole ISO week (Monday to Sunday) before
+    today's — the weeks the charts, streaks and targets count — whatever the day
+    the digest is sent on. ValueError for a bad kind."""
     if kind not in PERIOD_DAYS:
         raise ValueError(f"A digest period is one of {', '.join(PERIOD_DAYS)}.")
     today = local_date(now, timezone)
-    first = today - timedelta(days=PERIOD_DAYS[kind])
-    return Period(kind, first, today - timedelta(days=1), timezone)
+    if kind == "daily":
+        yesterday = today - timedelta(days=1)
+        return Period(kind, yesterday, yesterday, timezone, today)
+    monday = today - timedelta(days=today.weekday())
+    last_week = monday - timedelta(days=7)
+    return Period(kind, last_week, monday - timedelta(days=1), timezone, today)
 
 
 @dataclass(frozen=True)

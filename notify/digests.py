@@ -1,5 +1,5 @@
 """Composing digests (SPEC 8): the member's, the mentor's and the facilitator's, each
-for a period that ends with the day before `now` (see `digest_model.Period`).
+for a period of whole days before `now` (see `digest_model.Period`).
 
 Select → compose → render → send → record: this is where digests are composed (one
 module per kind: `member_digest`, `mentor_digest`, `group_digest`; `render` renders).
@@ -7,11 +7,13 @@ They read the read models in bulk, a fixed number of statements per chunk of `CH
 recipients whatever their number (no query per member), so a sender can compose
 10,000 weekly digests in one go; `empty` on a digest says it is not worth sending.
 
-A period is whole days of the recipient's own timezone: `weekly` the seven days
-before today, `daily` yesterday. Today is left to the next digest, so consecutive
-digests neither overlap nor leave a gap; sent at the default Monday 08:00, a weekly
-digest covers exactly the ISO week just ended. Changes "since the last digest"
-(rut risk, momentum) compare `now` with `now` minus the period's length.
+A period is whole days of the recipient's own timezone: `weekly` the last whole ISO
+week (Monday to Sunday) before today's, whichever day the digest goes out on — the
+weeks the charts, streaks and targets count, so "5 actions" in a digest is the bar
+of that week on the dashboard; `daily` yesterday. One weekly digest per ISO week (the
+period key names its Monday), so consecutive digests neither overlap nor leave a
+gap. Changes "since the last digest" (rut risk, momentum) compare `now` with `now`
+minus the period's length.
 
 Visibility (SPEC 9): a member's digest shows their own items; a mentor's only what
 the mentees let mentors see; a facilitator's only group-visible items. Numbers

@@ -227,6 +227,20 @@ def test_a_period_is_whole_local_days_before_the_day_of_sending() -> None:
         period_for("monthly", NOW, "UTC")
 
 
+def test_a_weekly_digest_sent_midweek_tells_the_last_whole_iso_week() -> None:
+    thursday = NOW + timedelta(days=3, hours=10)  # Thursday 19 March, 18:00
+    week = period_for("weekly", thursday, "UTC")
+    assert (week.first_day, week.last_day, week.today) == (
+        date(2026, 3, 9),  # the ISO week the dashboard's bars and streaks count
+        date(2026, 3, 15),
+        date(2026, 3, 19),
+    )
+    assert week.key == period_for("weekly", NOW, "UTC").key  # one digest a week
+    # Sunday night in Tokyo is still the week of 9–15 March there.
+    sunday = period_for("weekly", datetime(2026, 3, 15, 14, tzinfo=UTC), "Asia/Tokyo")
+    assert (sunday.first_day, sunday.last_day) == (date(2026, 3, 2), date(2026, 3, 8))
+
+
 def test_member_digest_tells_the_week_in_hand_checked_numbers(
     story: Story, conn: Connection
 ) -> None:
