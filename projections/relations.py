@@ -28,25 +28,16 @@ from sqlalchemy import (
 
 from projections.base import Projection, on
 from projections.db import metadata
-from service.domain.member import DEFAULT_PREFERENCES
+from service.domain.member import DEFAULT_PREFERENCES, SCHEDULE_PREFERENCES
 from service.domain.visibility import Relation, levels_seen_by
-
-_SCHEDULE = (
-    "digest",
-    "mentor_digest",
-    "group_digest",
-    "digest_weekday",
-    "digest_hour",
-    "review_weekday",
-    "quiet_start",
-    "quiet_end",
-)
 
 
 def preference_row(preferences: Mapping[str, Any]) -> dict[str, Any]:
     """A member's preferences as the columns of `member_preferences` (reminders as
     their names, comma-separated)."""
-    values = {k: preferences.get(k, DEFAULT_PREFERENCES[k]) for k in _SCHEDULE}
+    values = {
+        k: preferences.get(k, DEFAULT_PREFERENCES[k]) for k in SCHEDULE_PREFERENCES
+    }
     chosen = preferences.get("reminders", DEFAULT_PREFERENCES["reminders"])
     values["reminders"] = ",".join(chosen)
     return values

@@ -50,6 +50,8 @@ DEFAULT_PREFERENCES: dict[str, Any] = {
     "quiet_start": 21,
     "quiet_end": 7,
 }
+SCHEDULE_PREFERENCES = tuple(k for k in DEFAULT_PREFERENCES if k != "reminders")
+"""The preferences that are one value each (frequencies, days, hours)."""
 _LOCAL = r"[^@\s\x00-\x1f\x7f]+"  # no whitespace, no control characters
 _EMAIL = re.compile(rf"^{_LOCAL}@{_LOCAL}\.{_LOCAL}$")
 

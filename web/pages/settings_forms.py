@@ -33,6 +33,7 @@ from service.domain.member import (
     DEFAULT_PREFERENCES,
     DIGEST_FREQUENCIES,
     REMINDERS,
+    SCHEDULE_PREFERENCES,
     Member,
     known_timezones,
 )
@@ -59,16 +60,7 @@ AWAY_LABELS = {"holiday": "Holiday", "sick_leave": "Sick leave", "other": "Other
 HOURS = [(str(hour), f"{hour:02d}:00") for hour in range(24)]
 PROFILE = ("display_name", "timezone", "headline")
 ASPIRATIONS = ("aspirations", "passions", "strengths")
-PREFERENCES = (
-    "digest",
-    "mentor_digest",
-    "group_digest",
-    "digest_weekday",
-    "digest_hour",
-    "review_weekday",
-    "quiet_start",
-    "quiet_end",
-)
+PREFERENCES = SCHEDULE_PREFERENCES
 FIELDS = {f"preferences.{key}": key for key in DEFAULT_PREFERENCES}
 """The domain's field names that the settings form calls differently."""
 
