@@ -8,6 +8,7 @@ read model shows the write); where they take `on`, pass the `api` fixture or the
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,7 @@ from uuid import UUID
 from werkzeug.test import TestResponse
 
 from service import commands as c
+from service.clock import FixedClock
 from system import System
 from tests.web.conftest import Api, Person
 
@@ -111,3 +113,26 @@ def log(
     """`who` logs an action as `log_action` does; its id."""
     action_id: str = log_action(api, who, title=title, **fields)["id"]
     return action_id
+
+
+@dataclass
+class Week:
+    """A week of digest material (Monday 2 to Sunday 8 March), read on Monday 9."""
+
+    ann: Person  # logged three wins: mentors, group and private
+    bob: Person  # Ann's mentor
+    cy: Person  # facilitates the group Ann joined
+
+
+def digest_week(api: Api, system: System, clock: FixedClock) -> Week:
+    ann, bob, cy = api.join("Ann"), api.join("Bob"), api.join("Cy")
+    mentor(system, ann, bob)
+    share_group(system, cy, ann)
+    for title, visibility in (
+        ("Gave a talk", "mentors"),
+        ("Shared my portfolio", "group"),
+        ("Secret plan", "private"),
+    ):
+        log(api, ann, title, category="visibility", win=True, visibility=visibility)
+    clock.advance(days=7)  # Monday 9 March, 09:00 UTC: the week of 2–8 March
+    return Week(ann, bob, cy)

@@ -4,7 +4,6 @@ once the read models show it); the fixed clock then moves to the next Monday."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -12,30 +11,9 @@ from service import commands as c
 from service.clock import FixedClock
 from system import System
 from tests.web.conftest import Api, Person
-from tests.web.helpers import assert_rejected, json_of, log, mentor, share_group
+from tests.web.helpers import assert_rejected, digest_week, json_of
 
 PREVIEW = "/digests/preview"
-
-
-@dataclass
-class Week:
-    ann: Person  # logged three wins: mentors, group and private
-    bob: Person  # Ann's mentor
-    cy: Person  # facilitates the group Ann joined
-
-
-def _week(api: Api, system: System, clock: FixedClock) -> Week:
-    ann, bob, cy = api.join("Ann"), api.join("Bob"), api.join("Cy")
-    mentor(system, ann, bob)
-    share_group(system, cy, ann)
-    for title, visibility in (
-        ("Gave a talk", "mentors"),
-        ("Shared my portfolio", "group"),
-        ("Secret plan", "private"),
-    ):
-        log(api, ann, title, category="visibility", win=True, visibility=visibility)
-    clock.advance(days=7)  # Monday 9 March, 09:00 UTC: the week of 2–8 March
-    return Week(ann, bob, cy)
 
 
 def _preview(api: Api, who: Person, **query: str) -> dict[str, Any]:
@@ -46,7 +24,7 @@ def _preview(api: Api, who: Person, **query: str) -> dict[str, Any]:
 def test_member_preview_tells_last_week_in_text_and_html(
     api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(api, system, clock)
+    week = digest_week(api, system, clock)
     shown = _preview(api, week.ann)
     assert shown["kind"] == "member" and shown["period"] == "weekly"
     assert (shown["first_day"], shown["last_day"]) == ("2026-03-02", "2026-03-08")
@@ -69,7 +47,7 @@ def test_member_preview_tells_last_week_in_text_and_html(
 def test_mentor_and_group_previews_show_only_what_each_may_see(
     api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(api, system, clock)
+    week = digest_week(api, system, clock)
     mentors = _preview(api, week.bob, kind="mentor")
     assert mentors["kind"] == "mentor" and mentors["empty"] is False
     assert "Ann" in mentors["subject"]
@@ -90,7 +68,7 @@ def test_mentor_and_group_previews_show_only_what_each_may_see(
 def test_previews_without_mentees_or_groups_are_empty_not_missing(
     api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(api, system, clock)
+    week = digest_week(api, system, clock)
     nobody = _preview(api, week.cy, kind="mentor")
     assert nobody["empty"] is True
     assert "You mentor nobody at the moment." in nobody["text"]

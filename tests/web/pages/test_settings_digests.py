@@ -7,7 +7,6 @@ Cy facilitates the group she joined; the clock is then Monday 9 March."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
 from bs4 import BeautifulSoup, Tag
@@ -18,30 +17,9 @@ from service import commands as c
 from service.clock import FixedClock
 from system import System
 from tests.web.conftest import Api, Person
-from tests.web.helpers import log, mentor, share_group
+from tests.web.helpers import digest_week
 from tests.web.pages.conftest import Browser, Browsers, page_of
 from web.common.digests import WHY_EMPTY
-
-
-@dataclass
-class Week:
-    ann: Person  # logged three wins: mentors, group and private
-    bob: Person  # Ann's mentor
-    cy: Person  # facilitates the group Ann joined
-
-
-def _week(api: Api, system: System, clock: FixedClock) -> Week:
-    ann, bob, cy = api.join("Ann"), api.join("Bob"), api.join("Cy")
-    mentor(system, ann, bob)
-    share_group(system, cy, ann)
-    for title, visibility in (
-        ("Gave a talk", "mentors"),
-        ("Shared my portfolio", "group"),
-        ("Secret plan", "private"),
-    ):
-        log(api, ann, title, category="visibility", win=True, visibility=visibility)
-    clock.advance(days=7)  # Monday 9 March, 09:00 UTC: the week of 2–8 March
-    return Week(ann, bob, cy)
 
 
 def _section(browser: Browser) -> Tag:
@@ -81,7 +59,7 @@ def _emailed(
 def test_a_mentor_sees_their_own_and_their_mentees_digest_without_private_items(
     browsers: Browsers, pages_api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(pages_api, system, clock)
+    week = digest_week(pages_api, system, clock)
     previews = _previews(browsers.of(week.bob))
     assert list(previews) == ["member", "mentor"]
     mentees = _text(previews["mentor"])
@@ -94,7 +72,7 @@ def test_a_mentor_sees_their_own_and_their_mentees_digest_without_private_items(
 def test_a_member_who_leads_nothing_sees_only_their_own_digest(
     browsers: Browsers, pages_api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(pages_api, system, clock)
+    week = digest_week(pages_api, system, clock)
     previews = _previews(browsers.of(week.ann))
     assert list(previews) == ["member"]
     assert "Secret plan" in _text(previews["member"])  # her own, private or not
@@ -103,7 +81,7 @@ def test_a_member_who_leads_nothing_sees_only_their_own_digest(
 def test_a_facilitator_sees_their_groups_digest_with_group_items_only(
     browsers: Browsers, pages_api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(pages_api, system, clock)
+    week = digest_week(pages_api, system, clock)
     previews = _previews(browsers.of(week.cy))
     assert list(previews) == ["member", "group"]
     group = _text(previews["group"])
@@ -114,7 +92,7 @@ def test_a_facilitator_sees_their_groups_digest_with_group_items_only(
 def test_the_preview_is_what_the_email_would_say_now(
     browsers: Browsers, pages_api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(pages_api, system, clock)
+    week = digest_week(pages_api, system, clock)
     previews = _previews(browsers.of(week.bob))
     for kind in ("member", "mentor"):
         emailed = _emailed(system, week.bob, kind)
@@ -128,7 +106,7 @@ def test_the_preview_is_what_the_email_would_say_now(
 def test_the_html_view_is_my_own_email_under_the_mail_policy(
     browsers: Browsers, pages_api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(pages_api, system, clock)
+    week = digest_week(pages_api, system, clock)
     as_bob = browsers.of(week.bob)
     link = _previews(as_bob)["mentor"].find(
         "a", string="View your mentees’ digest as HTML"
@@ -157,7 +135,7 @@ def test_the_html_view_is_my_own_email_under_the_mail_policy(
 def test_with_digests_off_the_preview_shows_what_i_would_get_weekly(
     browsers: Browsers, pages_api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(pages_api, system, clock)
+    week = digest_week(pages_api, system, clock)
     system.write(c.ChangePreferences(UUID(week.bob.id), {"digest": "off"}))
     section = _section(browsers.of(week.bob))
     assert "Your digest is off" in section.get_text()
@@ -172,7 +150,7 @@ def test_with_digests_off_the_preview_shows_what_i_would_get_weekly(
 def test_a_daily_digest_previews_yesterday(
     browsers: Browsers, pages_api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(pages_api, system, clock)
+    week = digest_week(pages_api, system, clock)
     system.write(c.ChangePreferences(UUID(week.ann.id), {"digest": "daily"}))
     member = _previews(browsers.of(week.ann))["member"]
     assert "Daily, covering Sun 8 Mar." in member.get_text()
@@ -193,7 +171,7 @@ def test_an_empty_digest_says_it_would_not_be_sent_and_why(
 def test_the_preview_is_labelled_for_assistive_technology(
     browsers: Browsers, pages_api: Api, system: System, clock: FixedClock
 ) -> None:
-    week = _week(pages_api, system, clock)
+    week = digest_week(pages_api, system, clock)
     section = _section(browsers.of(week.bob))
     assert section["aria-labelledby"] == "digest-preview-heading"
     page = BeautifulSoup(str(section), "html.parser")
