@@ -77,6 +77,28 @@ def _demo_emails() -> dict[str, str]:
     return {a.email.split(".")[0]: a.email for a in demo_accounts()}
 
 
+LONG_WORD = "Unbreakable" * 18 + "Xx"  # 200 characters, no place to break
+"""A word longer than any screen is wide, in Amara's data (`_long_words`): pages
+must wrap it, never scroll sideways."""
+
+
+def _long_words(system: System, amara: uuid.UUID, goal_id: uuid.UUID) -> None:
+    """A win shared with the group whose title (150 characters, the most a title
+    takes), notes and link hold one long word each, and a milestone titled so."""
+    system.write(
+        c.LogAction(
+            amara,
+            "learning",
+            LONG_WORD[:150],
+            notes=f"{LONG_WORD} https://example.org/{LONG_WORD}",
+            win=True,
+            visibility="group",
+        )
+    )
+    due = system.now().date() + timedelta(days=2)
+    system.write(c.AddMilestone(amara, goal_id, LONG_WORD[:150], due_on=due))
+
+
 def _demo_ids(system: System) -> Demo:
     """Look up the ids the page tests need; invite by link for the join page."""
     caught_up = system.wait_for(system.app.recorder.max_notification_id() or 0)
@@ -95,6 +117,7 @@ def _demo_ids(system: System) -> Demo:
     metric = next(g for g in cards if g.metric is not None)
     group_id = uuid.UUID(groups[0][0])
     invited = system.write(c.InviteToGroup(members["sofia"], group_id))
+    _long_words(system, members["amara"], uuid.UUID(str(roadmap.goal_id)))
     today = system.now().date()
     # A round at noon on Amara's next Friday (her review day: no review yet that
     # week) leaves her review reminder in the local outbox.

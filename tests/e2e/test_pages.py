@@ -13,8 +13,14 @@ from playwright.sync_api import expect
 
 from notify.unsubscribe import unsubscribe_token
 from tests.e2e.browsing import People, Visitor
-from tests.e2e.checks import check_accessibility, check_phone_width, screenshot
-from tests.e2e.server import SECRET_KEY, Demo
+from tests.e2e.browsing import DESKTOP
+from tests.e2e.checks import (
+    check_accessibility,
+    check_phone_width,
+    page_width,
+    screenshot,
+)
+from tests.e2e.server import LONG_WORD, SECRET_KEY, Demo
 
 
 @dataclass(frozen=True)
@@ -120,3 +126,24 @@ def test_form_with_errors_is_accessible(
     check_accessibility(page, name, axe_source)
     screenshot(page, name)
     check_phone_width(page, name)
+
+
+LONG_WORD_PAGES = [  # pages that show Amara's long-word win or milestone
+    Visit("journal", "amara", _fixed("/journal")),
+    Visit("dashboard", "amara", _fixed("/")),
+    Visit("group-board", "sofia", lambda d: f"/groups/{d.group_id}"),
+    Visit("mentee-timeline", "daniel", lambda d: f"/mentees/{d.members['amara']}"),
+]
+
+
+@pytest.mark.parametrize("visit", LONG_WORD_PAGES, ids=[v.name for v in LONG_WORD_PAGES])
+def test_long_words_wrap_at_desktop_and_phone_width(
+    visit: Visit, visitor_of: Callable[[str | None], Visitor], people: People
+) -> None:
+    """A 150-character title and a 200-character word in notes wrap: the page
+    shows them and is no wider than the window at 1280 px and at 360 px."""
+    visitor = visitor_of(visit.who)
+    page = visitor.open(visit.path(people.served.demo))
+    expect(page.get_by_text(LONG_WORD[:150]).first).to_be_attached()
+    assert page_width(page) <= DESKTOP["width"], f"{visit.name} is wider than 1280 px"
+    check_phone_width(page, f"{visit.name}-long-words")
