@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from notify.unsubscribe import unsubscribe_token
-from tests.e2e.browsing import People, Visitor
-from tests.e2e.browsing import DESKTOP
+from tests.e2e.browsing import DESKTOP, People, Visitor
 from tests.e2e.checks import (
     check_accessibility,
     check_phone_width,
@@ -136,7 +135,9 @@ LONG_WORD_PAGES = [  # pages that show Amara's long-word win or milestone
 ]
 
 
-@pytest.mark.parametrize("visit", LONG_WORD_PAGES, ids=[v.name for v in LONG_WORD_PAGES])
+@pytest.mark.parametrize(
+    "visit", LONG_WORD_PAGES, ids=[v.name for v in LONG_WORD_PAGES]
+)
 def test_long_words_wrap_at_desktop_and_phone_width(
     visit: Visit, visitor_of: Callable[[str | None], Visitor], people: People
 ) -> None:
