@@ -148,3 +148,26 @@ def test_long_words_wrap_at_desktop_and_phone_width(
     expect(page.get_by_text(LONG_WORD[:150]).first).to_be_attached()
     assert page_width(page) <= DESKTOP["width"], f"{visit.name} is wider than 1280 px"
     check_phone_width(page, f"{visit.name}-long-words")
+
+
+def test_timezone_select_follows_the_device(people: People) -> None:
+    """Sign-up picks the device's zone (Chromium reports India as the old
+    "Asia/Calcutta": it becomes Asia/Kolkata) from canonical zones only; settings
+    offer a button for a device in another zone than the account's."""
+    visitor = people.fresh("traveller")
+    device = visitor.context.new_cdp_session(visitor.page)
+    device.send("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Calcutta"})
+    page = visitor.open("/signup")
+    select = page.get_by_label("Timezone")
+    expect(select).to_have_value("Asia/Kolkata")
+    listed = select.locator("option").all_inner_texts()
+    assert "Factory" not in listed and "US/Eastern" not in listed
+    page.get_by_label("Your name").fill("Tara Traveller")
+    page.get_by_label("Email").fill(f"tara-{uuid.uuid4().hex[:8]}@example.org")
+    page.get_by_label("Password", exact=False).fill("a long enough password")
+    visitor.submit("Sign up")
+    device.send("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Tokyo"})
+    page = visitor.open("/settings")
+    expect(page.get_by_label("Timezone")).to_have_value("Asia/Kolkata")
+    page.get_by_role("button", name="Use this device's timezone (Asia/Tokyo)").click()
+    expect(page.get_by_label("Timezone")).to_have_value("Asia/Tokyo")

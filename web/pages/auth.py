@@ -17,7 +17,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Length
 
 from service import commands as c
-from service.domain.member import known_timezones
+from service.domain.timezones import canonical_timezones
 from service.errors import AuthenticationError, TooManyAttemptsError
 from web.pages.forms import INVALID, PageForm, options, submit, text_of
 from web.pages.session import page_blueprint, sign_in, sign_out_everywhere
@@ -60,7 +60,7 @@ def _next_page() -> str:
 def signup() -> str | Response | tuple[str, int]:
     """Create an account and sign in."""
     form = SignUpForm()
-    form.timezone.choices = options((zone, zone) for zone in known_timezones())
+    form.timezone.choices = options((zone, zone) for zone in canonical_timezones())
     if form.validate_on_submit():
         result = submit(
             form,

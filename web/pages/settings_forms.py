@@ -35,8 +35,8 @@ from service.domain.member import (
     REMINDERS,
     SCHEDULE_PREFERENCES,
     Member,
-    known_timezones,
 )
+from service.domain.timezones import picker_timezones
 from web.pages.forms import PageForm, options, text_of
 
 DIGEST_LABELS = {"off": "Off", "daily": "Daily", "weekly": "Weekly"}
@@ -146,7 +146,8 @@ class SettingsForm(PageForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = options((zone, zone) for zone in known_timezones())
+        zones = picker_timezones(self.timezone.data)
+        self.timezone.choices = options((zone, zone) for zone in zones)
 
 
 def initial(member: Member) -> dict[str, Any]:
