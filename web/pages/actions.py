@@ -16,9 +16,11 @@ from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from projections.goals_queries import goal_board, goal_card
+from projections.relations import member_names
 from service import commands as c
 from service.clock import local_date
 from service.domain.action import MAX_DAYS_BACK, Action
+from service.errors import NotFoundError
 from web.pages.actions_forms import FIELDS, ActionForm, RetractForm, local_path
 from web.pages.forms import INVALID, submit, text_of
 from web.pages.session import me, page_blueprint, viewer
@@ -86,6 +88,32 @@ def _changes(form: ActionForm, action: Action) -> dict[str, Any]:
         for name, value in form.fields().items()
         if value != getattr(action, name)
     }
+
+
+@bp.get("/actions/<uuid:action_id>")
+def show(action_id: UUID) -> str:
+    """One action with its full notes, for whoever may see it (SPEC 9, the rule
+    of the action's journal entry); a taken-back action only to its owner."""
+    found = system().app.visible_action(me(), action_id)
+    action, mine = found.action, found.action.owner_id == me()
+    if action.retracted and not mine:
+        raise NotFoundError("No such action.")
+    owner = str(action.owner_id)
+    with system().read() as conn:
+        name = member_names(conn, [owner]).get(owner, "")
+        goal = (
+            goal_card(conn, str(me()), str(action.goal_id), system().now())
+            if action.goal_id
+            else None
+        )
+    return render_template(
+        "actions/show.html",
+        action=action,
+        visibility=found.visibility,
+        mine=mine,
+        owner_name=name,
+        goal=goal,
+    )
 
 
 @bp.route("/actions/<uuid:action_id>/edit", methods=["GET", "POST"])

@@ -9,21 +9,20 @@ Filters are a GET form; pages go back in time with the query's cursor.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request, url_for
 from wtforms import Form, HiddenField, SelectField
 
 from projections import journal_queries as jq
 from projections.goals_queries import goal_board
-from projections.relations import member_names, visible_levels
+from projections.relations import member_names, member_timezone, visible_levels
 from service.errors import NotFoundError, ValidationError
 from web.common.journal import journal_page
 from web.pages.forms import options
 from web.pages.session import me, page_blueprint, viewer
+from web.pages.when import Moment, owners_moment
 from web.system import current_system as system
 
 bp = page_blueprint("journal", __name__)
@@ -65,10 +64,11 @@ class JournalFilter(Form):  # type: ignore[misc]
 
 @dataclass(frozen=True)
 class Row:
-    """An entry as the page shows it: the entry, its local time, its goal."""
+    """An entry as the page shows it: the entry, when (on its owner's clock), its
+    goal."""
 
     entry: jq.JournalEntry
-    local_at: datetime
+    when: Moment
     goal_title: str | None
 
 
@@ -152,11 +152,13 @@ def index() -> str:
             for card in goal_board(conn, str(me()), member, system().now())
         }
         name = member_names(conn, [member]).get(member, "")
+        zone = member_timezone(conn, member) or viewer().timezone
     filters = JournalFilter(request.args)
     filters.goal.choices = options([("", "All goals"), *goals.items()])
-    zone = ZoneInfo(viewer().timezone)
+    mine = viewer().timezone
     rows = [
-        Row(e, e.at.astimezone(zone), goals.get(e.goal_id or "")) for e in page.entries
+        Row(e, owners_moment(e.at, zone, mine), goals.get(e.goal_id or ""))
+        for e in page.entries
     ]
     return render_template(
         "journal/index.html",

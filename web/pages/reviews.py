@@ -15,10 +15,15 @@ from uuid import UUID
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from projections.relations import member_names, member_timezone
+from projections.signals_queries import signal_history
 from service import commands as c
+from service.clock import local_date
 from service.domain.review import MAX_COMMITMENTS
 from service.errors import NotFoundError
 from web.common.reviews import CommitmentOut, ReviewOut, review_out
+from web.pages.charts_base import Chart
+from web.pages.charts_signals import signals_chart
 from web.pages.forms import INVALID, submit, text_of
 from web.pages.journal import journal_entries
 from web.pages.reviews_forms import (
@@ -29,12 +34,19 @@ from web.pages.reviews_forms import (
     ReviewForm,
     review_form_with,
 )
-from web.pages.session import me, page_blueprint
+from web.pages.session import me, page_blueprint, viewer
+from web.pages.when import owners_moment
+from web.system import current_system as system
 
 bp = page_blueprint("reviews", __name__)
 
 Page = str | Response | tuple[str, int]
 PAGE_SIZE = 10
+REFLECTIONS = {
+    "went_well": "What went well",
+    "stuck_on": "Where I am stuck",
+    "lessons": "Lessons from setbacks",
+}
 
 
 def _latest() -> ReviewOut | None:
@@ -48,8 +60,15 @@ def _open(review: ReviewOut | None) -> list[CommitmentOut]:
 
 
 def _render(template: str, form: Any, status: int, **context: Any) -> Page:
+    review = context.get("latest") or context.get("review")
+    day = local_date(review.recorded_at, viewer().timezone) if review else None
     body = render_template(
-        template, form=form, scales=SIGNAL_SCALES, prompts=PROMPTS, **context
+        template,
+        form=form,
+        scales=SIGNAL_SCALES,
+        prompts=PROMPTS,
+        review_day=day,
+        **context,
     )
     return (body, status) if status != 200 else body
 
@@ -96,6 +115,36 @@ def index() -> str:
         first_page=not request.args.get("cursor"),
         scales=SIGNAL_SCALES,
     )
+
+
+@bp.get("/reviews/<uuid:review_id>")
+def show(review_id: UUID) -> str:
+    """One review in full for whoever may see it (SPEC 9: its owner, mentors for a
+    `mentors` review, group members for a `group` one); 404 for anyone else."""
+    review = review_out(me(), review_id)
+    owner = str(review.owner_id)
+    with system().read() as conn:
+        name = member_names(conn, [owner]).get(owner, "")
+        zone = member_timezone(conn, owner) or "UTC"
+    return render_template(
+        "reviews/show.html",
+        review=review,
+        mine=review.owner_id == me(),
+        owner_name=name,
+        when=owners_moment(review.recorded_at, zone, viewer().timezone),
+        scales=SIGNAL_SCALES,
+        labels=REFLECTIONS,
+    )
+
+
+@bp.app_template_global("signals_chart_of")
+def signals_chart_of(member_id: str | UUID | None = None) -> Chart:
+    """The signals chart of `member_id`'s latest reviews that I may see (mine if
+    None), for `reviews/_signals_chart.html`."""
+    owner = str(member_id or me())
+    with system().read() as conn:
+        points = signal_history(conn, str(me()), owner)
+    return signals_chart(points)
 
 
 def _own_review(review_id: UUID) -> ReviewOut:

@@ -84,7 +84,9 @@ def test_logging_an_action_shows_it_in_my_journal(
         goal,
     )
     journal = browser.get("/journal").get_data(as_text=True)
-    assert FULL["title"] in journal and "She said <strong>yes</strong>" in journal
+    assert FULL["title"] in journal and "She said yes" in journal  # an excerpt
+    shown = browser.get(f"/actions/{logged['item_id']}").get_data(as_text=True)
+    assert "She said <strong>yes</strong>" in shown  # the notes in full
 
 
 def test_the_dashboard_one_line_form_logs_with_defaults_and_returns_there(

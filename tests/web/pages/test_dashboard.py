@@ -194,7 +194,7 @@ def test_the_charts_name_themselves_and_carry_their_numbers(
     ann, _, _ = _busy_member(pages_api, clock)
     page = page_of(browsers.of(ann).get("/"))
     figures = page.find_all("figure", class_="chart")
-    assert len(figures) == 3
+    assert len(figures) == 4
     for figure in figures:
         svg = figure.find("svg")
         assert svg["role"] == "img"
@@ -207,7 +207,7 @@ def test_the_charts_name_themselves_and_carry_their_numbers(
         assert table.find_all("th", scope="row")
     ids = Counter(str(tag["id"]) for tag in page.find_all(id=True))
     assert [i for i, n in ids.items() if n > 1] == []
-    heat, _, bars = figures
+    heat, _, bars, _ = figures
     assert "2 actions on 1 day" in heat.find("desc").get_text()
     march = heat.find("th", string="March 2026").find_parent("tr")
     assert [td.get_text() for td in march.find_all("td")] == ["2", "1"]
