@@ -16,6 +16,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from entrypoints.demo import demo_accounts, load_demo
 from notify.delivery import run_round
 from notify.outbox import local_mail
+from projections import journal_queries as jq
 from projections.goals_queries import goal_board
 from projections.groups import groups_of
 from service import commands as c
@@ -39,6 +40,8 @@ class Demo:
     join_token: str
     as_of: date
     mail_id: int  # a reminder to Amara in the local outbox (/dev/mail)
+    review_id: uuid.UUID  # Amara's latest review her mentor Daniel may read
+    action_id: uuid.UUID  # Amara's latest action Daniel may see (long-word notes)
 
 
 @dataclass
@@ -136,7 +139,18 @@ def _demo_ids(system: System) -> Demo:
         join_token=str(invited.extra["token"]),
         as_of=today - timedelta(days=50),  # mid-way: the metric goal was active
         mail_id=mail[0].id,
+        **_shown_to_mentor(system, amara, str(members["daniel"])),
     )
+
+
+def _shown_to_mentor(system: System, amara: str, daniel: str) -> dict[str, uuid.UUID]:
+    """Amara's latest review and action that her mentor Daniel may see."""
+    found = {}
+    with system.read() as conn:
+        for kind in ("review", "action"):
+            page = jq.entries(conn, daniel, member_id=amara, kind=kind, limit=1)
+            found[f"{kind}_id"] = uuid.UUID(page.entries[0].item_id)
+    return found
 
 
 def serve(directory: Path) -> Iterator[Served]:
