@@ -269,3 +269,31 @@ def feedback_on(
         )
         for row in rows
     )
+
+
+@dataclass(frozen=True)
+class EntryPlace:
+    """Where an item's entry stands in its owner's journal (for a link to it)."""
+
+    member_id: str
+    day: date
+    entry_id: int
+
+
+def places_of(
+    conn: Connection, kind: str, item_ids: Iterable[str]
+) -> dict[str, EntryPlace]:
+    """The journal entry of each action or review (`kind`) among `item_ids`, by item
+    id, in one query; visibility is the journal page's to check when it is opened."""
+    wanted = sorted(set(item_ids))
+    if not wanted:
+        return {}
+    e = t.entries.c
+    rows = conn.execute(
+        select(e.item_id, e.member_id, e.day, e.position).where(
+            e.item_id.in_(wanted), e.kind == kind
+        )
+    )
+    return {
+        row.item_id: EntryPlace(row.member_id, row.day, row.position) for row in rows
+    }

@@ -95,22 +95,31 @@ def notifications_for(
 
 
 def unread_count(conn: Connection, member_id: str | UUID) -> int:
-    """How many of a member's notifications are unread (those a page would show)."""
+    """How many of a member's notifications are unread (those a page would show).
+
+    One statement counts them (the read mark a subquery), grouped by what decides a
+    buddy's activity's visibility; only a group of unread buddy activity costs more
+    (`visible_levels` once per buddy): the navigation asks on every page."""
     member = str(member_id)
-    mark = _mark(conn, member)
-    unread = and_(inbox.c.member_id == member, inbox.c.position > mark)
-    plain = conn.execute(
-        select(func.count())
-        .select_from(inbox)
-        .where(unread, inbox.c.kind != BUDDY_ACTIVITY)
-    ).scalar_one()
-    buddy_rows = conn.execute(
-        _rows(member).where(unread, inbox.c.kind == BUDDY_ACTIVITY)
+    mark = (
+        select(members.c.read_up_to)
+        .where(members.c.member_id == member)
+        .scalar_subquery()
+    )
+    unread = _rows(member).where(inbox.c.position > func.coalesce(mark, 0)).subquery()
+    decides = (
+        unread.c.kind,
+        unread.c.action_owner,
+        unread.c.action_visibility,
+        unread.c.action_goal,
+        unread.c.action_retracted,
+        unread.c.goal_visibility,
+    )
+    groups = conn.execute(
+        select(*decides, func.count().label("unread")).group_by(*decides)
     ).all()
     levels: dict[str, frozenset[str]] = {}
-    return int(plain) + sum(
-        1 for row in buddy_rows if _visible(conn, member, row, levels)
-    )
+    return sum(int(row.unread) for row in groups if _visible(conn, member, row, levels))
 
 
 def newest_position(conn: Connection, member_id: str | UUID) -> int:

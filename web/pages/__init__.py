@@ -24,6 +24,7 @@ from web.pages import (
     goals,
     groups,
     journal,
+    links,
     mentoring,
     notifications,
     reviews,
@@ -87,6 +88,7 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     session.init_app(app)
     text.init_app(app)
+    links.init_app(app)
     errors.init_app(app)
     for area in PAGE_AREAS:
         app.register_blueprint(area.bp)

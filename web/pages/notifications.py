@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from projections.journal_queries import EntryPlace, places_of
 from projections.notifications_queries import (
     Notification,
     notifications_for,
@@ -24,6 +26,7 @@ from service import commands as c
 from service.errors import ValidationError
 from web.pages.feedback_forms import all_errors
 from web.pages.forms import PageForm, submit
+from web.pages.links import action_url
 from web.pages.session import me, page_blueprint, viewer
 from web.system import current_system as system
 
@@ -31,11 +34,12 @@ bp = page_blueprint("notifications", __name__)
 
 PAGE_SIZE = 25
 
-# Where each kind of item is shown. Actions have no page of their own: one's own
-# are in the journal; a buddy's activity is on the group board.
+# Where each kind of item is shown when it has no page of its own. An action (a
+# buddy's activity, feedback or a cheer on one's own) opens the action itself
+# (`links.action_url`: its page, or its journal entry with the feedback).
 _PLAIN_PAGES = {
     "review": "reviews.index",
-    "action": "journal.index",
+    "action": "journal.index",  # an action whose entry is gone
     "mentorship": "mentoring.index",
     "buddies": "groups.index",  # a reminder that a buddy went quiet
 }
@@ -52,10 +56,13 @@ class NotificationView:
     link: str | None
 
 
-def _link(n: Notification) -> str | None:
-    """The page a notification is about, or None if it names nothing."""
-    if n.kind == "buddy_activity":
-        return url_for("groups.index")
+def _link(n: Notification, places: dict[str, EntryPlace]) -> str | None:
+    """The page a notification is about, or None if it names nothing; `places`:
+    the journal entries of the actions named (`places_of`)."""
+    if n.item_kind == "action" and n.item_id:
+        found = action_url(n.item_id, places.get(n.item_id))
+        if found is not None:
+            return found
     if n.kind == "suggestion_made":  # answered on the mentoring page
         return url_for("mentoring.index")
     if n.item_kind == "goal" and n.item_id:
@@ -65,6 +72,19 @@ def _link(n: Notification) -> str | None:
     if n.item_kind in _PLAIN_PAGES:
         return url_for(_PLAIN_PAGES[n.item_kind])
     return None
+
+
+@bp.app_template_global("unread_notifications")
+def unread_notifications() -> int:
+    """How many notifications the signed-in member has unread (0 signed out):
+    counted once per request, for the navigation and this page alike."""
+    if "unread_notifications" not in g:
+        count = 0
+        if current_user.is_authenticated:
+            with system().read() as conn:
+                count = unread_count(conn, me())
+        g.unread_notifications = count
+    return int(g.unread_notifications)
 
 
 class MarkReadForm(PageForm):
@@ -83,10 +103,14 @@ def index() -> str:
                 "That page of notifications does not exist: start from the newest.",
                 "cursor",
             ) from None
-        unread = unread_count(conn, me())
+        actions = (n.item_id for n in page.items if n.item_kind == "action")
+        places = places_of(conn, "action", (i for i in actions if i))
+    unread = unread_notifications()
     zone = ZoneInfo(viewer().timezone)
     items = [
-        NotificationView(n.id, n.text, n.created_at.astimezone(zone), n.read, _link(n))
+        NotificationView(
+            n.id, n.text, n.created_at.astimezone(zone), n.read, _link(n, places)
+        )
         for n in page.items
     ]
     return render_template(
