@@ -166,6 +166,30 @@ def momentum(raw: float, weekly_target: int) -> int:
     return round(score) if math.isfinite(score) else 0
 
 
+SHOWN_MAX = 100  # momentum is shown capped: 100 is exactly the target pace
+GRACE = timedelta(days=7)  # a member's first week: "new", never flagged
+
+
+def momentum_shown(score: int) -> int:
+    """The momentum shown on a 0–100 scale (the uncapped score is the % of pace)."""
+    return max(0, min(SHOWN_MAX, score))
+
+
+def momentum_label(score: int) -> str:
+    """The momentum as shown: '100+' above the target pace, else the number."""
+    return f"{SHOWN_MAX}+" if score > SHOWN_MAX else str(momentum_shown(score))
+
+
+def trend(score_now: int, score_before: int) -> int:
+    """Shown momentum now − shown momentum then: the two ends of the chart."""
+    return momentum_shown(score_now) - momentum_shown(score_before)
+
+
+def is_new_member(joined_at: datetime | None, now: datetime) -> bool:
+    """Joined less than 7 days before `now` (the first grace week)."""
+    return joined_at is not None and now - joined_at < GRACE
+
+
 def week_start(day: date) -> date:
     """The Monday of the ISO week of `day`."""
     return day - timedelta(days=day.weekday())
@@ -189,24 +213,36 @@ def _week_entirely_away(monday: date, away_days: frozenset[date] | set[date]) ->
     return all(monday + timedelta(days=i) in away_days for i in range(7))
 
 
+def week_target(
+    monday: date, weekly_target: int, away_days: frozenset[date] | set[date]
+) -> int:
+    """The target of the ISO week of `monday`, pro-rated by its days not away and
+    rounded up: T · present / 7 (0 for a week entirely away)."""
+    present = sum(1 for i in range(7) if monday + timedelta(days=i) not in away_days)
+    return -(-max(1, weekly_target) * present // 7)
+
+
 def streak(
     counts: Mapping[date, int],
     today: date,
     needed: int,
     away_days: frozenset[date] | set[date] = frozenset(),
 ) -> int:
-    """Consecutive ISO weeks with at least `needed`, ending with the last complete week.
+    """Consecutive ISO weeks that met their target (`needed` pro-rated by the days
+    not away, `week_target`), ending with the last complete week.
 
-    The current week counts once it has met `needed`; a week entirely away neither
-    breaks nor extends the streak.
+    The current week counts once it has met its target; a week entirely away
+    neither breaks nor extends the streak.
     """
     current = week_start(today)
-    total = 1 if counts.get(current, 0) >= needed else 0
+    due = week_target(current, needed, away_days)
+    total = 1 if due and counts.get(current, 0) >= due else 0
     monday = current - timedelta(weeks=1)
     earliest = min(counts, default=monday)
     while monday >= earliest:
-        if not _week_entirely_away(monday, away_days):
-            if counts.get(monday, 0) < needed:
+        due = week_target(monday, needed, away_days)
+        if due:
+            if counts.get(monday, 0) < due:
                 break
             total += 1
         monday -= timedelta(weeks=1)

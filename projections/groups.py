@@ -123,7 +123,8 @@ class BoardMember:
     member_id: str
     display_name: str
     momentum: int  # shown, capped at 100
-    streak: int
+    pace: int  # uncapped momentum: the % of the target pace (tells 100s apart)
+    streak: int  # ISO weeks
     actions_this_week: int
     weekly_target: int
     facilitator: bool
@@ -177,6 +178,7 @@ def board(
             member_id=m,
             display_name=names[m],
             momentum=metrics[m].momentum_shown,
+            pace=metrics[m].momentum,
             streak=metrics[m].streak,
             actions_this_week=metrics[m].actions_this_week,
             weekly_target=metrics[m].weekly_target,
@@ -186,7 +188,7 @@ def board(
         for m in ids
         if m in names and m in metrics
     ]
-    rows.sort(key=lambda r: (-r.momentum, r.display_name))
+    rows.sort(key=lambda r: (-r.pace, r.display_name))
     today = local_date(now, relations.member_timezone(conn, viewer_id) or "UTC")
     monday = week_start(today)
     return Board(

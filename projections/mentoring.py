@@ -34,16 +34,27 @@ class MenteeCard:
     rut_risk_change: int | None = None  # risk now − 14 days ago (None: not computed)
 
 
-def attention_order(card: MenteeCard) -> tuple[int, int, int]:
-    """Rising risk first, then higher risk, then longer quiet."""
+def attention_order(card: MenteeCard) -> tuple[int, int, int, int]:
+    """Rising risk first, then higher risk, then longer quiet; new members (their
+    first grace week) after everyone else."""
     m = card.metrics
     quiet = 10_000 if m.days_since_action is None else m.days_since_action
-    return (0 if m.rising else 1, -m.rut_risk, -quiet)
+    return (1 if m.new else 0, 0 if m.rising else 1, -m.rut_risk, -quiet)
 
 
 def reasons(m: MemberMetrics, stalled: int) -> tuple[str, ...]:
-    """Plain-language reasons behind a mentee's place on the list."""
+    """Plain-language reasons behind a mentee's place on the list.
+
+    A member in their first grace week (joined < 7 days ago) is not flagged for
+    inactivity, low momentum or rut risk: their numbers have not had time to mean
+    anything. Stalled goals and being away are still said."""
     found = []
+    if m.new:
+        if stalled:
+            found.append(f"{stalled} stalled goal{'s' if stalled > 1 else ''}")
+        if m.away_today:
+            found.append("away today")
+        return tuple(found)
     if m.rising:
         found.append("rut risk rose by 20 or more in 14 days")
     if m.days_since_action is None:

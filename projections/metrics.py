@@ -64,6 +64,7 @@ from projections.formulas import (
     away_intervals,
     local_noon,
     week_start,
+    week_target,
 )
 from service.domain.member import DEFAULT_WEEKLY_TARGET
 
@@ -73,6 +74,7 @@ members = Table(
     Column("member_id", String(36), primary_key=True),
     Column("timezone", String(64), nullable=False),
     Column("weekly_target", Integer, nullable=False),
+    Column("joined_at", UTCDateTime(), nullable=True),  # when they registered
 )
 
 away_periods = Table(
@@ -296,7 +298,8 @@ def next_week(
         raw += decayed(weight, clock.at(at), end)
     run, review_run = runs_before(monday, known, member.away)
     if not entirely_away(monday, member.away):
-        run = run + 1 if sum(week.counts) >= member.target else 0
+        due = week_target(monday, member.target, member.away)
+        run = run + 1 if sum(week.counts) >= due else 0
         reviewed = any(kind == "review" for _, _, kind in timed)
         review_run = review_run + 1 if reviewed else 0
     acted = [n for n, count in enumerate(week.counts) if count]
@@ -339,12 +342,14 @@ _POINTS = select(points.c.member_id, points.c.at, points.c.weight, points.c.kind
     points.c.member_id.in_(_IDS)
 )
 _POINTS_SINCE = _POINTS.where(points.c.at >= bindparam("start"))
-# Members `ids` with their timezone, target and away periods (one row for each).
+# Members `ids` with their timezone, target, when they joined and away periods (one
+# row for each period).
 MEMBERS_AWAY = (
     select(
         members.c.member_id,
         members.c.timezone,
         members.c.weekly_target,
+        members.c.joined_at,
         away_periods.c.starts_on,
         away_periods.c.ends_on,
     )
@@ -455,7 +460,7 @@ def _write_weeks(conn: Connection, tally: Tally, dirty: Dirty) -> None:
     targets: dict[str, tuple[str, int]] = {}
     periods: dict[str, list[tuple[date, date]]] = {}
     found = conn.execute(MEMBERS_AWAY, {"ids": list(dirty)}).all()
-    for member_id, timezone, target, starts_on, ends_on in found:
+    for member_id, timezone, target, _joined, starts_on, ends_on in found:
         targets[member_id] = (timezone, target)
         periods.setdefault(member_id, [])
         if starts_on is not None:
@@ -579,6 +584,7 @@ class Metrics(Projection):
                 "member_id": str(e.originator_id),
                 "timezone": e.timezone,
                 "weekly_target": DEFAULT_WEEKLY_TARGET,
+                "joined_at": e.timestamp,
             },
         )
 

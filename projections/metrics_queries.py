@@ -1,7 +1,9 @@
 """Momentum metrics (SPEC 5) of members, computed from the stored facts for a `now`.
 
 Days and weeks are the member's own: their current timezone, ISO weeks Mon–Sun. An
-action counts at local noon of its day (`formulas.local_noon`).
+action decays from local noon of its day (`formulas.local_noon`) and counts in full
+from the moment it is logged until then, so this morning's actions count at once
+(docs/metrics.md).
 
 Speed: every stored week carries a checkpoint (`projections.metrics`): the raw score
 at its end, the streaks ending with it and the last action day so far. So whatever
@@ -31,12 +33,17 @@ from projections.formulas import (
     SIGNALS,
     away_intervals,
     commitments_kept_percent,
+    is_new_member,
     is_rising,
     momentum,
+    momentum_label,
+    momentum_shown,
     rut_level,
     rut_parts,
     rut_risk,
+    trend,
     week_start,
+    week_target,
 )
 from projections.metrics import (
     MARGIN,
@@ -70,9 +77,9 @@ class MemberMetrics:
     """A member's SPEC 5 metrics at one instant; rut parts s, b, i are each 0–1."""
 
     member_id: str
-    momentum: int  # uncapped
+    momentum: int  # uncapped: the % of the target pace
     momentum_shown: int  # capped at 100
-    trend: int  # momentum now − momentum 28 days ago
+    trend: int  # momentum shown now − momentum shown 28 days ago
     weekly_target: int
     weekly_actions: tuple[tuple[date, int], ...]  # 12 × (Monday, count), this week last
     actions_this_week: int
@@ -89,6 +96,17 @@ class MemberMetrics:
     last_action_on: date | None
     days_since_action: int | None
     away_today: bool
+    new: bool = False  # joined less than 7 days ago: rut level "new", never flagged
+
+    @property
+    def above_pace(self) -> bool:
+        """Ahead of the target pace: shown as '100+'."""
+        return self.momentum > self.momentum_shown
+
+    @property
+    def momentum_label(self) -> str:
+        """'100+' above the target pace, else the shown number."""
+        return momentum_label(self.momentum)
 
 
 @dataclass(frozen=True)
@@ -162,6 +180,7 @@ class _Facts:
     timezone: str
     target: int
     zone: ZoneInfo
+    joined_at: datetime | None = None
     away: list[tuple[date, date]] = field(default_factory=list)
     weeks: dict[date, StoredWeek] = field(default_factory=dict)
     mondays: list[date] = field(default_factory=list)  # of `weeks`, sorted
@@ -202,13 +221,15 @@ class _Facts:
         if seed is not None:
             end = clock.at(week_end_at(seed.monday, self.timezone))
             raw = decayed(seed.raw_end, end, now)
-        week = self.weeks.get(monday)
+        week, today = self.weeks.get(monday), self.today(at).weekday()
         if week is not None:
-            for n, count in enumerate(week.counts):
+            for n, count in enumerate(week.counts[: today + 1]):
                 if count:
                     t = noon_at(monday + timedelta(days=n), self.timezone)
                     if t <= x:
                         raw += decayed(week.weights[n], clock.at(t), now)
+                    else:  # logged this morning: in full until its noon
+                        raw += week.weights[n]
         for t_at, weight, _ in self.timed.get(monday, ()):
             t = t_at.timestamp()
             if t <= x:
@@ -233,9 +254,9 @@ def _load(
     facts: dict[str, _Facts] = {}
     ids = list(dict.fromkeys(member_ids))
     found = conn.execute(MEMBERS_AWAY, {"ids": ids}).all()
-    for member_id, timezone, target, starts_on, ends_on in found:
+    for member_id, timezone, target, joined, starts_on, ends_on in found:
         if member_id not in facts:
-            facts[member_id] = _Facts(timezone, target, ZoneInfo(timezone))
+            facts[member_id] = _Facts(timezone, target, ZoneInfo(timezone), joined)
         if starts_on is not None:
             facts[member_id].away.append((starts_on, ends_on))
     ids = list(facts)
@@ -291,8 +312,9 @@ def _streaks(f: _Facts, now: datetime, away: set[date]) -> tuple[int, int]:
     reviewed = any(
         kind == "review" and at <= now for at, _, kind in f.timed.get(monday, ())
     )
+    due = week_target(monday, f.target, away)
     return (
-        run + (1 if f.count(monday, today) >= f.target else 0),
+        run + (1 if due and f.count(monday, today) >= due else 0),
         review_run + (1 if reviewed else 0),
     )
 
@@ -336,11 +358,12 @@ def _compute(member_id: str, f: _Facts, now: datetime) -> MemberMetrics:
     streak, review_streak = _streaks(f, now, away)
     last = _last_action(f, today)
     kept, marked = f.commitments
+    new = is_new_member(f.joined_at, now)
     return MemberMetrics(
         member_id=member_id,
         momentum=score,
-        momentum_shown=min(100, score),
-        trend=score - before,
+        momentum_shown=momentum_shown(score),
+        trend=trend(score, before),
         weekly_target=f.target,
         weekly_actions=recent,
         actions_this_week=recent[-1][1],
@@ -353,12 +376,13 @@ def _compute(member_id: str, f: _Facts, now: datetime) -> MemberMetrics:
         rut_signals=s,
         rut_momentum=b,
         rut_inactivity=i,
-        rut_level=rut_level(risk),
+        rut_level="new" if new else rut_level(risk),
         rut_risk_before=risk_before,
-        rising=is_rising(risk, risk_before),
+        rising=not new and is_rising(risk, risk_before),
         last_action_on=last,
         days_since_action=None if last is None else (today - last).days,
         away_today=today in away,
+        new=new,
     )
 
 

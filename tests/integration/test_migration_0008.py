@@ -204,7 +204,7 @@ def test_upgrading_from_0007_rebuilds_relations_and_notifications_from_the_log(
     fill_outbox(engine, ids)
     outbox_before = outbox_rows(engine)
 
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0008")
 
     assert migrate.current(engine) == "0008"
     shape = inspect(engine)

@@ -166,7 +166,7 @@ def _mentee_out(card: MenteeCard) -> dict[str, Any]:
         momentum=m.momentum_shown,
         momentum_trend=m.trend,
         rut_risk=m.rut_risk,
-        rut_level=m.rut_level,  # type: ignore[arg-type]  # low, medium or high
+        rut_level=m.rut_level,  # type: ignore[arg-type]  # low, medium, high or new
         rut_risk_change=card.rut_risk_change,
         rising=m.rising,
         actions_this_week=m.actions_this_week,

@@ -12,7 +12,7 @@ from projections import journal_queries as jq
 from web.api.common import PageQuery
 
 MentorshipStatus = Literal["proposed", "accepted", "declined", "ended"]
-RutLevel = Literal["low", "medium", "high"]
+RutLevel = Literal["low", "medium", "high", "new"]  # new: first grace week
 
 
 class MentorshipBody(BaseModel):

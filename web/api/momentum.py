@@ -44,7 +44,7 @@ class RutRisk(BaseModel):
     """Rut risk (0–100), its level, whether it is rising, and its three parts."""
 
     score: int
-    level: str = Field(json_schema_extra={"enum": ["low", "medium", "high"]})
+    level: str = Field(json_schema_extra={"enum": ["low", "medium", "high", "new"]})
     rising: bool = Field(description="Risen by 20 or more within 14 days.")
     signals: float = Field(description="s: what the latest review says, 0–1.")
     momentum: float = Field(description="b: 1 − min(1, momentum / 100).")

@@ -20,14 +20,17 @@ from projections.formulas import (
     SIGNALS,
     away_intervals,
     commitments_kept_percent,
+    is_new_member,
     is_rising,
     local_noon,
     momentum,
+    momentum_shown,
     raw_scores_at,
     rut_level,
     rut_parts,
     rut_risk,
     streak,
+    trend,
     week_start,
     weekly_counts,
 )
@@ -73,6 +76,7 @@ class MemberMetrics:
     last_action_on: date | None
     days_since_action: int | None
     away_today: bool
+    new: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ class _Facts:
 
     timezone: str
     target: int
+    joined_at: datetime | None = None
     away: list[tuple[date, date]] = field(default_factory=list)
     days: dict[date, tuple[float, int]] = field(default_factory=dict)
     weeks: dict[date, tuple[int, ...]] = field(default_factory=dict)  # per weekday
@@ -140,7 +145,9 @@ def _load(
     """Members, away periods, action weeks and timed points (four statements)."""
     ids = list(dict.fromkeys(member_ids))
     rows = conn.execute(select(members).where(members.c.member_id.in_(ids))).all()
-    facts = {r.member_id: _Facts(r.timezone, r.weekly_target) for r in rows}
+    facts = {
+        r.member_id: _Facts(r.timezone, r.weekly_target, r.joined_at) for r in rows
+    }
     ids = list(facts)
     away = select(away_periods).where(away_periods.c.member_id.in_(ids))
     for r in conn.execute(away).all():
@@ -321,6 +328,10 @@ def _momenta(f: _Facts, instants: list[datetime]) -> list[int]:
     noon = [(local_noon(d, f.timezone), w) for d, (w, _) in f.days.items()]
     away = away_intervals(f.away, f.timezone)
     raws = raw_scores_at(f.points + noon, instants, away)
+    for n, at in enumerate(instants):  # logged this morning: in full until noon
+        day = f.today(at)
+        if day in f.days and local_noon(day, f.timezone) > at:
+            raws[n] += f.days[day][0]
     return [momentum(raw, f.target) for raw in raws]
 
 
@@ -337,11 +348,12 @@ def _compute(
     recent = weekly_counts(mondays, today)
     last = _last_action(f, today)
     kept = [k for r in f.reviews for k, marked in r.outcomes if marked <= now]
+    new = is_new_member(f.joined_at, now)
     return MemberMetrics(
         member_id=member_id,
         momentum=score,
-        momentum_shown=min(100, score),
-        trend=score - before,
+        momentum_shown=momentum_shown(score),
+        trend=trend(score, before),
         weekly_target=f.target,
         weekly_actions=tuple(recent),
         actions_this_week=recent[-1][1],
@@ -352,12 +364,13 @@ def _compute(
         rut_signals=s,
         rut_momentum=b,
         rut_inactivity=i,
-        rut_level=rut_level(risk),
+        rut_level="new" if new else rut_level(risk),
         rut_risk_before=risk_before,
-        rising=is_rising(risk, risk_before),
+        rising=not new and is_rising(risk, risk_before),
         last_action_on=last,
         days_since_action=None if last is None else (today - last).days,
         away_today=today in f.away_days(),
+        new=new,
     )
 
 

@@ -217,13 +217,14 @@ def test_an_action_counts_in_the_members_local_week(
     assert in_utc.weekly_actions[-1] == (date(2026, 3, 2), 1)
 
 
-def test_an_action_counts_at_local_noon_of_the_current_timezone(
+def test_an_action_decays_from_local_noon_of_the_current_timezone(
     app: MomentumApplication, register: Register, query: Query, sync: Sync
 ) -> None:
     ann = register("Ann")
     log(app, ann, date(2026, 3, 2))
     now = utc(2026, 3, 2, 9)
-    assert metrics(query, sync, ann, now).momentum == 0  # counts from 12:00 UTC
+    # logged this morning: in full until 12:00 UTC, 100 · ln 2 / 6 ≈ 11.55
+    assert metrics(query, sync, ann, now).momentum == 12
     app.handle(c.UpdateProfile(ann, "Ann", "Pacific/Auckland"))
     # noon in Auckland (UTC+13) is 1 March 23:00 UTC, 10 hours before now:
     # 100 · ln 2 / 6 · 0.5^(10/336) ≈ 11.3
@@ -426,7 +427,7 @@ def test_signals_older_than_35_days_no_longer_count(
 def test_a_member_who_never_acted_nor_reviewed_is_at_high_risk(
     register: Register, query: Query, sync: Sync
 ) -> None:
-    m = metrics(query, sync, register("Ann"), utc(2026, 3, 2))
+    m = metrics(query, sync, register("Ann"), utc(2026, 3, 9))  # after week one
     # s = 0.5 (no review), b = 1, i = 1 → 100 · (0.2 + 0.4 + 0.2)
     assert (m.rut_risk, m.rut_level, m.rising) == (80, "high", False)
     assert (m.last_action_on, m.days_since_action) == (None, None)
