@@ -18,13 +18,18 @@ from projections.formulas import (
     away_intervals,
     commitments_kept_percent,
     decay,
+    is_new_member,
     is_rising,
     local_noon,
     momentum,
+    momentum_label,
+    momentum_shown,
     raw_score,
     rut_level,
     rut_risk,
     streak,
+    trend,
+    week_target,
     weekly_counts,
 )
 
@@ -343,6 +348,95 @@ def test_streak(
     counts: dict[date, int], today: date, away: set[date], expected: int
 ) -> None:
     assert streak(counts, today, 3, away) == expected
+
+
+@pytest.mark.parametrize(
+    ("away", "target", "expected"),
+    [
+        (set(), 3, 3),  # no day away: the full target
+        (_days(W52 + timedelta(days=4), 3), 3, 2),  # Fri–Sun away: ceil(3 · 4/7)
+        (_days(W52, 4), 3, 2),  # Mon–Thu away: ceil(3 · 3/7) = ceil(1.29)
+        (_days(W52, 6), 3, 1),  # one day left: ceil(3/7)
+        (_days(W52, 6), 7, 1),  # ceil(7/7)
+        (_days(W52, 1), 7, 6),  # ceil(7 · 6/7) exactly, no float drift
+        (_days(W52), 3, 0),  # entirely away
+    ],
+)
+def test_a_weeks_target_is_pro_rated_by_its_days_not_away(
+    away: set[date], target: int, expected: int
+) -> None:
+    assert week_target(W52, target, away) == expected
+
+
+def test_a_holiday_across_two_iso_weeks_keeps_the_streak() -> None:
+    """Kenji: T = 3, away Friday W51 to Thursday W52; two actions in each partial
+    week (targets ceil(3 · 4/7) = 2 and ceil(3 · 3/7) = 2) extend the streak."""
+    away = _days(W51 + timedelta(days=4), 7)
+    counts = {W50: 3, W51: 2, W52: 2, W53: 3}
+    assert streak(counts, IN_W01, 3, away) == 4
+    assert streak(counts, IN_W01, 3, set()) == 1  # before: both weeks broke it
+    assert streak({**counts, W52: 1}, IN_W01, 3, away) == 1  # 1 < 2 still breaks
+
+
+def test_the_current_week_counts_against_its_pro_rated_target() -> None:
+    away = _days(W01 + timedelta(days=3), 4)  # Thursday to Sunday away
+    assert streak({W53: 3, W01: 2}, IN_W01, 3, away) == 2  # ceil(3 · 3/7) = 2
+    assert streak({W53: 3, W01: 0}, IN_W01, 3, _days(W01)) == 1  # all away: not yet
+
+
+# Shown momentum, pace and trend -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("score", "shown", "label"),
+    [
+        (0, 0, "0"),
+        (58, 58, "58"),
+        (100, 100, "100"),
+        (101, 100, "100+"),
+        (133, 100, "100+"),
+    ],
+)
+def test_momentum_is_shown_capped_and_100_plus_above_pace(
+    score: int, shown: int, label: str
+) -> None:
+    assert (momentum_shown(score), momentum_label(score)) == (shown, label)
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "expected"),
+    [
+        (58, 132, -42),  # Lukas: his line goes 100 → 58, so "down 42", not 74
+        (100, 100, 0),  # at pace both days: steady
+        (140, 112, 0),  # Amara above pace both days: the line is flat at 100
+        (100, 88, 12),
+        (35, 0, 35),  # a first day
+    ],
+)
+def test_trend_is_the_difference_of_the_two_shown_values(
+    now: int, before: int, expected: int
+) -> None:
+    assert trend(now, before) == expected
+
+
+# The first day and the grace week ----------------------------------------------------
+
+
+def test_a_morning_action_on_day_one_gives_positive_momentum() -> None:
+    """Berlin, T = 3: three actions logged at 08:00 local on day one count in full
+    until noon: raw 3, steady (3/7) · 14 / ln 2 = 8.657, momentum round(34.65) = 35;
+    rut risk 100 · (0.4 · 0.5 + 0.4 · 0.65 + 0.2 · 0) = 46."""
+    steady = 3 / 7 * 14 / math.log(2)
+    assert momentum(3.0, 3) == round(100 * 3 / steady) == 35
+    assert rut_risk(None, 35, 0) == 46
+
+
+def test_a_member_is_new_for_their_first_seven_days() -> None:
+    joined = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)
+    assert is_new_member(joined, joined + timedelta(hours=1))
+    assert is_new_member(joined, joined + timedelta(days=6, hours=23))
+    assert not is_new_member(joined, joined + timedelta(days=7))
+    assert not is_new_member(None, joined)
 
 
 # Commitments kept -------------------------------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, event, select
 
 from projections.db import make_engine, metadata
-from projections.formulas import SIGNALS
+from projections.formulas import SIGNALS, rut_level
 from projections.metrics import Metrics, action_weeks
 from projections.metrics_queries import (
     MemberMetrics,
@@ -28,7 +28,7 @@ from projections.metrics_queries import (
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
-from tests.conftest import Register
+from tests.conftest import Register, registrar
 
 Sync = Callable[[], int]
 Query = Callable[..., Any]
@@ -229,6 +229,43 @@ def test_an_action_decays_from_local_noon_of_the_current_timezone(
     # noon in Auckland (UTC+13) is 1 March 23:00 UTC, 10 hours before now:
     # 100 · ln 2 / 6 · 0.5^(10/336) ≈ 11.3
     assert metrics(query, sync, ann, now).momentum == 11
+
+
+def test_a_first_morning_that_meets_the_target_looks_like_a_start(
+    app: MomentumApplication, clock: FixedClock, query: Query, sync: Sync
+) -> None:
+    """Berlin (UTC+1), signed up at 00:30, three actions at 08:00: raw 3 (in full
+    until noon), momentum round(100 · 3 · ln 2 / (3/7 · 14)) = 35, streak 1, rut risk
+    100 · (0.4 · 0.5 + 0.4 · 0.65 + 0) = 46 shown as "new"; a week later it is
+    read as usual."""
+    clock.set(datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    ann = registrar(app)("Ann", "Europe/Berlin")
+    clock.set(datetime(2026, 3, 2, 7, tzinfo=UTC))
+    log(app, ann, date(2026, 3, 2), 3)
+    m = metrics(query, sync, ann, datetime(2026, 3, 2, 7, 5, tzinfo=UTC))
+    assert (m.momentum, m.trend, m.streak, m.actions_this_week) == (35, 35, 1, 3)
+    assert (m.rut_risk, m.rut_level, m.rising, m.new) == (46, "new", False, True)
+    later = metrics(query, sync, ann, datetime(2026, 3, 9, 7, tzinfo=UTC))
+    assert (later.new, later.rut_level) == (False, rut_level(later.rut_risk))
+
+
+def test_kenjis_holiday_across_two_iso_weeks_keeps_his_streak(
+    app: MomentumApplication, clock: FixedClock, query: Query, sync: Sync
+) -> None:
+    """T = 3, away Friday 13 to Thursday 19 March: two actions in each partial
+    week meet their pro-rated targets (ceil(3 · 4/7) = ceil(3 · 3/7) = 2)."""
+    ken = registrar(app)("Ken", "Asia/Tokyo")
+    app.handle(c.SetAwayPeriod(ken, date(2026, 3, 13), date(2026, 3, 19)))
+    clock.set(utc(2026, 3, 29))
+    for monday, days in [
+        (date(2026, 3, 2), (0, 2, 4)),
+        (date(2026, 3, 9), (0, 2)),
+        (date(2026, 3, 16), (4, 5)),
+        (date(2026, 3, 23), (0, 2, 4)),
+    ]:
+        for offset in days:
+            log(app, ken, monday + timedelta(days=offset))
+    assert metrics(query, sync, ken, utc(2026, 3, 30)).streak == 4
 
 
 # Streaks ---------------------------------------------------------------------------
