@@ -303,9 +303,13 @@ def elapsed_percent(set_on: date, due_on: date, today: date) -> float:
     return max(0.0, min(100.0, 100.0 * (today - set_on).days / span))
 
 
+ON_TRACK_MARGIN = 10.0
+"""How many points of progress % a goal may lag its elapsed % and still be on track."""
+
+
 def on_track(progress: float, set_on: date, due_on: date, today: date) -> bool:
     """Progress % ≥ elapsed % − 10."""
-    return progress >= elapsed_percent(set_on, due_on, today) - 10
+    return progress >= elapsed_percent(set_on, due_on, today) - ON_TRACK_MARGIN
 
 
 @dataclass(frozen=True)
@@ -329,13 +333,17 @@ class MetricLine:
 def safety_buffer(
     line: MetricLine, value_now: float, value_28_days_ago: float, today: date
 ) -> int:
-    """Whole days until the goal falls behind its line at the last 28 days' rate.
+    """Whole days until the goal falls behind at the last 28 days' rate.
 
+    Behind means what the verdict means: progress % under elapsed % − 10, that is
+    more than 10 % of the metric's span short of the straight line from (set,
+    baseline) to (due, target); a goal set today has that whole margin ahead of it.
     0 when already behind; the days left until the due date when it never falls behind.
     """
     direction = 1.0 if line.target >= line.baseline else -1.0
     days_left = max(0, (line.due_on - today).days)
-    gap = direction * (value_now - line.expected(today))
+    margin = abs(line.target - line.baseline) * ON_TRACK_MARGIN / 100
+    gap = direction * (value_now - line.expected(today)) + margin
     if not gap >= 0:  # behind (or a NaN from values beyond any the domain accepts)
         return 0
     span = max(1, (line.due_on - line.set_on).days)
@@ -356,10 +364,29 @@ def is_stalled(
     progress: float,
     today: date,
 ) -> bool:
-    """Active, and quiet for 14 days — or due within 7 days and under 50 % done."""
-    if status != "active":
+    """Active, and quiet for 14 days — or due within 7 days and under 50 % done.
+
+    Never on the day the goal was set: nothing could have been done yet.
+    """
+    if status != "active" or today <= set_on:
         return False
     quiet_since = last_activity or set_on
     if (today - quiet_since).days >= 14:
         return True
     return (due_on - today).days <= 7 and progress < 50
+
+
+GOAL_VERDICTS = ("on_track", "behind", "stalled", "done", "paused", "abandoned")
+"""Every verdict a goal can have; exactly one applies at a time."""
+
+
+def goal_verdict(status: str, stalled: bool, on_track: bool) -> str:
+    """The one status shown for a goal: done, paused or abandoned as it stands;
+    an active goal is stalled before anything else, else on track or behind."""
+    if status == "achieved":
+        return "done"
+    if status != "active":
+        return status
+    if stalled:
+        return "stalled"
+    return "on_track" if on_track else "behind"

@@ -78,6 +78,7 @@ class GoalCard:
     last_activity_on: date | None
     days_since_last_action: int | None
     stalled: bool
+    verdict: str  # one of formulas.GOAL_VERDICTS: what every page shows
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,8 @@ def _card(
     if row.closed_at is not None:
         as_of = min(today, local_date(row.closed_at, row.timezone or "UTC"))
     last = max((d for d in (last_action, row.last_progress_on) if d), default=None)
+    stalled = formulas.is_stalled(row.status, last, row.set_on, row.due_on, pct, today)
+    on_track = formulas.on_track(pct, row.set_on, row.due_on, as_of)
     return GoalCard(
         **{k: v for k, v in row._mapping.items() if k in _STORED},
         metric=metric,
@@ -224,14 +227,13 @@ def _card(
         days_left=(row.due_on - today).days,
         progress=pct,
         elapsed=formulas.elapsed_percent(row.set_on, row.due_on, as_of),
-        on_track=formulas.on_track(pct, row.set_on, row.due_on, as_of),
+        on_track=on_track,
         safety_buffer=_buffer(row, metric, today, earlier),
         next_milestone=next_milestone,
         last_activity_on=last,
         days_since_last_action=None if last is None else max(0, (today - last).days),
-        stalled=formulas.is_stalled(
-            row.status, last, row.set_on, row.due_on, pct, today
-        ),
+        stalled=stalled,
+        verdict=formulas.goal_verdict(row.status, stalled, on_track),
     )
 
 

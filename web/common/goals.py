@@ -15,6 +15,11 @@ from service.domain.goal import Goal
 Horizon = Literal["short", "long"]
 Visibility = Literal["private", "mentors", "group"]
 Status = Literal["active", "paused", "achieved", "abandoned"]
+Verdict = Literal["on_track", "behind", "stalled", "done", "paused", "abandoned"]
+_VERDICT = (
+    "The one status every page shows: done, paused or abandoned as it stands; an "
+    "active goal is stalled first, else on track or behind (SPEC 5)."
+)
 
 
 class GoalMetricOut(BaseModel):
@@ -71,6 +76,7 @@ class GoalCardOut(_GoalFields):
     last_activity_on: date | None
     days_since_last_action: int | None
     stalled: bool
+    verdict: Verdict = Field(description=_VERDICT)
 
 
 class GoalOut(_GoalFields):
@@ -84,6 +90,7 @@ class GoalOut(_GoalFields):
     last_activity_on: date | None
     days_since_last_action: int | None
     stalled: bool | None
+    verdict: Verdict | None = Field(description=_VERDICT)
     milestones: list[GoalMilestoneOut]
     as_of: datetime | None = Field(
         description="The time this state is from; null for the current state."

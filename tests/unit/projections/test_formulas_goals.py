@@ -12,6 +12,7 @@ import pytest
 from projections.formulas import (
     MetricLine,
     elapsed_percent,
+    goal_verdict,
     is_stalled,
     on_track,
     safety_buffer,
@@ -131,10 +132,20 @@ def test_line_expected_value() -> None:
 
 
 def test_safety_buffer_is_0_when_already_behind() -> None:
-    # 55 < 60 on the line, however fast it is moving
-    assert safety_buffer(RISING, 55.0, 0.0, TODAY) == 0
-    # a decreasing metric at 80 is above (behind) the line at 78
-    assert safety_buffer(FALLING, 80.0, 100.0, TODAY) == 0
+    # behind means what the verdict means: more than 10 (10 % of the 0–100 span)
+    # under the line at 60, so 45 is behind however fast it is moving
+    assert safety_buffer(RISING, 45.0, 0.0, TODAY) == 0
+    # a decreasing metric: 10 % of its span is 2, so behind above 78 + 2 = 80
+    assert safety_buffer(FALLING, 81.0, 100.0, TODAY) == 0
+
+
+def test_safety_buffer_of_a_goal_set_today_is_its_margin_not_behind() -> None:
+    # set today at the baseline with no pace yet: the line rises 1 a day and the
+    # 10-point margin lasts 10 days (day 10: line 10, value 0, exactly 10 under)
+    assert safety_buffer(RISING, 0.0, 0.0, SET_ON) == 10
+    # just under the line but within the margin: 55 vs 60 is 5 into the margin of
+    # 10; at 0.5 a day ((55 − 41)/28) the gap of 5 closes at 0.5 a day → 10
+    assert safety_buffer(RISING, 55.0, 41.0, TODAY) == 10
 
 
 def test_safety_buffer_is_the_days_left_when_progressing_faster_than_the_line() -> None:
@@ -143,22 +154,23 @@ def test_safety_buffer_is_the_days_left_when_progressing_faster_than_the_line() 
 
 
 def test_safety_buffer_when_ahead_but_slower_than_the_line() -> None:
-    # 10 ahead (70 vs 60); rate (70 − 63)/28 = 0.25 a day; gap closes at 0.75 a day
-    # → 10/0.75 = 13.3 → 13: on day 73 the line is 73 and the value 73.25 (ahead),
-    # on day 74 the line is 74 and the value 73.5 (behind)
-    assert safety_buffer(RISING, 70.0, 63.0, TODAY) == 13
+    # 10 ahead (70 vs 60) plus the margin of 10: a gap of 20; rate (70 − 63)/28 =
+    # 0.25 a day; the gap closes at 0.75 a day → 20/0.75 = 26.7 → 26: on day 86 the
+    # line is 86 (behind under 76) and the value 76.5; on day 87, 77 against 76.75
+    assert safety_buffer(RISING, 70.0, 63.0, TODAY) == 26
 
 
 def test_safety_buffer_is_capped_at_the_days_left() -> None:
-    # 10 ahead, rate 27/28 a day: the gap closes at 1/28 a day → 280 days > 40 left
+    # a gap of 20, rate 27/28 a day: it closes at 1/28 a day → 560 days > 40 left
     assert safety_buffer(RISING, 70.0, 43.0, TODAY) == 40
 
 
 def test_safety_buffer_of_a_decreasing_metric() -> None:
-    # 75 vs 78 on the line: 3 ahead. Rate (75 − 76.68)/28 = −0.06 a day against the
-    # line's −0.2: the gap closes at 0.14 a day → 3/0.14 = 21.4 → 21
-    # (day 81: line 73.8, value 75 − 0.06·21 = 73.74 ahead; day 82: 73.6 vs 73.68)
-    assert safety_buffer(FALLING, 75.0, 76.68, TODAY) == 21
+    # 75 vs 78 on the line: 3 ahead, plus the margin 2 → 5. Rate (75 − 76.68)/28 =
+    # −0.06 a day against the line's −0.2: the gap closes at 0.14 a day → 35.7 → 35
+    # (day 95: line 71, behind above 73, value 75 − 0.06·35 = 72.9; day 96: 72.8
+    # against 72.84)
+    assert safety_buffer(FALLING, 75.0, 76.68, TODAY) == 35
     # falling 0.3 a day ((75 − 83.4)/28), faster than the line: never behind → 40
     assert safety_buffer(FALLING, 75.0, 83.4, TODAY) == 40
 
@@ -210,3 +222,41 @@ def test_only_active_goals_stall(status: str) -> None:
         is_stalled(status, quiet, SET_ON, TODAY + timedelta(days=2), 0.0, TODAY)
         is False
     )
+
+
+def test_a_goal_set_today_is_not_stalled_even_if_due_within_7_days() -> None:
+    due = TODAY + timedelta(days=3)
+    assert not is_stalled("active", None, TODAY, due, 0.0, TODAY)
+    # the day after, the near-due rule applies as SPEC 5 says
+    tomorrow = TODAY + timedelta(days=1)
+    assert is_stalled("active", None, TODAY, due, 0.0, tomorrow)
+
+
+# The verdict ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "stalled", "on_track", "expected"),
+    [
+        ("active", False, True, "on_track"),
+        ("active", False, False, "behind"),
+        ("active", True, True, "stalled"),  # never "stalled" and "on track" at once
+        ("active", True, False, "stalled"),
+        ("achieved", False, False, "done"),
+        ("paused", False, True, "paused"),
+        ("abandoned", False, True, "abandoned"),
+    ],
+)
+def test_one_verdict_per_goal(
+    status: str, stalled: bool, on_track: bool, expected: str
+) -> None:
+    assert goal_verdict(status, stalled, on_track) == expected
+
+
+def test_a_goal_set_today_is_on_track_with_a_buffer() -> None:
+    # set today, due in 100 days, 0 % done: 0 ≥ 0 − 10, not stalled, 10 days of margin
+    progress = 0.0
+    stalled = is_stalled("active", None, SET_ON, DUE_ON, progress, SET_ON)
+    fine = on_track(progress, SET_ON, DUE_ON, SET_ON)
+    assert goal_verdict("active", stalled, fine) == "on_track"
+    assert safety_buffer(RISING, 0.0, 0.0, SET_ON) == 10

@@ -251,13 +251,14 @@ def test_safety_buffer_worked_example(
     record(app, clock, ann, goal, 2, 20)
     record(app, clock, ann, goal, 30, 40)
     sync()
-    # Day 30: the line is at 30, the value 40 (10 ahead). 28 days ago (day 2) it was
-    # 20, so it rises 20/28 a day while the line rises 1: the lead shrinks by 8/28 a
-    # day and lasts 10 / (8/28) = 35 days (fewer than the 70 left).
-    assert card_of(query, ann, goal, at(30)).safety_buffer == 35
-    # Day 31: line 31, lead 9; 28 days ago is day 3, last value on or before it is
-    # still day 2's 20 → 9 / (8/28) = 31.5 → 31 whole days.
-    assert card_of(query, ann, goal, at(31)).safety_buffer == 31
+    # Day 30: the line is at 30, the value 40 (10 ahead); behind means 10 under the
+    # line, so the lead is 20. 28 days ago (day 2) it was 20, so it rises 20/28 a day
+    # while the line rises 1: the lead shrinks by 8/28 a day and lasts
+    # 20 / (8/28) = 70 days: all 70 left.
+    assert card_of(query, ann, goal, at(30)).safety_buffer == 70
+    # Day 31: line 31, lead 19; 28 days ago is day 3, last value on or before it is
+    # still day 2's 20 → 19 / (8/28) = 66.5 → 66 whole days (of 69 left).
+    assert card_of(query, ann, goal, at(31)).safety_buffer == 66
 
 
 def test_safety_buffer_uses_the_baseline_before_the_first_record_and_caps_at_due(
@@ -277,6 +278,19 @@ def test_safety_buffer_uses_the_baseline_before_the_first_record_and_caps_at_due
     assert card_of(query, ann, goal, at(20)).safety_buffer == 80
 
 
+def test_a_goal_set_seconds_ago_is_on_track_with_its_margin_as_buffer(
+    ann: UUID,
+    new_goal: Callable[..., UUID],
+    sync: Callable[[], int],
+    query: Query,
+) -> None:
+    goal = new_goal(ann, due_in=100, metric=LINE)
+    sync()
+    card = card_of(query, ann, goal, at(0))
+    # 0 of 100 pages on day 0: the line rises 1 a day, behind means 10 under it
+    assert (card.verdict, card.safety_buffer) == ("on_track", 10)
+
+
 def test_safety_buffer_is_zero_when_already_behind(
     app: MomentumApplication,
     clock: FixedClock,
@@ -286,11 +300,11 @@ def test_safety_buffer_is_zero_when_already_behind(
     query: Query,
 ) -> None:
     goal = new_goal(ann, due_in=100, metric=LINE)
-    record(app, clock, ann, goal, 30, 25)
+    record(app, clock, ann, goal, 30, 15)
     sync()
     card = card_of(query, ann, goal, at(30))
-    assert card.safety_buffer == 0  # the line is at 30
-    assert card.on_track  # but 25 % ≥ 30 % − 10
+    assert card.safety_buffer == 0  # the line is at 30: 15 is more than 10 under
+    assert not card.on_track and card.verdict == "behind"  # 15 % < 30 % − 10
     plain = new_goal(ann)
     sync()
     assert card_of(query, ann, plain, at(30)).safety_buffer is None  # no metric
@@ -330,7 +344,9 @@ def test_goal_stalls_after_14_quiet_days_until_an_action(
     sync()
     quiet = card_of(query, ann, goal, at(13))
     assert not quiet.stalled and quiet.days_since_last_action is None
-    assert card_of(query, ann, goal, at(14)).stalled
+    stalled = card_of(query, ann, goal, at(14))
+    # 0 % at 23 % of its time is also behind pace: the one verdict is stalled
+    assert stalled.stalled and not stalled.on_track and stalled.verdict == "stalled"
     assert [g.goal_id for g in query(stalled_goals, str(ann), at(14))] == [str(goal)]
 
     clock.set(at(14))
