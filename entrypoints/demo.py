@@ -29,6 +29,9 @@ GROUP = ("sofia", "amara", "lukas", "priya", "kenji")  # the facilitator first
 BUDDIES = {"amara": "priya", "priya": "amara", "lukas": "kenji", "kenji": "lukas"}
 MENTOR = "daniel"
 RESTART_WEEK = 5  # Priya's way out of the rut
+# Who plans by the calendar: their actions fall in ISO weeks, never on away days, so
+# Kenji's week of holiday (two partial ISO weeks) sits inside an unbroken streak.
+BY_THE_CALENDAR = {"kenji"}
 
 # key | name | timezone | weekly target | review weekday | actions per week (a digit a
 # week) | review level per week ("-": none) | period | story | headline | aspiration |
@@ -54,7 +57,7 @@ sofia | Sofia Costa | America/Sao_Paulo | 3 | 6 | 333333333333 | 344444444444 | 
   Facilitator: runs the peer circle, invites the others and pairs the buddies.
   | People partner running a peer accountability circle
   | Become a certified coach | Keeping a group on rhythm
-kenji | Kenji Watanabe | Asia/Tokyo | 3 | 6 | 332333034333 | 333334-34444 | weekly |
+kenji | Kenji Watanabe | Asia/Tokyo | 3 | 6 | 333333333444 | 333334-34444 | weekly |
   Career changer: graphic design to UX research, with a week's holiday.
   | Graphic designer moving into UX research
   | Lead research for a product team | Noticing what users do, not what they say
@@ -351,6 +354,7 @@ class _Demo:
     since: dict[str, int] = field(default_factory=dict)  # mentorship accepted on day
     pair_day: int = 99
     counts: Counter[str] = field(default_factory=Counter)
+    away: dict[str, set[int]] = field(default_factory=dict)  # who: days away
 
     def day(self, story_day: int | str) -> int:
         """A day of the twelve-week story, which takes the last twelve weeks."""
@@ -510,7 +514,9 @@ def _pair(demo: _Demo, who: str, day: int, a: str, b: str) -> None:
 
 @_verb
 def _away(demo: _Demo, who: str, day: int, first: str, last: str) -> None:
-    start, end = demo.date(demo.day(first)), demo.date(demo.day(last))
+    first_day, last_day = demo.day(first), demo.day(last)
+    demo.away.setdefault(who, set()).update(range(first_day, last_day + 1))
+    start, end = demo.date(first_day), demo.date(last_day)
     demo.at(who, day, 9, c.SetAwayPeriod, Ref(who), start, end, "holiday")
 
 
@@ -577,9 +583,11 @@ def _plan_actions(demo: _Demo, p: Person) -> None:
     used: Counter[str] = Counter()
     for week in range(demo.weeks):
         base = int(demo.digit(p.activity, week))
-        count = base + demo.rng.choice((-1, 0, 0, 1)) if base >= 3 else base
-        for offset in sorted(demo.rng.sample(range(7), count)):
-            day, lag = 7 * week + 1 + offset, demo.rng.choice((0, 0, 0, 1, 2))
+        days = _week_days(demo, p.key, week)
+        jitter = (0, 0, 1) if p.key in BY_THE_CALENDAR else (-1, 0, 0, 1)
+        count = base + demo.rng.choice(jitter) if base >= 3 else base
+        for day in sorted(demo.rng.sample(days, min(count, len(days)))):
+            lag = demo.rng.choice((0, 0, 0, 1, 2))
             story_week = demo.story_week(week)
             acts = [a for a in ACTS if a.who == p.key and _fits(a, story_week)]
             open_acts = [a for a in acts if _is_open(demo, a.goal, day, day + lag)]
@@ -588,6 +596,17 @@ def _plan_actions(demo: _Demo, p: Person) -> None:
             _log(demo, f"action.{p.key}.{day}", act, used[act.title], day, lag)
             if "w" in act.flags:
                 _plan_applause(demo, f"action.{p.key}.{day}", act, day + lag, week)
+
+
+def _week_days(demo: _Demo, who: str, week: int) -> list[int]:
+    """The days of a week's actions: the story's week, or for those who plan by the
+    calendar the ISO week it starts in, without their away days."""
+    first = 7 * week + 1
+    if who not in BY_THE_CALENDAR:
+        return list(range(first, first + 7))
+    monday = first - demo.date(first).weekday()
+    away = demo.away.get(who, set())
+    return [day for day in range(monday, monday + 7) if day not in away]
 
 
 def _log(demo: _Demo, key: str, act: Act, n: int, day: int, lag: int) -> None:

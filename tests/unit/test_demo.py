@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from entrypoints.demo import DEMO_PASSWORD, DemoSummary, demo_accounts, load_demo
+from projections.formulas import streak, week_start
 from service.application import MomentumApplication
 from service.clock import FixedClock, local_date
 from tests.conftest import make_app
@@ -200,6 +201,26 @@ def test_actions_cover_every_category_and_someone_goes_away(demo: Loaded) -> Non
     assert any(a.visibility == "private" for a in actions)
     (away,) = demo.of("AwayPeriodSet")
     assert away.reason == "holiday"
+
+
+def test_kenjis_holiday_sits_inside_an_unbroken_streak(demo: Loaded) -> None:
+    """His week away (two partial ISO weeks when the demo ends on a Friday, a whole
+    one here) meets the pro-rated targets, so his streak runs through it."""
+    (away,) = demo.of("AwayPeriodSet")
+    days = {away.starts_on + timedelta(days=n) for n in range(7)}
+    assert away.ends_on == away.starts_on + timedelta(days=6)
+    owner = demo.ids["kenji"]
+    counts = Counter(
+        week_start(e.occurred_on)
+        for e in demo.of("ActionLogged")
+        if e.owner_id == owner
+    )
+    today = local_date(END, "Asia/Tokyo")
+    length = streak(counts, today, 3, days)
+    assert week_start(today) - timedelta(weeks=length) < week_start(away.starts_on)
+    assert not any(
+        e.occurred_on in days for e in demo.of("ActionLogged") if e.owner_id == owner
+    )
 
 
 def test_demo_accounts_sign_in_with_the_demo_password(demo: Loaded) -> None:
