@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -26,7 +27,7 @@ from service import commands as c
 from service.errors import ValidationError
 from web.pages.feedback_forms import all_errors
 from web.pages.forms import PageForm, submit
-from web.pages.links import action_url
+from web.pages.links import action_url, member_url
 from web.pages.session import me, page_blueprint, viewer
 from web.system import current_system as system
 
@@ -34,14 +35,20 @@ bp = page_blueprint("notifications", __name__)
 
 PAGE_SIZE = 25
 
-# Where each kind of item is shown when it has no page of its own. An action (a
-# buddy's activity, feedback or a cheer on one's own) opens the action itself
-# (`links.action_url`: its page, or its journal entry with the feedback).
+# Where a notification that names a kind of item but no one item leads: to what
+# it asks for (the review due: the review form; no action for a while: logging
+# one). An action (a buddy's activity, feedback or a cheer on one's own) opens
+# the action itself (`links.action_url`); a buddy gone quiet, their journal.
 _PLAIN_PAGES = {
-    "review": "reviews.index",
-    "action": "journal.index",  # an action whose entry is gone
+    "review": "reviews.new",
+    "action": "actions.new",
     "mentorship": "mentoring.index",
-    "buddies": "groups.index",  # a reminder that a buddy went quiet
+    "buddies": "groups.index",  # a buddy gone quiet who has since left
+}
+_ITEM_PAGES = {  # (endpoint, its id parameter) of the items with a page
+    "goal": ("goals.show", "goal_id"),
+    "group": ("groups.show", "group_id"),
+    "review": ("reviews.show", "review_id"),
 }
 
 
@@ -65,10 +72,12 @@ def _link(n: Notification, places: dict[str, EntryPlace]) -> str | None:
             return found
     if n.kind == "suggestion_made":  # answered on the mentoring page
         return url_for("mentoring.index")
-    if n.item_kind == "goal" and n.item_id:
-        return url_for("goals.show", goal_id=n.item_id)
-    if n.item_kind == "group" and n.item_id:
-        return url_for("groups.show", group_id=n.item_id)
+    if n.item_kind == "buddies" and n.actor_id:
+        return member_url(n.actor_id)
+    page = _ITEM_PAGES.get(n.item_kind or "")
+    if page is not None and n.item_id and page[0] in current_app.view_functions:
+        values: dict[str, Any] = {page[1]: n.item_id}
+        return url_for(page[0], **values)
     if n.item_kind in _PLAIN_PAGES:
         return url_for(_PLAIN_PAGES[n.item_kind])
     return None

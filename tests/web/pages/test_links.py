@@ -4,16 +4,21 @@ is about, and the navigation shows the unread count."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import pytest
+from flask import Flask
 
+from projections.notifications_queries import Notification
 from service import commands as c
 from tests.web.conftest import Api, Person
 from tests.web.helpers import log, share_group
 from tests.web.pages.conftest import Browser, Browsers, page_of
 from web.pages import notifications
+
+REVIEW = "9b0a3f4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 
 
 def _follow(browser: Browser, href: str) -> str:
@@ -140,3 +145,25 @@ def test_the_unread_count_is_asked_once_a_page(
     monkeypatch.setattr(notifications, "unread_count", counting)
     shown = page_of(browsers.of(ann).get("/notifications")).get_text(" ")
     assert "1 unread" in shown and len(calls) == 1
+
+
+def _notice(kind: str, item_kind: str, item_id: str | None) -> Notification:
+    at = datetime(2026, 12, 4, 9, tzinfo=UTC)
+    return Notification(1, "m", kind, at, None, "text", item_kind, item_id, False)
+
+
+@pytest.mark.parametrize(
+    ("kind", "item_kind", "item_id", "link"),
+    [
+        ("reminder_review_due", "review", "", "/reviews/new"),
+        ("reminder_inactivity", "action", "", "/actions/new"),
+        ("feedback_received", "review", REVIEW, f"/reviews/{REVIEW}"),
+        ("cheer_received", "goal", REVIEW, f"/goals/{REVIEW}"),
+        ("mentor_request", "mentorship", REVIEW, "/mentoring"),
+    ],
+)
+def test_a_notification_without_an_action_leads_to_its_item_or_what_it_asks(
+    web_app: Flask, kind: str, item_kind: str, item_id: str, link: str
+) -> None:
+    with web_app.test_request_context():
+        assert notifications._link(_notice(kind, item_kind, item_id), {}) == link
