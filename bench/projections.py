@@ -568,7 +568,9 @@ class Generator:
         )
         for k in range(rng.randint(2, 5)):
             due = today + timedelta(days=14 * (k + 1)) if rng.random() < 0.5 else None
-            goal.add_milestone(uuid.uuid4(), f"Milestone {k + 1}", due, p.id)
+            goal.add_milestone(
+                uuid.uuid4(), f"Milestone {k + 1}", due, p.id, set_on=today
+            )
         self.writer.emit(goal)
         p.goals.append(goal)
 
@@ -589,7 +591,9 @@ class Generator:
         elif r < 0.75 and todo:
             goal.complete_milestone(todo[0]["id"], p.id)
         elif r < 0.82 and len(goal.milestones) < 40:
-            goal.add_milestone(uuid.uuid4(), "Another step", None, p.id)
+            goal.add_milestone(
+                uuid.uuid4(), "Another step", None, p.id, set_on=date.min
+            )
         elif r < 0.85:
             due = max(goal.due_on, self.today(p)) + timedelta(days=30)
             goal.revise(
@@ -641,7 +645,9 @@ class Generator:
     def answer_suggestion(self, p: Person, made: Suggestion, goal: Goal) -> None:
         if self.rng.random() < 0.65 and not goal.is_closed:
             milestone_id = uuid.uuid4()
-            goal.add_milestone(milestone_id, made.title, made.due_on, p.id)
+            goal.add_milestone(
+                milestone_id, made.title, made.due_on, p.id, set_on=date.min
+            )
             made.accept(milestone_id, p.id)
             self.writer.emit(made, goal)  # the handler touches the suggestion first
         else:

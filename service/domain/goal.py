@@ -173,11 +173,24 @@ class Goal(MomentumAggregate):
             )
 
     def add_milestone(
-        self, milestone_id: UUID, title: str, due_on: date | None, actor_id: UUID
+        self,
+        milestone_id: UUID,
+        title: str,
+        due_on: date | None,
+        actor_id: UUID,
+        *,
+        set_on: date,
     ) -> None:
-        """Add a milestone to the roadmap."""
+        """Add a milestone to the roadmap; it cannot be due before `set_on`, the
+        day the goal was set in its owner's timezone."""
         self._require_open("add milestones")
         due_on = optional_date(due_on, "due_on", "Milestone due date")
+        if due_on is not None and due_on < set_on:
+            raise ValidationError(
+                "A milestone cannot be due before its goal was set "
+                f"({set_on.isoformat()}): pick {set_on.isoformat()} or later.",
+                "due_on",
+            )
         title = require_text(title, "title", "Milestone title", max_len=150)
         self._milestone_added(
             milestone_id=milestone_id,

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import uuid4
 
 from service import commands as c
+from service.clock import local_date
 from service.commands import Result
 from service.domain.goal import Goal
+from service.domain.member import Member
 from service.errors import InvalidFieldsError, ValidationError
 from service.uow import Handlers, UnitOfWork
 
 MAX_MILESTONES = 50
+
+
+def set_day(goal: Goal, owner: Member) -> date:
+    """The day the goal was set, in its owner's timezone (as the goal board shows)."""
+    return local_date(goal.created_on, owner.timezone)
 
 
 def set_goal(uow: UnitOfWork, cmd: c.SetGoal) -> Result:
@@ -24,13 +32,16 @@ def set_goal(uow: UnitOfWork, cmd: c.SetGoal) -> Result:
         raise ValidationError(
             f"A roadmap can have at most {MAX_MILESTONES} milestones.", "milestones"
         )
-    goal = Goal.set(cmd.actor_id, uow.today(member), **fields)
+    set_on = uow.today(member)
+    goal = Goal.set(cmd.actor_id, set_on, **fields)
     milestone_ids = []
     errors: dict[str, str] = {}
     for i, m in enumerate(cmd.milestones):
         milestone_id = uuid4()
         try:
-            goal.add_milestone(milestone_id, m.title, m.due_on, cmd.actor_id)
+            goal.add_milestone(
+                milestone_id, m.title, m.due_on, cmd.actor_id, set_on=set_on
+            )
         except ValidationError as e:
             errors[f"milestones.{i}.{e.field}"] = e.message
         milestone_ids.append(milestone_id)
@@ -54,7 +65,8 @@ def add_milestone(uow: UnitOfWork, cmd: c.AddMilestone) -> Result:
     """Add a milestone; its id is in `extra`."""
     goal = uow.own(Goal, cmd.goal_id, cmd.actor_id, cmd.expected_version, "goal")
     milestone_id = uuid4()
-    goal.add_milestone(milestone_id, cmd.title, cmd.due_on, cmd.actor_id)
+    set_on = set_day(goal, uow.actor(cmd.actor_id))
+    goal.add_milestone(milestone_id, cmd.title, cmd.due_on, cmd.actor_id, set_on=set_on)
     return Result(goal.id, goal.version, {"milestone_id": milestone_id})
 
 

@@ -12,6 +12,7 @@ from service.domain.goal import Goal
 from service.domain.member import normalise_email
 from service.domain.mentorship import Mentorship, mentorship_id
 from service.errors import ConflictError, NotFoundError, ValidationError
+from service.handlers.goals import set_day
 from service.uow import Handlers, UnitOfWork
 
 ANSWERS = ("accept", "decline", "end")
@@ -106,7 +107,7 @@ def make_suggestion(uow: UnitOfWork, cmd: c.MakeSuggestion) -> Result:
 
 def answer_suggestion(uow: UnitOfWork, cmd: c.AnswerSuggestion) -> Result:
     """The mentee accepts (the milestone joins the goal) or declines."""
-    uow.actor(cmd.actor_id)
+    mentee = uow.actor(cmd.actor_id)
     suggestion = uow.find(Suggestion, cmd.suggestion_id)
     if suggestion is None or suggestion.mentee_id != cmd.actor_id:
         raise NotFoundError("No such suggestion for you.")
@@ -116,7 +117,13 @@ def answer_suggestion(uow: UnitOfWork, cmd: c.AnswerSuggestion) -> Result:
         return Result(suggestion.id, suggestion.version)
     goal = uow.get(Goal, suggestion.goal_id, "goal")
     milestone_id = uuid4()
-    goal.add_milestone(milestone_id, suggestion.title, suggestion.due_on, cmd.actor_id)
+    goal.add_milestone(
+        milestone_id,
+        suggestion.title,
+        suggestion.due_on,
+        cmd.actor_id,
+        set_on=set_day(goal, mentee),
+    )
     suggestion.accept(milestone_id, cmd.actor_id)
     return Result(suggestion.id, suggestion.version, {"milestone_id": milestone_id})
 

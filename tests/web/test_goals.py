@@ -446,3 +446,26 @@ def test_goal_routes_are_in_the_openapi_document(api: Api) -> None:
     assert "post" in paths[f"{milestone}/complete"]
     assert "post" in paths[f"{milestone}/reopen"]
     assert "GoalOut" in doc["components"]["schemas"]
+
+
+def test_milestones_due_before_the_goal_was_set_are_422_and_append_nothing(
+    api: Api,
+) -> None:
+    ann = api.join("Ann")
+    before = api.events()
+    early = {"title": "Pick a topic", "due_on": "2026-01-21"}  # 40 days before today
+    refused = api.post(ann, "/goals", json=goal_body(milestones=[early]))
+    assert_rejected(api, refused, "milestones.0.due_on", before)
+    assert (
+        "before its goal was set (2026-03-02)"
+        in refused.json["errors"]["milestones.0.due_on"]
+    )
+    goal = post_goal(api, ann)
+    before = api.events()
+    path = f"/goals/{goal['id']}/milestones"
+    late = api.post(ann, path, json={"title": "Pick a topic", "due_on": "2026-03-01"})
+    assert_rejected(api, late, "due_on", before)
+    same_day = api.post(
+        ann, path, json={"title": "Pick a topic", "due_on": "2026-03-02"}
+    )
+    assert same_day.status_code == 201, same_day.json

@@ -132,11 +132,17 @@ def due_in(due_on: date | None, today: date) -> str:
     return f"due in {_days(days)}" if days > 0 else f"overdue by {_days(-days)}"
 
 
+def _milestone_due(card: GoalCard, milestone: MilestoneRow) -> str:
+    """As `due_in`, except that a date before the goal was set (only in events
+    recorded before that was refused) is a typo, not an overdue milestone."""
+    if milestone.due_on is not None and milestone.due_on < card.set_on:
+        return "dated before the goal was set"
+    return due_in(milestone.due_on, card.today)
+
+
 def _milestones(active: list[GoalCard]) -> tuple[Milestone, ...]:
     found = [
-        Milestone(
-            card, card.next_milestone, due_in(card.next_milestone.due_on, card.today)
-        )
+        Milestone(card, card.next_milestone, _milestone_due(card, card.next_milestone))
         for card in active
         if card.next_milestone is not None
     ]

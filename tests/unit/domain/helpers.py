@@ -58,7 +58,9 @@ def closed_goal(
     """A goal (with one milestone if `milestone_id`) closed as achieved or abandoned."""
     goal = new_goal(owner_id, **overrides)
     if milestone_id:
-        goal.add_milestone(milestone_id, "Write the abstract", None, owner_id)
+        goal.add_milestone(
+            milestone_id, "Write the abstract", None, owner_id, set_on=TODAY
+        )
     if how == "achieved":
         goal.achieve("Gave it at PyCon.", owner_id)
     else:

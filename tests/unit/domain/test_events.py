@@ -90,7 +90,9 @@ def story(ada: UUID, bea: UUID) -> list[Aggregate]:
     goal = new_goal(ada, metric=metric())
     goal.revise({"horizon": "long"}, "It will take longer.", TODAY, ada)
     milestone = uuid4()
-    goal.add_milestone(milestone, "Write the abstract", date(2026, 4, 1), ada)
+    goal.add_milestone(
+        milestone, "Write the abstract", date(2026, 4, 1), ada, set_on=TODAY
+    )
     goal.complete_milestone(milestone, ada)
     goal.reopen_milestone(milestone, ada)
     goal.record_progress(3, "Booked a meetup", ada)
@@ -279,7 +281,9 @@ def test_dates_and_ids_survive_the_store_and_still_work(
         member.set_away_period(
             uuid4(), date(2026, 4, 1), date(2026, 4, 3), "holiday", member.id
         )
-        goal.add_milestone(uuid4(), "Write the abstract", date(2026, 4, 1), ada)
+        goal.add_milestone(
+            uuid4(), "Write the abstract", date(2026, 4, 1), ada, set_on=TODAY
+        )
         step = commitment()
         review = Review.record(ada, "weekly", ratings(), [step])
         group = Group.create("Data folk", "", ada)

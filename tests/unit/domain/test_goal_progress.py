@@ -20,7 +20,9 @@ OWNER = uuid4()
 def test_milestone_is_added_completed_and_reopened() -> None:
     goal = new_goal(OWNER)
     mid = uuid4()
-    goal.add_milestone(mid, "Write the abstract", TODAY + timedelta(days=7), OWNER)
+    goal.add_milestone(
+        mid, "Write the abstract", TODAY + timedelta(days=7), OWNER, set_on=TODAY
+    )
     assert goal.milestones[str(mid)]["completed"] is False
     goal.complete_milestone(mid, OWNER)
     assert goal.milestones[str(mid)]["completed"] is True
@@ -45,7 +47,7 @@ def test_milestone_is_not_completed_twice_nor_reopened_while_open(
 ) -> None:
     goal = new_goal(OWNER)
     mid = uuid4()
-    goal.add_milestone(mid, "Write the abstract", None, OWNER)
+    goal.add_milestone(mid, "Write the abstract", None, OWNER, set_on=TODAY)
     for _ in range(completions):
         goal.complete_milestone(mid, OWNER)
     with records_nothing(goal), pytest.raises(RuleViolationError, match=fragment):
@@ -73,7 +75,7 @@ def test_milestone_needs_a_title_and_a_real_date(
 ) -> None:
     goal = new_goal(OWNER)
     with records_nothing(goal), pytest.raises(ValidationError) as excinfo:
-        goal.add_milestone(uuid4(), title, due_on, OWNER)  # type: ignore[arg-type]
+        goal.add_milestone(uuid4(), title, due_on, OWNER, set_on=TODAY)  # type: ignore[arg-type]
     assert excinfo.value.field == field
 
 
@@ -83,7 +85,9 @@ def test_closed_goal_takes_no_milestone_changes(how: str) -> None:
     goal = closed_goal(OWNER, how, mid)
     with records_nothing(goal):
         for attempt in (
-            lambda: goal.add_milestone(uuid4(), "Another step", None, OWNER),
+            lambda: goal.add_milestone(
+                uuid4(), "Another step", None, OWNER, set_on=TODAY
+            ),
             lambda: goal.complete_milestone(mid, OWNER),
         ):
             with pytest.raises(RuleViolationError, match=how):
@@ -197,7 +201,7 @@ def test_progress_percent_without_metric_is_the_share_of_completed_milestones() 
     goal = new_goal(OWNER)
     ids = [uuid4() for _ in range(4)]
     for i, mid in enumerate(ids):
-        goal.add_milestone(mid, f"Step number {i}", None, OWNER)
+        goal.add_milestone(mid, f"Step number {i}", None, OWNER, set_on=TODAY)
     goal.complete_milestone(ids[0], OWNER)
     assert goal.progress_percent() == 25.0
 
@@ -205,7 +209,7 @@ def test_progress_percent_without_metric_is_the_share_of_completed_milestones() 
 def test_metric_wins_over_milestones_for_progress() -> None:
     goal = new_goal(OWNER, metric=metric(0, 4))
     mid = uuid4()
-    goal.add_milestone(mid, "Step one", None, OWNER)
+    goal.add_milestone(mid, "Step one", None, OWNER, set_on=TODAY)
     goal.complete_milestone(mid, OWNER)
     goal.record_progress(1, "", OWNER)
     assert goal.progress_percent() == 25.0
@@ -217,3 +221,30 @@ def test_progress_percent_is_zero_until_achieved_then_100(with_metric: bool) -> 
     assert goal.progress_percent() == 0.0
     goal.achieve("Done sooner than planned.", OWNER)
     assert goal.progress_percent() == 100.0
+
+
+def test_a_milestone_cannot_be_due_before_the_goal_was_set() -> None:
+    goal = new_goal(OWNER)
+    with records_nothing(goal), pytest.raises(ValidationError) as early:
+        goal.add_milestone(
+            uuid4(), "Step one", TODAY - timedelta(days=1), OWNER, set_on=TODAY
+        )
+    assert early.value.field == "due_on"
+    assert TODAY.isoformat() in early.value.message
+    # due on the very day the goal was set is fine
+    goal.add_milestone(uuid4(), "Step one", TODAY, OWNER, set_on=TODAY)
+
+
+def test_old_milestones_due_before_their_goal_still_apply() -> None:
+    # events are forever: a MilestoneAdded recorded before the rule still replays
+    goal = new_goal(OWNER)
+    mid = uuid4()
+    early = TODAY - timedelta(days=40)
+    goal._milestone_added(
+        milestone_id=mid, title="Old step", due_on=early, actor_id=OWNER
+    )
+    replayed = None
+    for stored in goal.collect_events():
+        replayed = stored.mutate(replayed)
+    assert replayed is not None
+    assert replayed.milestones[str(mid)]["due_on"] == early

@@ -448,3 +448,42 @@ def test_the_goal_page_has_one_h1_unique_ids_and_no_inline_style(
     ids = Counter(str(tag["id"]) for tag in page.find_all(id=True))
     assert [i for i, n in ids.items() if n > 1] == []
     assert page.find(style=True) is None and page.find("style") is None
+
+
+def test_a_milestone_due_before_the_goal_was_set_is_an_error_by_its_field(
+    pages_api: Api, ann: Person, owner: Browser
+) -> None:
+    path = f"/goals/{set_goal(pages_api, ann)}"
+    before = pages_api.events()
+    response = owner.submit(
+        path + "/milestones",
+        {"milestone_title": "Pick a topic", "milestone_due_on": "2026-01-21"},
+        page=path,
+    )
+    assert response.status_code == 422
+    assert "before its goal was set" in field_error(response, "milestone_due_on")
+    assert pages_api.events() == before
+
+
+def _verdicts(response: Any) -> list[str]:
+    return [b.get_text(strip=True) for b in page_of(response).select(".verdict")]
+
+
+def test_each_goal_shows_one_verdict_on_the_board_and_its_page(
+    pages_api: Api, ann: Person, owner: Browser, clock: FixedClock
+) -> None:
+    goal = _metric_goal(pages_api, ann)
+    path = f"/goals/{goal['id']}"
+    # set seconds ago: on track, and the safety buffer does not say behind
+    assert _verdicts(owner.get("/goals")) == ["On track"]
+    page = owner.get(path)
+    assert _verdicts(page) == ["On track"]
+    buffer = page_of(page).select_one(".safety-buffer")
+    assert buffer is not None and "behind the on-track" not in buffer.get_text()
+    assert "before you would fall behind" in buffer.get_text()
+    # 14 quiet days later it is stalled, and only stalled (not also on track/behind)
+    clock.advance(days=14)
+    assert _verdicts(owner.get("/goals")) == ["Stalled"]
+    text = _text(owner.get(path))
+    assert _verdicts(owner.get(path)) == ["Stalled"]
+    assert "On track" not in text and "Behind" not in text
