@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from notify.unsubscribe import unsubscribe_token
-from tests.e2e.browsing import DESKTOP, People, Visitor
+from tests.e2e.browsing import DESKTOP, PHONE, People, Visitor
 from tests.e2e.checks import (
     check_accessibility,
     check_phone_width,
@@ -179,3 +179,26 @@ def test_timezone_select_follows_the_device(people: People) -> None:
     expect(page.get_by_label("Timezone")).to_have_value("Asia/Kolkata")
     page.get_by_role("button", name="Use this device's timezone (Asia/Tokyo)").click()
     expect(page.get_by_label("Timezone")).to_have_value("Asia/Tokyo")
+
+
+SMALLEST_CHART_TEXT = """() => Math.min(...[...document.querySelectorAll(
+  'figure.chart svg text')].map((t) =>
+    t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize)))"""
+
+
+@pytest.mark.parametrize(
+    "visit", [VISITS[0], VISITS[3]], ids=[VISITS[0].name, VISITS[3].name]
+)
+def test_chart_text_is_readable_on_a_phone(
+    visit: Visit, visitor_of: Callable[[str | None], Visitor], people: People
+) -> None:
+    """At 360 px wide the charts' text is drawn at 10 px or more (each chart
+    scrolls sideways in its own box rather than shrinking to fit)."""
+    page = visitor_of(visit.who).open(visit.path(people.served.demo))
+    page.set_viewport_size(PHONE)
+    try:
+        assert page.locator("figure.chart svg text").count() > 0
+        assert page.evaluate(SMALLEST_CHART_TEXT) >= 10
+        assert page_width(page) <= PHONE["width"]
+    finally:
+        page.set_viewport_size(DESKTOP)

@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 WIDE, TALL = 480, 220
+DATE_WIDTH = 40  # units a week's date label needs to stand apart from the next
 TICKS = (0, 25, 50, 75, 100)
 
 
@@ -60,7 +61,7 @@ def _bar(
     x, top = plot.left + slot * (i + 0.2), plot.y(actions)
     middle = x + slot * 0.3
     tip = f"Week of {day_text(monday)}: {plural(actions, 'action')}"
-    return [
+    shapes = [
         shape(
             "rect",
             tip=tip + (", target met" if met else ""),
@@ -80,15 +81,14 @@ def _bar(
             "middle",
             class_="value",
         ),
-        label(
-            middle,
-            plot.bottom + 14,
-            short_day(monday),
-            "middle",
-            fill=MUTED,
-            font_size=9,
-        ),
     ]
+    # A date takes ~36 units at the charts' 10-unit text (the least a phone may
+    # show, issue 14): in narrower slots every other week is named (the table
+    # under the chart names them all).
+    if slot >= DATE_WIDTH or i % 2 == 0:
+        day = short_day(monday)
+        shapes.append(label(middle, plot.bottom + 14, day, "middle", fill=MUTED))
+    return shapes
 
 
 def _target_line(plot: Plot, target: int) -> list[Shape]:
