@@ -191,7 +191,8 @@ def conn(engine: Engine) -> Iterator[Connection]:
 
 
 # Ann's points (weight, days before NOW): actions at noon, the check-in at its time;
-# today's action counts from noon, after NOW.
+# today's action, logged this morning, counts in full until its noon
+# (docs/metrics.md).
 ANN_POINTS = [
     (1, 7 + 20 / 24),  # Sun 8 March
     (1, 6 + 20 / 24),  # Mon 9
@@ -199,6 +200,7 @@ ANN_POINTS = [
     (3, 3 + 20 / 24),  # Thu 12, two wins
     (1, 2 + 14 / 24),  # the check-in, Fri 13 at 18:00
     (1, 20 / 24),  # Sun 15
+    (1, 0),  # Mon 16, this morning's
 ]
 
 
@@ -248,8 +250,8 @@ def test_member_digest_tells_the_week_in_hand_checked_numbers(
     assert ann.actions == 5  # 9, 11, 12 (two) and 15 March; not 8 or 16
     assert ann.actions_this_week == 1  # this morning's
     assert ann.weekly_target == 3
-    assert ann.momentum == momentum(ANN_POINTS) == 80
-    assert ann.trend == 80  # nothing 28 days ago
+    assert ann.momentum == momentum(ANN_POINTS) == 91
+    assert ann.trend == 91  # nothing 28 days ago
     assert (ann.streak, ann.review_streak) == (1, 1)  # last week met; 2–8 March not
     assert [(w.day.day, w.title) for w in ann.wins] == [
         (11, "Coffee with a hiring manager"),
@@ -286,7 +288,7 @@ def test_daily_digest_covers_yesterday_only(story: Story, conn: Connection) -> N
     assert ann.period.first_day == ann.period.last_day == date(2026, 3, 15)
     assert (ann.actions, ann.wins, ann.feedback, ann.cheers) == (1, (), (), ())
     shown = render(ann)
-    assert shown.subject == "Your momentum yesterday: 1 action, momentum 80"
+    assert shown.subject == "Your momentum yesterday: 1 action, momentum 91"
     assert "1 action yesterday; 1 of 3 this week so far." in shown.text
 
 
@@ -308,15 +310,16 @@ def test_mentor_digest_puts_who_needs_attention_first_and_shows_what_mentors_see
     eve, ann = bob.mentees
     # Eve never acted nor checked in: s = 0.5, b = 1, i = 1, the same a week ago.
     assert (eve.momentum, eve.rut_risk, eve.rut_level) == (0, 80, "high")
-    assert (eve.risk_change, eve.level_before) == (0, "high")
+    # a week ago she was in her first grace week (docs/metrics.md)
+    assert (eve.risk_change, eve.level_before) == (0, "new")
     assert eve.reasons == ("no action logged yet", "momentum 0 of 100")
-    # Ann now: s = 0.35 from Friday's check-in, momentum 80, acted today.
-    assert ann.momentum == 80 and ann.rut_risk == risk(0.35, 80, 0) == 22
-    # A week ago (Monday 9 March, 08:00): Sunday's action only, that morning's day
-    # already counted as acted; no check-in yet.
-    before = risk(0.5, momentum([(1, 20 / 24)]), 0)
-    assert before == 56 and ann.risk_change == 22 - 56 == -34
-    assert (ann.rut_level, ann.level_before) == ("low", "medium")
+    # Ann now: s = 0.35 from Friday's check-in, momentum 91, acted today.
+    assert ann.momentum == 91 and ann.rut_risk == risk(0.35, 91, 0) == 18
+    # A week ago (Monday 9 March, 08:00): Sunday's action, and that morning's in
+    # full (its noon is ahead); no check-in yet.
+    before = risk(0.5, momentum([(1, 20 / 24), (1, 0)]), 0)
+    assert before == 51 and ann.risk_change == 18 - 51 == -33
+    assert (ann.rut_level, ann.level_before) == ("low", "new")  # joined then
     assert ann.reasons == ()  # her stalled goal is private: not the mentor's to see
     assert [(r.day.day, r.summary) for r in ann.check_ins] == [
         (13, "The talk went well")
@@ -330,7 +333,7 @@ def test_mentor_digest_puts_who_needs_attention_first_and_shows_what_mentors_see
     shown = render(bob)
     assert shown.subject == "Your mentees this week: Eve needs you first"
     assert "Updated my CV" not in shown.text + shown.html
-    assert "2. Ann: momentum 80, rut risk 22 (low, \u221234, was medium)" in shown.text
+    assert "2. Ann: momentum 91, rut risk 18 (low, \u221233, was new)" in shown.text
 
 
 def test_group_digest_shows_the_groups_week_with_group_visible_wins_only(
@@ -345,9 +348,10 @@ def test_group_digest_shows_the_groups_week_with_group_visible_wins_only(
         ("Eve", 0),
     ]
     assert group.actions == 6 and [m.display_name for m in group.met_target] == ["Ann"]
-    # Momentum gained since a week ago: Ann 11 → 80; Cy's one action, 0 → 11.
+    # Momentum gained since a week ago: Ann 23 → 91 (that Monday's and this
+    # Monday's morning actions count in full); Cy's one action, 0 → 11.
     gains = {m.display_name: m.gain for m in group.members}
-    assert gains == {"Ann": 80 - 11, "Cy": momentum([(1, 1 + 20 / 24)]), "Eve": 0}
+    assert gains == {"Ann": 91 - 23, "Cy": momentum([(1, 1 + 20 / 24)]), "Eve": 0}
     assert [m.display_name for m in group.rising] == ["Ann"]
     assert [m.display_name for m in group.quiet] == ["Eve"]  # never acted
     assert [w.title for w in group.wins] == ["Gave a lightning talk"]
@@ -394,7 +398,7 @@ def test_render_escapes_free_text_in_html_but_not_in_plain_text(
     ann = digest_for(conn, "member", story.ann, NOW, "weekly")
     assert ann is not None
     shown = render(ann, "https://momentum.example/")
-    assert shown.subject == "Your momentum this week: 5 actions, momentum 80"
+    assert shown.subject == "Your momentum this week: 5 actions, momentum 91"
     assert "Thu 12 Mar: Updated my CV <v2>" in shown.text
     assert "Updated my CV &lt;v2&gt;" in shown.html
     assert "<v2>" not in shown.html

@@ -66,14 +66,18 @@ class MenteeOut(BaseModel):
     member_id: UUID
     display_name: str
     momentum: int = Field(description="0–100 (SPEC 5).")
-    momentum_trend: int = Field(description="Momentum now minus 28 days ago.")
+    momentum_trend: int = Field(
+        description="Shown momentum now minus shown momentum 28 days ago."
+    )
     rut_risk: int = Field(description="0–100 (SPEC 5).")
     rut_level: RutLevel
     rut_risk_change: int | None = Field(description="Rut risk now minus 14 days ago.")
     rising: bool = Field(description="Rut risk rose by 20 or more in 14 days.")
     actions_this_week: int
     weekly_target: int
-    streak: int = Field(description="Weeks in a row with the target met.")
+    streak: int = Field(
+        description="ISO weeks in a row with the (pro-rated) target met."
+    )
     last_action_on: date | None
     days_since_action: int | None
     stalled_goals: int = Field(description="Stalled goals you may see.")

@@ -56,12 +56,18 @@ class MomentumOut(BaseModel):
 
     member_id: UUID
     momentum: int = Field(description="Shown: capped at 100.")
-    momentum_uncapped: int = Field(description="As stored: may exceed 100.")
-    trend: int = Field(description="Momentum now minus 28 days ago.")
+    momentum_uncapped: int = Field(
+        description="As stored: the % of the target pace, may exceed 100."
+    )
+    trend: int = Field(
+        description="Shown momentum now minus shown momentum 28 days ago."
+    )
     weekly_target: int
     actions_this_week: int
     weekly_actions: list[MomentumWeek] = Field(description="12 weeks, this week last.")
-    streak: int = Field(description="Weeks in a row with the target met.")
+    streak: int = Field(
+        description="ISO weeks in a row with the (pro-rated) target met."
+    )
     review_streak: int = Field(description="Weeks in a row with a review.")
     commitments_kept_percent: int | None = Field(
         description="Kept of marked commitments, reviews of the last 8 weeks."
