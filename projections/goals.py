@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    literal,
     select,
     update,
 )
@@ -81,6 +82,18 @@ progress = Table(
     Column("value", Float, nullable=False),
 )
 
+milestone_steps = Table(
+    "rm_goals_milestone_steps",
+    metadata,
+    Column("goal_id", String(36), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("done", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+)
+"""Each milestone addition, completion and reopening: the goal's done and total
+right after it, for the stepped progress chart (days are the owner's, at read time)."""
+
 goal_actions = Table(
     "rm_goals_actions",
     metadata,
@@ -114,7 +127,7 @@ class GoalBoard(Projection):
     """Keeps goals, their milestones, metric values and linked actions current."""
 
     name = "goals"
-    tables = (goal_members, goals, milestones, progress, goal_actions)
+    tables = (goal_members, goals, milestones, progress, milestone_steps, goal_actions)
 
     # Members: only their timezone, to turn instants into the owner's days.
 
@@ -140,6 +153,9 @@ class GoalBoard(Projection):
         owned = select(goals.c.goal_id).where(goals.c.owner_id == member_id)
         conn.execute(delete(milestones).where(milestones.c.goal_id.in_(owned)))
         conn.execute(delete(progress).where(progress.c.goal_id.in_(owned)))
+        conn.execute(
+            delete(milestone_steps).where(milestone_steps.c.goal_id.in_(owned))
+        )
         conn.execute(delete(goals).where(goals.c.owner_id == member_id))
         conn.execute(delete(goal_actions).where(goal_actions.c.owner_id == member_id))
         conn.execute(delete(goal_members).where(goal_members.c.member_id == member_id))
@@ -251,6 +267,22 @@ class GoalBoard(Projection):
             )
         )
         self._update_goal(conn, e, milestones_total=goals.c.milestones_total + 1)
+        self._step(conn, e)
+
+    def _step(self, conn: Connection, e: Any) -> None:
+        """Append the goal's milestones done and total as they now stand."""
+        conn.execute(
+            milestone_steps.insert().from_select(
+                ["goal_id", "version", "at", "done", "total"],
+                select(
+                    goals.c.goal_id,
+                    literal(e.originator_version, Integer),
+                    literal(e.timestamp, UTCDateTime()),
+                    goals.c.milestones_done,
+                    goals.c.milestones_total,
+                ).where(goals.c.goal_id == str(e.originator_id)),
+            )
+        )
 
     def _mark_milestone(self, conn: Connection, e: Any, done: bool) -> None:
         conn.execute(
@@ -260,6 +292,7 @@ class GoalBoard(Projection):
         )
         change = 1 if done else -1
         self._update_goal(conn, e, milestones_done=goals.c.milestones_done + change)
+        self._step(conn, e)
 
     @on("Goal.MilestoneCompleted")
     def _milestone_completed(self, conn: Connection, e: Any, _pos: int) -> None:

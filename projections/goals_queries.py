@@ -10,12 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, func, select
 
 from projections import formulas
-from projections.goals import goal_actions, goal_members, goals, progress
+from projections.goals import (
+    goal_actions,
+    goal_members,
+    goals,
+    milestone_steps,
+    progress,
+)
 from projections.goals import milestones as roadmap
 from projections.relations import visible_levels
 from service.clock import local_date
@@ -83,10 +89,21 @@ class GoalCard:
 
 @dataclass(frozen=True)
 class ProgressSeries:
-    """A metric goal's recorded values by day and its straight on-track line."""
+    """A goal's progress by day and its straight on-track line.
+
+    `measure` "metric": the recorded values, from (set, baseline) to (due, target).
+    "milestones": progress % as milestones were added, completed and reopened (the
+    value after a day's last change; a step chart), from (set, 0) to (due, 100).
+    "none": no metric and no milestones, nothing to draw."""
 
     points: tuple[tuple[date, float], ...]
     line: tuple[tuple[date, float], tuple[date, float]] | None
+    measure: Literal["metric", "milestones", "none"] = "metric"
+
+    @property
+    def stepped(self) -> bool:
+        """Milestone progress moves in steps; a metric is drawn point to point."""
+        return self.measure == "milestones"
 
 
 @dataclass(frozen=True)
@@ -294,8 +311,14 @@ def progress_series(
     row = _visible_row(conn, viewer_id, goal_id)
     if row is None:
         return None
+    if row.metric_name is None and row.milestones_total:
+        return ProgressSeries(
+            points=_milestone_points(conn, row),
+            line=((row.set_on, 0.0), (row.due_on, 100.0)),
+            measure="milestones",
+        )
     if row.metric_name is None:
-        return ProgressSeries(points=(), line=None)
+        return ProgressSeries(points=(), line=None, measure="none")
     points = conn.execute(
         select(progress.c.day, progress.c.value)
         .where(progress.c.goal_id == goal_id)
@@ -305,6 +328,25 @@ def progress_series(
         points=tuple((day, value) for day, value in points),
         line=((row.set_on, row.baseline), (row.due_on, row.target)),
     )
+
+
+def _milestone_points(
+    conn: Connection, row: Row[Any]
+) -> tuple[tuple[date, float], ...]:
+    """Milestone progress % by the owner's day: 0 on the set day, then the value
+    after each day's last change, and 100 on the day the goal was achieved."""
+    tz = row.timezone or "UTC"
+    steps = conn.execute(
+        select(milestone_steps.c.at, milestone_steps.c.done, milestone_steps.c.total)
+        .where(milestone_steps.c.goal_id == row.goal_id)
+        .order_by(milestone_steps.c.version)
+    )
+    by_day: dict[date, float] = {row.set_on: 0.0}
+    for at, done, total in steps:
+        by_day[local_date(at, tz)] = 100.0 * done / total if total else 0.0
+    if row.status == "achieved" and row.closed_at is not None:
+        by_day[local_date(row.closed_at, tz)] = 100.0
+    return tuple(sorted(by_day.items()))
 
 
 def stalled_goals(conn: Connection, owner_id: str, now: datetime) -> list[GoalCard]:

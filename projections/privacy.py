@@ -59,7 +59,12 @@ MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """Tables whose rows name the member directly."""
 
-THROUGH_GOALS = ("rm_goals_milestones", "rm_goals_progress", "rm_journal_milestones")
+THROUGH_GOALS = (
+    "rm_goals_milestones",
+    "rm_goals_progress",
+    "rm_goals_milestone_steps",
+    "rm_journal_milestones",
+)
 THROUGH_REVIEWS = ("rm_metrics_outcomes",)
 THROUGH_GROUPS = ("rm_groups", "rm_notifications_groups")
 WITHOUT_MEMBERS = (

@@ -367,6 +367,8 @@ def test_progress_and_status_changes_move_the_goal(api: Api, clock: FixedClock) 
         {"day": DUE, "value": 4.0},
     ]
     assert api.get(ann, f"/goals/{plain['id']}/progress-series").json == {
+        "measure": "none",
+        "stepped": False,
         "points": [],
         "on_track_line": None,
     }
@@ -469,3 +471,31 @@ def test_milestones_due_before_the_goal_was_set_are_422_and_append_nothing(
         ann, path, json={"title": "Pick a topic", "due_on": "2026-03-02"}
     )
     assert same_day.status_code == 201, same_day.json
+
+
+def test_a_milestone_goal_has_a_stepped_progress_series(
+    api: Api, clock: FixedClock
+) -> None:
+    ann = api.join("Ann")
+    goal = post_goal(
+        api, ann, milestones=[{"title": "Pick a topic"}, {"title": "Write it"}]
+    )
+    path = f"/goals/{goal['id']}"
+    first = goal["next_milestone"]["id"]
+    clock.advance(days=2)
+    done = api.post(ann, f"{path}/milestones/{first}/complete")
+    assert done.status_code == 200, done.json
+    series = api.get(ann, f"{path}/progress-series")
+    assert series.status_code == 200
+    assert series.json == {
+        "measure": "milestones",
+        "stepped": True,
+        "points": [
+            {"day": "2026-03-02", "value": 0.0},
+            {"day": "2026-03-04", "value": 50.0},  # 1 of 2 done
+        ],
+        "on_track_line": [
+            {"day": "2026-03-02", "value": 0.0},
+            {"day": goal["due_on"], "value": 100.0},
+        ],
+    }

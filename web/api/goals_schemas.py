@@ -165,16 +165,26 @@ class GoalHistoryPage(BaseModel):
 
 
 class GoalProgressPointOut(BaseModel):
-    """A metric value on a day."""
+    """A metric value, or milestone progress %, on a day."""
 
     day: date
     value: float
 
 
 class GoalProgressSeriesOut(BaseModel):
-    """A metric goal's recorded values by day and its straight on-track line (from
-    set date and baseline to due date and target); empty without a metric."""
+    """A goal's progress by day and its straight on-track line. With a metric: the
+    recorded values, the line from (set date, baseline) to (due date, target).
+    Measured by milestones: progress % after each day's last milestone addition,
+    completion or reopening (0 on the set day, 100 on the day achieved), the line
+    from (set date, 0) to (due date, 100). Empty with neither."""
 
+    measure: Literal["metric", "milestones", "none"] = Field(
+        description="What the values are: metric values or milestone progress %."
+    )
+    stepped: bool = Field(
+        description="True for milestone progress: each value holds until the next "
+        "point (draw a step chart), rather than a line from point to point."
+    )
     points: list[GoalProgressPointOut]
     on_track_line: list[GoalProgressPointOut] | None
 
@@ -196,6 +206,8 @@ def history_out(entry: HistoryEntry) -> GoalEventOut:
 def series_out(series: ProgressSeries) -> GoalProgressSeriesOut:
     """A progress series as the API shows it."""
     return GoalProgressSeriesOut(
+        measure=series.measure,
+        stepped=series.stepped,
         points=[GoalProgressPointOut(day=d, value=v) for d, v in series.points],
         on_track_line=(
             None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from itertools import pairwise
 
 from projections.formulas import elapsed_percent
 from projections.goals_queries import ProgressSeries
@@ -162,14 +163,27 @@ def _time_ticks(plot: Plot, days: Sequence[tuple[int, date]], span: int) -> list
     return found
 
 
+def _steps(xy: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The corners of a step line: each value holds until the next point."""
+    corners = list(xy[:1])
+    for (_, y), (x_next, y_next) in pairwise(xy):
+        corners += [(x_next, y), (x_next, y_next)]
+    return corners
+
+
 def _trace(
-    xy: Sequence[tuple[float, float]], tips: Sequence[str], last: str
+    xy: Sequence[tuple[float, float]],
+    tips: Sequence[str],
+    last: str,
+    *,
+    stepped: bool = False,
 ) -> list[Shape]:
-    """A line through `xy`, a marked point (with its tooltip) where there is a tip,
-    and the last value written at the end."""
+    """A line through `xy` (in steps if `stepped`), a marked point (with its
+    tooltip) where there is a tip, and the last value written at the end."""
     found = []
     if len(xy) > 1:
-        found.append(polyline(xy, class_="line", stroke=ACCENT, stroke_width="2"))
+        line = _steps(xy) if stepped else xy
+        found.append(polyline(line, class_="line", stroke=ACCENT, stroke_width="2"))
     for (x, y), tip in zip(xy, tips, strict=True):
         if tip:
             found.append(
@@ -270,9 +284,10 @@ def goal_progress_chart(
     (set date, 0 %) to (due date, 100 %).
 
     `series` is `goals_queries.progress_series` (a metric goal's values become % of
-    the way from baseline to target; its line gives the dates); `current`, e.g. the
-    card's `(today, progress)`, adds the latest point when it is later than the last
-    recorded one (a goal without a metric has only that point)."""
+    the way from baseline to target; its line gives the dates; a goal measured by
+    milestones is drawn in steps); `current`, e.g. the card's `(today, progress)`,
+    adds the latest point when it is later than the last recorded one (a goal with
+    neither metric nor milestones has only that point)."""
     if series.line is not None:
         (set_on, _), (due_on, _) = series.line
     points = _progress_points(series, current)
@@ -285,7 +300,8 @@ def goal_progress_chart(
     shapes.append(_on_track(at(set_on, 0), at(due_on, 100)))
     tips = [f"{day_text(d)}: {round(p)}%" for d, p in points]
     last = f"{round(points[-1][1])}%" if points else ""
-    shapes += _trace([at(d, p) for d, p in points], tips, last)
+    xy = [at(d, p) for d, p in points]
+    shapes += _trace(xy, tips, last, stepped=series.stepped)
     shapes += _time_ticks(plot, [(0, set_on), ((due_on - set_on).days, due_on)], span)
     rows = tuple(
         (day_text(d), f"{round(p)}%", f"{round(elapsed_percent(set_on, due_on, d))}%")
@@ -295,6 +311,8 @@ def goal_progress_chart(
     latest = (
         f"Progress {last} on {day_text(points[-1][0])}" if points else "No progress"
     )
+    if series.stepped:
+        latest += ", in steps as milestones were added, done and reopened"
     return Chart(
         kind="goal-progress",
         title="Progress against the on-track line",

@@ -329,6 +329,60 @@ def test_progress_series_for_the_chart(
     assert series.line == ((on(0), 0.0), (on(100), 100.0))
 
 
+def test_milestone_progress_series_steps_with_completions_reopenings_and_additions(
+    app: MomentumApplication,
+    clock: FixedClock,
+    ann: UUID,
+    new_goal: Callable[..., UUID],
+    sync: Callable[[], int],
+    query: Query,
+) -> None:
+    goal = new_goal(
+        ann, milestones=(c.NewMilestone("Pick a topic"), c.NewMilestone("Outline"))
+    )
+
+    def milestone_id(title: str) -> UUID:
+        found = query(milestones, str(ann), str(goal))
+        return UUID(next(m.milestone_id for m in found if m.title == title))
+
+    sync()
+    topic, outline = milestone_id("Pick a topic"), milestone_id("Outline")
+    clock.set(at(3))
+    app.handle(c.CompleteMilestone(ann, goal, topic))  # 1 of 2 → 50
+    clock.set(at(5))
+    app.handle(c.AddMilestone(ann, goal, "Book a slot", None))  # 1 of 3 → 33.3
+    clock.set(at(8))
+    app.handle(c.CompleteMilestone(ann, goal, outline))  # 2 of 3 → 66.7
+    clock.advance(hours=2)
+    app.handle(c.ReopenMilestone(ann, goal, topic))  # same day: 1 of 3 → 33.3
+    sync()
+    series = query(progress_series, str(ann), str(goal))
+    assert (series.measure, series.stepped) == ("milestones", True)
+    # day 0: set with 0 of 2 done; each later day keeps its last value
+    assert [day for day, _ in series.points] == [on(0), on(3), on(5), on(8)]
+    values = [value for _, value in series.points]
+    assert values == pytest.approx([0.0, 50.0, 100 / 3, 100 / 3])
+    assert series.line == ((on(0), 0.0), (on(100), 100.0))
+
+    clock.set(at(12))
+    app.handle(c.ChangeGoalStatus(ann, goal, "achieve", "Done early"))
+    sync()
+    achieved = query(progress_series, str(ann), str(goal)).points
+    assert achieved[-1] == (on(12), 100.0)  # achieved: 100 % whatever is open
+
+
+def test_a_goal_with_neither_metric_nor_milestones_has_no_series(
+    ann: UUID,
+    new_goal: Callable[..., UUID],
+    sync: Callable[[], int],
+    query: Query,
+) -> None:
+    goal = new_goal(ann)
+    sync()
+    series = query(progress_series, str(ann), str(goal))
+    assert (series.points, series.line, series.measure) == ((), None, "none")
+
+
 # Last action and stalled goals -------------------------------------------------------
 
 

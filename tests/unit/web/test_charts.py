@@ -195,6 +195,36 @@ def test_a_goal_without_a_metric_shows_its_current_progress() -> None:
     assert len(bare.having("on-track")) == 1
 
 
+def test_milestone_progress_is_drawn_in_steps() -> None:
+    # 0 % on 1 Jan, 50 % on 21 Jan (1 of 2), 33 % on 31 Jan (a third added)
+    series = ProgressSeries(
+        points=((SET, 0.0), (date(2026, 1, 21), 50.0), (date(2026, 1, 31), 100 / 3)),
+        line=((SET, 0.0), (DUE, 100.0)),
+        measure="milestones",
+    )
+    chart = goal_progress_chart(series, SET, DUE, current=(date(2026, 2, 10), 100 / 3))
+    (progress,) = chart.having("line")
+    corners = [
+        tuple(float(n) for n in pair.split(","))
+        for pair in progress.get("points").split()
+    ]
+    # each value holds until the next day it changed: a flat run, then a riser
+    assert len(corners) == 7  # 4 points, 3 steps of two corners each after the first
+    ys = [y for _, y in corners]
+    xs = [x for x, _ in corners]
+    assert ys[0] == ys[1] and xs[1] == xs[2]  # flat at 0 to 21 Jan, up to 50
+    assert ys[2] == ys[3] and xs[3] == xs[4]  # flat at 50 to 31 Jan, down to 33
+    assert ys[4] == ys[5] == ys[6]  # flat at 33 to today
+    assert len(chart.having("point")) == 4  # markers only where progress was read
+    assert chart.table.rows == (
+        ("1 Jan 2026", "0%", "0%"),
+        ("21 Jan 2026", "50%", "20%"),
+        ("31 Jan 2026", "33%", "30%"),
+        ("10 Feb 2026", "33%", "40%"),
+    )
+    assert "in steps as milestones were added, done and reopened" in chart.description
+
+
 def test_the_rendered_chart_names_itself_and_carries_its_table() -> None:
     first, second = weekly_bars(WEEKS, 3), weekly_bars(WEEKS, 3)
     html = _render(first)
