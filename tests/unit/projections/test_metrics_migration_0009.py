@@ -32,7 +32,7 @@ def test_upgrading_from_0008_resets_metrics_and_rebuilds_joined_at(
             )
         )
     migrate.upgrade(engine)
-    assert migrate.current(engine) == "0009"
+    assert migrate.current(engine) == migrate.head()  # 0009 and any later
     assert migrate.differences(engine) == []
     columns = inspect(engine).get_columns("rm_metrics_members")
     assert "joined_at" in {c["name"] for c in columns}
