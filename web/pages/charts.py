@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from itertools import pairwise
 
-from projections.formulas import elapsed_percent
+from projections.formulas import elapsed_percent, momentum_shown
 from projections.goals_queries import ProgressSeries
 from service.domain.goal import progress_percent
 from web.pages.charts_base import (
@@ -204,7 +204,7 @@ def _line_plot(title: str, suffix: str = "") -> tuple[Plot, list[Shape]]:
 def momentum_line(series: Sequence[tuple[date, int]]) -> Chart:
     """Momentum (0–100 shown, capped) at the end of each day; every seventh day
     counting back from the last is marked and listed in the table."""
-    values = [(day, max(0, min(100, v))) for day, v in series]
+    values = [(day, momentum_shown(v)) for day, v in series]
     plot, shapes = _line_plot("Momentum (0–100)")
     span = max(0, len(values) - 1)
     marked = set(range(span, -1, -7)) if values else set()
