@@ -8,9 +8,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from service.clock import FixedClock
-from service.settings import Settings
 from system import open_system
-from tests.integration.mail import BASE_URL, SECRET, Collector, World, free_port
+from tests.integration.mail import Collector, World, free_port, mail_settings
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +37,7 @@ def smtp(smtp_server: tuple[Collector, str]) -> Iterator[Collector]:
 def world(
     backend: str, clock: FixedClock, smtp_server: tuple[Collector, str]
 ) -> Iterator[World]:
-    settings = Settings(
-        database_url=backend,
-        secret_key=SECRET,
-        base_url=BASE_URL,
-        smtp_url=smtp_server[1],
-        mail_from="Momentum <digests@momentum.example.org>",
-    )
+    settings = mail_settings(backend, smtp_server[1])
     system = open_system(
         settings, clock=clock, follow=False, password_profile="CHEAPEST"
     )

@@ -19,6 +19,7 @@ from notify.outbox import outbox
 from notify.unsubscribe import read_unsubscribe_token
 from service import commands as c
 from service.clock import FixedClock
+from service.settings import Settings
 from system import System
 from tests.conftest import PASSWORD
 
@@ -120,3 +121,14 @@ def check_email(message: EmailMessage, member_id: UUID, kind: str) -> None:
     token = unsubscribe[len(f"<{BASE_URL}/unsubscribe/") : -1]
     assert read_unsubscribe_token(SECRET, token) == (member_id, kind)
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def mail_settings(database_url: str, smtp_url: str) -> Settings:
+    """Settings of a system that mails through `smtp_url` on the test base URL."""
+    return Settings(
+        database_url=database_url,
+        secret_key=SECRET,
+        base_url=BASE_URL,
+        smtp_url=smtp_url,
+        mail_from="Momentum <digests@momentum.example.org>",
+    )

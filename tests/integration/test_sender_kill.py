@@ -39,9 +39,8 @@ from notify.outbox import outbox
 from notify.planning import plan_digests
 from projections.db import make_engine
 from service.clock import FixedClock
-from service.settings import Settings
 from system import open_system
-from tests.integration.mail import BASE_URL, SECRET, World, utc
+from tests.integration.mail import World, mail_settings, utc
 
 TRIALS = 30
 MEMBERS = 6
@@ -100,13 +99,7 @@ def relay() -> Iterator[tuple[SlowRelay, str]]:
 def planned(backend: str, clock: FixedClock, relay: tuple[SlowRelay, str]) -> str:
     """MEMBERS members with a week worth a digest, the round planned at NOW (nothing
     sent); the database URL."""
-    settings = Settings(
-        database_url=backend,
-        secret_key=SECRET,
-        base_url=BASE_URL,
-        smtp_url=relay[1],
-        mail_from="Momentum <digests@momentum.example.org>",
-    )
+    settings = mail_settings(backend, relay[1])
     system = open_system(
         settings, clock=clock, follow=False, password_profile="CHEAPEST"
     )
