@@ -30,7 +30,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -40,7 +39,7 @@ from sqlalchemy import delete, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import command_line, machine, write_results
-from notify.delivery import email_of, run_round, wire_bytes
+from notify.delivery import Outgoing, run_round
 from notify.outbox import Mail, outbox
 from projections.db import make_engine
 from service import commands as c
@@ -228,10 +227,8 @@ def sent_messages(url: str) -> list[tuple[str, list[str], bytes]]:
     engine.dispose()
     messages = []
     for mail in mails:
-        message = email_of(mail)  # the same bytes the sender sent
-        sender = parseaddr(str(message["From"]))[1]
-        recipient = parseaddr(str(message["To"]))[1]
-        messages.append((sender, [recipient], wire_bytes(message)))
+        out = Outgoing.of(mail)  # the same envelope and bytes the sender sent
+        messages.append((out.sender, [out.recipient], out.data))
     return messages
 
 
@@ -359,8 +356,8 @@ def section(result: Result, command: str) -> str:
         "at its end: interpreter and imports included, their part shown as 'before' "
         "(`ru_maxrss` would include the parent's peak, carried over fork and exec). "
         "The server is aiosmtpd in the parent, counting messages only.",
-        "- Plain loop: the messages the round sent (outbox rows → `email_of` → "
-        "`wire_bytes`, the same bytes, made before timing), `sendmail` over one "
+        "- Plain loop: the messages the round sent (outbox rows → `Outgoing.of`, "
+        "the same envelope and bytes, made before timing), `sendmail` over one "
         "`smtplib.SMTP` connection to the same server, in a child process too; "
         f"ratio = round / plain. {len(result.runs)} run(s) (outbox emptied between "
         "runs), median shown.",

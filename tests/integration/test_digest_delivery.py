@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from entrypoints.cli import main
-from notify.delivery import SmtpTransport
+from notify.delivery import Outgoing, SmtpTransport
 from notify.outbox import message_id, outbox
 from notify.unsubscribe import read_unsubscribe_token
 from service import commands as c
@@ -298,7 +298,7 @@ class CrashingRelay:
         self.relay = SmtpTransport(url, timeout=5)
         self.after, self.before, self.count = after, before, 0
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Outgoing) -> None:
         self.count += 1
         if self.before and self.count == self.after:
             raise Crash
