@@ -230,7 +230,7 @@ def _buddies_quiet(
                 "buddy_quiet",
                 f"buddy:{buddy}:{day.isoformat()}",
                 f"{name} went quiet: no action for {days} days",
-                "/groups",
+                f"/buddies/{buddy}",  # the shared group, or my groups if they left
                 ref_kind="member",
                 ref_id=buddy,
                 other=name,

@@ -135,6 +135,7 @@ def test_each_reminder_reaches_only_the_members_who_chose_it_by_email_and_in_app
     assert f"{BASE_URL}/goals/{goal}" in text
     text, _ = bodies(by[("Eve", "reminder:buddy_quiet")])
     assert "Fay has not logged an action for 10 days, since Tue 24 Feb" in text
+    assert f"{BASE_URL}/buddies/{world.ids['Fay']}" in text  # decided when followed
     text, _ = bodies(by[("Fay", "reminder:inactivity")])
     assert "for 10 days, since Tue 24 Feb" in text
     assert (

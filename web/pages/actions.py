@@ -13,13 +13,15 @@ from typing import Any
 from uuid import UUID
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import Connection
 from werkzeug.wrappers import Response
 
 from projections.goals_queries import goal_board, goal_card
-from projections.relations import member_names
+from projections.relations import member_names, relation_of
 from service import commands as c
 from service.clock import local_date
 from service.domain.action import MAX_DAYS_BACK, Action
+from service.domain.visibility import GROUP, Relation
 from service.errors import NotFoundError
 from web.pages.actions_forms import FIELDS, ActionForm, RetractForm, local_path
 from web.pages.forms import INVALID, submit, text_of
@@ -29,6 +31,23 @@ from web.system import current_system as system
 bp = page_blueprint("actions", __name__)
 
 Page = str | Response | tuple[str, int]
+
+
+READER_AREAS = {Relation.MENTOR: "mentoring", Relation.GROUP_MEMBER: "groups"}
+"""The navigation area of someone else's item, by how the reader is related to
+its owner: a mentor reads it under Mentoring, a group member under Groups."""
+
+
+def reader_area(conn: Connection, owner_id: UUID | str, visibility: str) -> str | None:
+    """The navigation area to highlight on a review or action page: None (the
+    page's own: Review, Log action) for its owner; for anyone else the area they
+    read it from (`READER_AREAS`, their closest relation to the owner; should the
+    read model not know it yet, the one the item's visibility opens it to)."""
+    if str(owner_id) == str(me()):
+        return None
+    relation = relation_of(conn, str(me()), str(owner_id))
+    fallback = "groups" if visibility == GROUP else "mentoring"
+    return READER_AREAS.get(relation, fallback)
 
 
 def _today() -> date:
@@ -101,6 +120,7 @@ def show(action_id: UUID) -> str:
     owner = str(action.owner_id)
     with system().read() as conn:
         name = member_names(conn, [owner]).get(owner, "")
+        area = reader_area(conn, owner, found.visibility)
         goal = (
             goal_card(conn, str(me()), str(action.goal_id), system().now())
             if action.goal_id
@@ -113,6 +133,7 @@ def show(action_id: UUID) -> str:
         mine=mine,
         owner_name=name,
         goal=goal,
+        nav_area=area,
     )
 
 

@@ -92,16 +92,21 @@ def _done(days_since_action: int | None) -> str:
     return f"No action for {_days(days_since_action)}."
 
 
+def _momentum_said(m: MemberMetrics) -> str:
+    """The momentum as the gauge labels it: '100+' above the target pace, with the
+    uncapped pace beside it; else the shown number of 100."""
+    if m.above_pace:
+        return (
+            f"Your momentum is {m.momentum_label} ({m.momentum}% of your target pace)."
+        )
+    return f"Your momentum is {m.momentum_label} of 100."
+
+
 def rut_reasons(m: MemberMetrics, signals: Mapping[str, int] | None) -> list[Reason]:
     """The three parts of rut risk in words, with the points each adds (40, 40, 20)."""
     return [
         Reason("What you say", _said(signals), round(40 * m.rut_signals), 40),
-        Reason(
-            "What you do",
-            f"Your momentum is {m.momentum_shown} of 100.",
-            round(40 * m.rut_momentum),
-            40,
-        ),
+        Reason("What you do", _momentum_said(m), round(40 * m.rut_momentum), 40),
         Reason(
             "How recently", _done(m.days_since_action), round(20 * m.rut_inactivity), 20
         ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
@@ -23,11 +24,12 @@ from projections.notifications_queries import (
     notifications_for,
     unread_count,
 )
+from projections.relations import group_ids_of, member_names
 from service import commands as c
 from service.errors import ValidationError
 from web.pages.feedback_forms import all_errors
 from web.pages.forms import PageForm, submit
-from web.pages.links import action_url, member_url
+from web.pages.links import action_url
 from web.pages.session import me, page_blueprint, viewer
 from web.system import current_system as system
 
@@ -38,12 +40,13 @@ PAGE_SIZE = 25
 # Where a notification that names a kind of item but no one item leads: to what
 # it asks for (the review due: the review form; no action for a while: logging
 # one). An action (a buddy's activity, feedback or a cheer on one's own) opens
-# the action itself (`links.action_url`); a buddy gone quiet, their journal.
+# the action itself (`links.action_url`); a buddy gone quiet, `buddy` (decided
+# when followed: the group shared with them, or my groups if they have left).
 _PLAIN_PAGES = {
     "review": "reviews.new",
     "action": "actions.new",
     "mentorship": "mentoring.index",
-    "buddies": "groups.index",  # a buddy gone quiet who has since left
+    "buddies": "groups.index",  # a buddy gone quiet who is not named (erased)
 }
 _ITEM_PAGES = {  # (endpoint, its id parameter) of the items with a page
     "goal": ("goals.show", "goal_id"),
@@ -73,7 +76,7 @@ def _link(n: Notification, places: dict[str, EntryPlace]) -> str | None:
     if n.kind == "suggestion_made":  # answered on the mentoring page
         return url_for("mentoring.index")
     if n.item_kind == "buddies" and n.actor_id:
-        return member_url(n.actor_id)
+        return url_for("notifications.buddy", member_id=n.actor_id)
     page = _ITEM_PAGES.get(n.item_kind or "")
     if page is not None and n.item_id and page[0] in current_app.view_functions:
         values: dict[str, Any] = {page[1]: n.item_id}
@@ -142,3 +145,26 @@ def mark_all_read() -> Response:
         for message in all_errors(form):
             flash(message, "error")
     return redirect(url_for("notifications.index"))
+
+
+@bp.get("/buddies/<uuid:member_id>")
+def buddy(member_id: UUID) -> Response:
+    """Where a "buddy went quiet" reminder leads (its email and its notification),
+    decided when it is followed, so that it never ends in a 404: the board of a
+    group I still share with them, at its buddy pairs; if they (or I) have left,
+    or the group is gone, my groups, saying why."""
+    mine, theirs = str(me()), str(member_id)
+    with system().read() as conn:
+        shared = sorted(set(group_ids_of(conn, mine)) & set(group_ids_of(conn, theirs)))
+        name = member_names(conn, [theirs]).get(theirs)
+    if shared:
+        return redirect(
+            url_for("groups.show", group_id=shared[0], _anchor="buddies-heading")
+        )
+    who = name or "Your buddy"
+    flash(
+        f"{who} is no longer in a group with you, so there is no buddy board to "
+        "show. Here are your groups.",
+        "info",
+    )
+    return redirect(url_for("groups.index"))

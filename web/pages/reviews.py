@@ -22,6 +22,7 @@ from service.clock import local_date
 from service.domain.review import MAX_COMMITMENTS
 from service.errors import NotFoundError
 from web.common.reviews import CommitmentOut, ReviewOut, review_out
+from web.pages.actions import reader_area
 from web.pages.charts_base import Chart
 from web.pages.charts_signals import signals_chart
 from web.pages.forms import INVALID, submit, text_of
@@ -126,6 +127,7 @@ def show(review_id: UUID) -> str:
     with system().read() as conn:
         name = member_names(conn, [owner]).get(owner, "")
         zone = member_timezone(conn, owner) or "UTC"
+        area = reader_area(conn, owner, review.visibility)
     return render_template(
         "reviews/show.html",
         review=review,
@@ -134,6 +136,7 @@ def show(review_id: UUID) -> str:
         when=owners_moment(review.recorded_at, zone, viewer().timezone),
         scales=SIGNAL_SCALES,
         labels=REFLECTIONS,
+        nav_area=area,
     )
 
 

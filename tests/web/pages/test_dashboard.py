@@ -249,3 +249,22 @@ def test_the_one_line_form_needs_its_csrf_token(
     )
     assert refused.status_code == 400
     assert pages_api.events() == before
+
+
+def test_above_pace_the_summary_says_what_the_gauge_says(
+    browsers: Browsers, pages_api: Api, clock: FixedClock
+) -> None:
+    ann = pages_api.join("Ann")
+    pages_api.system.write(c.UpdateSettings(UUID(ann.id), weekly_target=1))
+    for day in ("2026-02-26", "2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"):
+        log(pages_api, ann, occurred_on=day)
+    clock.advance(hours=4)
+    momentum = pages_api.get(ann, "/momentum").json["momentum_uncapped"]
+    assert momentum > 100
+
+    page = page_of(browsers.of(ann).get("/"))
+    gauge = page.find(id="momentum-value")
+    assert gauge is not None and gauge.get_text(" ", strip=True).startswith("100+")
+    risk = _section(page, "risk-heading")
+    assert f"Your momentum is 100+ ({momentum}% of your target pace)." in risk
+    assert "of 100." not in risk
