@@ -3,7 +3,9 @@
 `load_demo` plans every command up front from the tables below and a seeded random
 generator, then replays the plan in time order with the clock set to each moment, so
 the history is written in the past exactly as live traffic would have written it.
-Tables are '|'-separated text; an indented line continues the row above it.
+Tables are '|'-separated text; an indented line continues the row above it. The words
+(titles, reviews, commitments, replies) come from entrypoints/demo_texts.py, taken in
+turn so that nobody's journal repeats itself.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from entrypoints import demo_texts
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
@@ -29,6 +32,7 @@ GROUP = ("sofia", "amara", "lukas", "priya", "kenji")  # the facilitator first
 BUDDIES = {"amara": "priya", "priya": "amara", "lukas": "kenji", "kenji": "lukas"}
 MENTOR = "daniel"
 RESTART_WEEK = 5  # Priya's way out of the rut
+TURN = {"priya": RESTART_WEEK}  # the week a story turns (commitments change); else 6
 # Who plans by the calendar: their actions fall in ISO weeks, never on away days, so
 # Kenji's week of holiday (two partial ISO weeks) sits inside an unbroken streak.
 BY_THE_CALENDAR = {"kenji"}
@@ -168,7 +172,8 @@ SCRIPT = """
 78 | kenji | propose | Could you mentor me through the switch to UX research?
 """
 # who | category | minutes | goal | flags (w: win, p: private, <: in the rut, >: after
-# it) | title ({n}: the how-many-th time) | notes
+# it) | title ({n}: the how-many-th time) | notes; later uses of a row take the titles
+# of demo_texts.ACTION_TITLES in turn
 ACTS_TABLE = """
 amara | learning | 90 | amara.cert | | Finished module {n} of the analytics course |
   Redid the exercises until the sample-size maths clicked.
@@ -211,7 +216,7 @@ sofia | mentoring | 60 | sofia.circle | w | Ran this week's accountability circl
 sofia | learning | 60 | sofia.icf | | Practice coaching session with a peer |
 sofia | networking | 30 | sofia.circle | | Met the HR lead about sponsoring the circle |
 sofia | visibility | 45 | sofia.circle | | Wrote an internal post on the circle |
-sofia | learning | 30 | - | | Read chapter {n} of 'The Coaching Habit' |
+sofia | learning | 30 | - | | Read a chapter of 'The Coaching Habit' |
 sofia | other | 15 | sofia.circle | | Booked the room and sent the circle agenda |
 kenji | learning | 60 | kenji.ux | | Finished a lesson of the UX research course |
 kenji | challenge | 45 | kenji.ux | w | Ran user interview {n} for my side project |
@@ -224,30 +229,6 @@ kenji | exploration | 40 | - | p | Compared UX bootcamps with learning on the jo
 EVIDENCE = {
     "Worked on the onboarding case study": "https://example.org/amara/case-study"
 }
-# mood | part (reply: the mentor's feedback on the review) | texts, separated by " / "
-MOODS_TABLE = """
-low | went_well | Not much. I showed up. / I opened the course once.
-low | stuck_on | I can't see the point of starting. / Evenings vanish into scrolling.
-low | lessons | Waiting to feel motivated does not work. / Tiny steps still count.
-low | reply | Thanks for being honest. What is one 15-minute step for this week?
-mid | went_well | Kept the rhythm on most days. / Got one real thing done.
-mid | stuck_on | Work crowded out my goal time. / Unsure which step matters most.
-mid | lessons | Planning the week on Monday helps. / A missed day is not a lost week.
-mid | reply | Solid week. Which step would move the goal most next?
-high | went_well | Everything I planned happened. / Felt like the old me again.
-high | stuck_on | Saying no to extra meetings. / Nothing big; pacing myself.
-high | lessons | Small steps compound faster than I thought. / Asking early saves weeks.
-high | reply | Great momentum - celebrate it. / Visible progress. What made it work?
-"""
-COMMITMENTS_TABLE = """
-When I open my laptop on Tuesday | I will do 25 minutes on my goal first
-If a meeting eats my focus block | I will move it, not drop it
-When I finish lunch on Thursday | I will send one networking message
-If I feel stuck for more than a day | I will ask my buddy for a nudge
-When Friday afternoon comes | I will log what I did this week
-If I skip a planned step | I will do a five-minute version instead
-"""
-BUDDY_NOTES = ("So good to see this - how did it feel?", "Proud of you. Same again?")
 
 
 def _table(text: str) -> list[list[str]]:
@@ -297,10 +278,35 @@ class Ref(NamedTuple):
 PEOPLE = {row[0]: Person(*row) for row in _table(PEOPLE_TABLE)}
 GOALS = {row[0]: row for row in _table(GOALS_TABLE)}
 ACTS = [Act(*row) for row in _table(ACTS_TABLE)]
-MOODS = {(mood, part): texts.split(" / ") for mood, part, texts in _table(MOODS_TABLE)}
-COMMITMENTS = [c.NewCommitment(*row) for row in _table(COMMITMENTS_TABLE)]
 PLOT = _table(SCRIPT)
-PARTS = ("went_well", "stuck_on", "lessons")
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """The rows of a table of titles and their notes (notes may be left out)."""
+    return [(row[0], row[1] if len(row) > 1 else "") for row in _table(text)]
+
+
+# Each row of ACTS (by its title): its own title and notes, then its later ones.
+TITLES = {a.title: [(a.title, a.notes)] for a in ACTS}
+for _first, _more in demo_texts.ACTION_TITLES.items():
+    TITLES[_first] += _pairs(_more)  # a KeyError: a pool for no row of ACTS_TABLE
+REVIEWS = {
+    who: {int(week): tuple(parts) for week, *parts in _table(text)}
+    for who, text in demo_texts.REVIEWS.items()
+}
+EARLIER_REVIEWS: dict[str, list[tuple[str, ...]]] = {}
+for _mood, *_parts in _table(demo_texts.EARLIER_REVIEWS):
+    EARLIER_REVIEWS.setdefault(_mood, []).append(tuple(_parts))
+COMMITMENTS = {
+    who: [c.NewCommitment(*row) for row in _table(text)]
+    for who, text in demo_texts.COMMITMENTS.items()
+}
+REPLIES: dict[str, list[str]] = {}
+for _mood, _reply in _table(demo_texts.REPLIES):
+    REPLIES.setdefault(_mood, []).append(_reply)
+# The sizes of the lists the plan once drew texts from at random (see _as_drawn).
+TEXT_DRAWS = 2
+REPLY_DRAWS = {"low": 1, "mid": 1, "high": 2}
 JITTER = (-1, 0, 0, 0, 0, 1)  # how far one signal strays from the week's level
 Step = tuple[datetime, int, Any, tuple[Any, ...], str]
 CLOSED_ON = {row[3]: int(row[0]) for row in PLOT if row[2] == "status"}
@@ -355,6 +361,12 @@ class _Demo:
     pair_day: int = 99
     counts: Counter[str] = field(default_factory=Counter)
     away: dict[str, set[int]] = field(default_factory=dict)  # who: days away
+    turns: Counter[str] = field(default_factory=Counter)  # texts taken, by pool
+
+    def turn(self, pool: str) -> int:
+        """How many texts were taken from `pool` before this one."""
+        self.turns[pool] += 1
+        return self.turns[pool] - 1
 
     def day(self, story_day: int | str) -> int:
         """A day of the twelve-week story, which takes the last twelve weeks."""
@@ -610,9 +622,12 @@ def _week_days(demo: _Demo, who: str, week: int) -> list[int]:
 
 
 def _log(demo: _Demo, key: str, act: Act, n: int, day: int, lag: int) -> None:
+    """Log the n-th use of a row of ACTS, with the next title of its pool."""
     goal = None if act.goal == "-" else Ref(act.goal)
-    title, visibility = act.title.format(n=n), "private" if "p" in act.flags else None
-    details = (act.notes, int(act.minutes), EVIDENCE.get(act.title), "w" in act.flags)
+    pool = TITLES[act.title]
+    title, notes = pool[(n - 1) % len(pool)]
+    title, visibility = title.format(n=n), "private" if "p" in act.flags else None
+    details = (notes, int(act.minutes), EVIDENCE.get(act.title), "w" in act.flags)
     when = demo.date(day)
     args = (Ref(act.who), act.category, title, when, goal, *details, visibility)
     hour = demo.rng.choice(LOG_HOURS)
@@ -630,7 +645,10 @@ def _plan_applause(demo: _Demo, key: str, act: Act, day: int, week: int) -> None
             demo.at(fan, later, 21.5, c.CheerItem, Ref(fan), "action", Ref(key))
         if owner in BUDDIES and rng.random() < 0.35:
             buddy = BUDDIES[owner]
-            args = (Ref(buddy), "action", Ref(key), rng.choice(BUDDY_NOTES))
+            _as_drawn(rng, TEXT_DRAWS)
+            notes = demo_texts.BUDDY_NOTES
+            note = notes[demo.turn(f"buddy.{buddy}") % len(notes)]
+            args = (Ref(buddy), "action", Ref(key), note)
             demo.at(buddy, day + 2, 21.75, c.GiveFeedback, *args)
     if day > demo.since.get(owner, 999) and rng.random() < 0.4:
         demo.at(MENTOR, day + 1, 19, c.CheerItem, Ref(MENTOR), "action", Ref(key))
@@ -646,16 +664,39 @@ def _plan_reviews(demo: _Demo, p: Person) -> None:
         lv, key = int(level), f"review.{p.key}.{week}"
         mood = "low" if lv <= 2 else "mid" if lv == 3 else "high"
         signals = {s: min(5, max(1, lv + rng.choice(JITTER))) for s in SIGNALS}
-        went, stuck, lessons = (rng.choice(MOODS[mood, part]) for part in PARTS)
-        steps = tuple(rng.sample(COMMITMENTS, rng.randint(1, 3)))
+        _as_drawn(rng, TEXT_DRAWS, TEXT_DRAWS, TEXT_DRAWS)
+        went, stuck, lessons = _review_texts(demo, p.key, week, mood)
+        turned = demo.story_week(week) >= TURN.get(p.key, 6)
+        six = COMMITMENTS[p.key][6:] if turned else COMMITMENTS[p.key][:6]
+        steps = tuple(rng.sample(six, rng.randint(1, 3)))
         visibility = "private" if lv <= 1 else "group" if lv >= 5 else "mentors"
         texts = (went, stuck, lessons, steps, visibility)
         review = c.RecordReview(demo.refs[p.key], signals, p.period, *texts)
         kept = [rng.random() < lv / 5 for _ in range(3)]
         demo.at(p.key, day, 19.5, _review, p.key, key, review, kept)
         if day > demo.since.get(p.key, 999) and lv > 1 and rng.random() < 0.7:
-            args = (Ref(MENTOR), "review", Ref(key), rng.choice(MOODS[mood, "reply"]))
+            _as_drawn(rng, REPLY_DRAWS[mood])
+            replies = REPLIES[mood]
+            reply = replies[demo.turn(f"reply.{mood}") % len(replies)]
+            args = (Ref(MENTOR), "review", Ref(key), reply)
             demo.at(MENTOR, day + 1, 19, c.GiveFeedback, *args)
+
+
+def _as_drawn(rng: random.Random, *sizes: int) -> None:
+    """Draw as the plan did when it picked texts at random (now taken in turn), so
+    the draws after it, and with them the history's dates and counts, stay the
+    seed's."""
+    for size in sizes:
+        rng.randrange(size)
+
+
+def _review_texts(demo: _Demo, who: str, week: int, mood: str) -> tuple[str, ...]:
+    """What went well, where I am stuck, lessons: the person's own for a week of the
+    story, or for a week before it the next of the mood's in turn."""
+    if week >= demo.weeks - 12:
+        return REVIEWS[who][demo.story_week(week)]
+    earlier = EARLIER_REVIEWS[mood]
+    return earlier[demo.turn(f"earlier.{who}.{mood}") % len(earlier)]
 
 
 def _review(

@@ -11,7 +11,12 @@ from uuid import UUID
 import pytest
 
 from entrypoints.demo import DEMO_PASSWORD, DemoSummary, demo_accounts, load_demo
+from projections.db import make_engine
 from projections.formulas import streak, week_start
+from projections.metrics import Metrics
+from projections.metrics_queries import metrics_for_many
+from projections.relations import Relations
+from projections.runner import ProjectionRunner
 from service.application import MomentumApplication
 from service.clock import FixedClock, local_date
 from tests.conftest import make_app
@@ -221,6 +226,44 @@ def test_kenjis_holiday_sits_inside_an_unbroken_streak(demo: Loaded) -> None:
     assert not any(
         e.occurred_on in days for e in demo.of("ActionLogged") if e.owner_id == owner
     )
+
+
+def test_nobody_repeats_themselves(demo: Loaded) -> None:
+    """Issue 14: each member's actions and reviews vary, so the journal and the
+    mentor's timeline do not read like a loop."""
+    for who, member in demo.ids.items():
+        titles = Counter(
+            e.title for e in demo.of("ActionLogged") if e.owner_id == member
+        )
+        assert max(titles.values()) <= 3, (who, titles.most_common(1))
+        reviews = [e for e in demo.of("ReviewRecorded") if e.owner_id == member]
+        went_well = [e.went_well for e in reviews]
+        assert len(set(went_well)) == len(went_well), who
+        assert len({e.stuck_on for e in reviews}) == len(reviews), who
+    mentor = demo.ids["daniel"]
+    replies = Counter(
+        e.text
+        for e in demo.of("FeedbackGiven")
+        if e.author_id == mentor and e.target_kind == "review"
+    )
+    assert len(replies) > 5 and max(replies.values()) <= 3
+
+
+def test_a_member_above_pace_stands_out_from_one_below_it(demo: Loaded) -> None:
+    """The thriving member shows '100+' (above the target pace), the stalling one a
+    number, at most 100."""
+    engine = make_engine("memory://")
+    runner = ProjectionRunner(demo.app, engine, [Relations(), Metrics()])
+    runner.setup()
+    runner.catch_up()
+    with engine.connect() as conn:
+        found = metrics_for_many(conn, [str(m) for m in demo.ids.values()], END)
+    labels = {
+        who: found[str(member)].momentum_label for who, member in demo.ids.items()
+    }
+    assert labels["amara"] == "100+"
+    assert labels["lukas"] != "100+" and int(labels["lukas"]) <= 100
+    engine.dispose()
 
 
 def test_demo_accounts_sign_in_with_the_demo_password(demo: Loaded) -> None:
