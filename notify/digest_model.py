@@ -2,6 +2,11 @@
 
 Plain frozen dataclasses, composed by `notify.digests` and rendered by
 `notify.render`; `empty` on each says there is nothing worth an email.
+
+Momentum is kept twice, as the pages keep it: `momentum` the value shown, capped at
+100 (what anything computing with it uses, e.g. a group member's gain), and `pace`
+the uncapped score, the % of the target pace; `momentum_label` writes it "100+"
+above the pace (`projections.formulas.momentum_label`), `above_pace` says when.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from notify.facts import Due, Entry, Received, Stalled
 from notify.recipients import Person
+from projections.formulas import momentum_label
 from service.clock import local_date
 
 PERIOD_DAYS = {"daily": 1, "weekly": 7}
@@ -75,8 +81,25 @@ def period_for(kind: str, now: datetime, timezone: str) -> Period:
     return Period(kind, last_week, monday - timedelta(days=1), timezone, today)
 
 
+class ShowsMomentum:
+    """Momentum as the pages show it, from `momentum` (capped) and `pace`."""
+
+    momentum: int
+    pace: int
+
+    @property
+    def above_pace(self) -> bool:
+        """Ahead of the target pace: shown as '100+' with the pace beside it."""
+        return self.pace > self.momentum
+
+    @property
+    def momentum_label(self) -> str:
+        """'100+' above the target pace, else the shown number."""
+        return momentum_label(self.pace)
+
+
 @dataclass(frozen=True)
-class MemberDigest:
+class MemberDigest(ShowsMomentum):
     """A member's own period: actions, momentum, wins, what others said, what is
     coming up and what has stalled."""
 
@@ -87,6 +110,7 @@ class MemberDigest:
     actions_this_week: int  # the current ISO week so far
     weekly_target: int
     momentum: int  # shown, capped at 100
+    pace: int  # uncapped: the % of the target pace
     trend: int  # momentum now − 28 days ago
     streak: int
     review_streak: int
@@ -113,12 +137,13 @@ class MemberDigest:
 
 
 @dataclass(frozen=True)
-class MenteeNews:
+class MenteeNews(ShowsMomentum):
     """A mentee as their mentor's digest shows them."""
 
     member_id: str
     display_name: str
-    momentum: int
+    momentum: int  # shown, capped at 100
+    pace: int  # uncapped: the % of the target pace
     rut_risk: int
     rut_level: str
     risk_change: int  # since the start of the period
@@ -156,15 +181,16 @@ class MentorDigest:
 
 
 @dataclass(frozen=True)
-class GroupMember:
+class GroupMember(ShowsMomentum):
     """A member's period as their group's digest shows it."""
 
     member_id: str
     display_name: str
     actions: int  # in the period
     weekly_target: int
-    momentum: int
-    gain: int  # momentum points since the start of the period
+    momentum: int  # shown, capped at 100
+    pace: int  # uncapped: the % of the target pace
+    gain: int  # shown momentum points since the start of the period
     days_since_action: int | None
     away: bool
 

@@ -60,6 +60,7 @@ def _group_member(me: str, read: _GroupFacts, period: Period) -> GroupMember | N
         actions=sum(n for day, n in read.actions.get(me, {}).items() if day in period),
         weekly_target=m.weekly_target,
         momentum=m.momentum_shown,
+        pace=m.momentum,
         gain=m.momentum_shown - before.momentum_shown,
         days_since_action=m.days_since_action,
         away=m.away_today,

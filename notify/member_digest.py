@@ -72,6 +72,7 @@ def _member_digest(
         actions_this_week=m.actions_this_week,
         weekly_target=m.weekly_target,
         momentum=m.momentum_shown,
+        pace=m.momentum,
         trend=m.trend,
         streak=m.streak,
         review_streak=m.review_streak,

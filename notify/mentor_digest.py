@@ -58,6 +58,7 @@ def _mentee_news(card: MenteeCard, read: _MenteeFacts, period: Period) -> Mentee
         member_id=me,
         display_name=card.display_name,
         momentum=m.momentum_shown,
+        pace=m.momentum,
         rut_risk=m.rut_risk,
         rut_level=m.rut_level,
         risk_change=m.rut_risk - before.rut_risk,

@@ -15,7 +15,13 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from notify.digest_model import Digest, MemberDigest, MentorDigest, Period
+from notify.digest_model import (
+    Digest,
+    MemberDigest,
+    MentorDigest,
+    Period,
+    ShowsMomentum,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -31,6 +37,14 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
     """`1 action`, `2 actions` (or the given plural)."""
     word = singular if count == 1 else (many or f"{singular}s")
     return f"{count} {word}"
+
+
+def momentum(of: ShowsMomentum) -> str:
+    """Momentum as the pages show it: `73`, or above the target pace `100+ (188% of
+    pace)` (the label of `projections.formulas.momentum_label`, the pace beside)."""
+    if of.above_pace:
+        return f"{of.momentum_label} ({of.pace}% of pace)"
+    return of.momentum_label
 
 
 def day(value: date) -> str:
@@ -63,7 +77,14 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(signed=signed, plural=plural, day=day, span=span, until=until)
+    env.filters.update(
+        signed=signed,
+        plural=plural,
+        momentum=momentum,
+        day=day,
+        span=span,
+        until=until,
+    )
     return env
 
 
@@ -91,7 +112,7 @@ def subject(digest: Digest) -> str:
     if isinstance(digest, MemberDigest):
         return (
             f"Your momentum {when}: {plural(digest.actions, 'action')}, "
-            f"momentum {digest.momentum}"
+            f"momentum {momentum(digest)}"
         )
     if isinstance(digest, MentorDigest):
         first = digest.needs_attention[:1]

@@ -14,14 +14,18 @@ from uuid import UUID
 import pytest
 from sqlalchemy import Connection, Engine, event
 
+from notify.digest_model import GroupMember, GroupNews, MenteeNews
 from notify.digests import (
+    GroupDigest,
     MemberDigest,
+    MentorDigest,
     digest_for,
     group_digests,
     member_digests,
     mentor_digests,
     period_for,
 )
+from notify.recipients import Person
 from notify.render import render
 from projections.db import make_engine
 from projections.goals_queries import stalled_goals, upcoming_milestones
@@ -251,6 +255,7 @@ def test_member_digest_tells_the_week_in_hand_checked_numbers(
     assert ann.actions_this_week == 1  # this morning's
     assert ann.weekly_target == 3
     assert ann.momentum == momentum(ANN_POINTS) == 91
+    assert (ann.pace, ann.momentum_label, ann.above_pace) == (91, "91", False)
     assert ann.trend == 91  # nothing 28 days ago
     assert (ann.streak, ann.review_streak) == (1, 1)  # last week met; 2–8 March not
     assert [(w.day.day, w.title) for w in ann.wins] == [
@@ -406,6 +411,108 @@ def test_render_escapes_free_text_in_html_but_not_in_plain_text(
     assert "Fri 20 Mar (in 4 days)" in shown.html
     assert "Open Momentum: https://momentum.example/" in shown.text
     assert (shown.kind, shown.empty) == ("member", False)
+
+
+ME = Person("m-1", "ann@example.org", "Ann", "UTC", 3)
+WEEK = period_for("weekly", NOW, "UTC")
+
+
+def _member(pace: int) -> MemberDigest:
+    """A hand-made member digest of a member at `pace` % of their target pace."""
+    none: tuple[Any, ...] = ()
+    return MemberDigest(
+        to=ME,
+        period=WEEK,
+        actions=4,
+        actions_this_week=1,
+        weekly_target=3,
+        momentum=min(100, pace),
+        pace=pace,
+        trend=12,
+        streak=2,
+        review_streak=1,
+        wins=none,
+        feedback=none,
+        cheers=none,
+        upcoming=none,
+        stalled=none,
+        review_due=False,
+    )
+
+
+def _mentor(pace: int) -> MentorDigest:
+    """A hand-made mentor digest of one mentee at `pace`."""
+    mentee = MenteeNews(
+        member_id="m-2",
+        display_name="Eve",
+        momentum=min(100, pace),
+        pace=pace,
+        rut_risk=10,
+        rut_level="low",
+        risk_change=-5,
+        level_before="low",
+        rising=False,
+        reasons=(),
+        check_ins=(),
+        wins=(),
+    )
+    return MentorDigest(ME, WEEK, (mentee,))
+
+
+def _group(pace: int, before: int) -> GroupDigest:
+    """A hand-made group digest of one member at `pace`, shown `before` a week ago."""
+    shown = min(100, pace)
+    member = GroupMember(
+        member_id="m-2",
+        display_name="Eve",
+        actions=5,
+        weekly_target=3,
+        momentum=shown,
+        pace=pace,
+        gain=shown - before,  # of the shown values, as the group digest computes it
+        days_since_action=0,
+        away=False,
+    )
+    return GroupDigest(ME, WEEK, (GroupNews("g-1", "Runners", (member,), ()),))
+
+
+def test_above_pace_digests_say_100_plus_with_the_pace_as_the_pages_do() -> None:
+    member, mentor, group = _member(188), _mentor(188), _group(188, 60)
+    assert (member.momentum, member.pace, member.momentum_label) == (100, 188, "100+")
+    assert member.above_pace and mentor.mentees[0].above_pace
+    assert group.groups[0].members[0].gain == 100 - 60  # shown values, not 188 − 60
+    shown = render(member)
+    assert shown.subject == (
+        "Your momentum this week: 4 actions, momentum 100+ (188% of pace)"
+    )
+    assert "  Momentum 100+ (188% of pace) (+12 over 28 days)" in shown.text
+    assert ">100+ (188% of pace)</strong> (+12 over 28 days)" in shown.html
+    assert 'title="188% of your target pace"' in shown.html
+    mentee = render(mentor)
+    assert "1. Eve: momentum 100+ (188% of pace), rut risk 10" in mentee.text
+    assert ">100+ (188% of pace)</span>, rut risk 10" in mentee.html
+    rising = render(group)
+    assert "Rising: Eve (momentum +40, now 100+ (188% of pace))" in rising.text
+    assert ">100+ (188% of pace)</span>)" in rising.html
+    for body in (shown, mentee, rising):
+        assert "100+" in body.text and "188% of pace" in body.text
+        assert "100+" in body.html and "188% of pace" in body.html
+
+
+@pytest.mark.parametrize("pace", [73, 100])
+def test_digests_at_or_below_pace_say_the_number_alone(pace: int) -> None:
+    member, mentor, group = _member(pace), _mentor(pace), _group(pace, 40)
+    assert member.momentum_label == str(pace) and not member.above_pace
+    shown, mentee, rising = render(member), render(mentor), render(group)
+    assert shown.subject.endswith(f"4 actions, momentum {pace}")
+    assert f"  Momentum {pace} (+12 over 28 days)" in shown.text
+    assert f">{pace}</strong> (+12 over 28 days)" in shown.html
+    assert f"1. Eve: momentum {pace}, rut risk 10" in mentee.text
+    assert f">{pace}</span>, rut risk 10" in mentee.html
+    assert f"Rising: Eve (momentum +{pace - 40}, now {pace})" in rising.text
+    for body in (shown, mentee, rising):
+        for said in (body.subject, body.text, body.html):
+            assert "100+" not in said and "of pace" not in said
 
 
 @contextmanager
