@@ -100,16 +100,26 @@ class People:
         self.signed_in: dict[str, Visitor] = {}
         self.visitors: list[Visitor] = []
 
-    def fresh(self, name: str, *, javascript: bool = True) -> Visitor:
-        """A new context (no cookies) with one page, at desktop width."""
+    def fresh(
+        self,
+        name: str,
+        *,
+        javascript: bool = True,
+        base_url: str | None = None,
+        timezone: str | None = None,
+    ) -> Visitor:
+        """A new context (no cookies) with one page, at desktop width; on another
+        server than the demo's if `base_url` is given, on a device in `timezone`."""
+        base_url = base_url or self.served.base_url
         context = self.browser.new_context(
             viewport=DESKTOP,
             java_script_enabled=javascript,
-            base_url=self.served.base_url,
+            base_url=base_url,
+            timezone_id=timezone,
         )
         context.set_default_timeout(10_000)
         context.add_init_script(CSP_LISTENER)
-        visitor = Visitor(name, context, context.new_page(), self.served.base_url)
+        visitor = Visitor(name, context, context.new_page(), base_url)
         visitor.javascript = javascript
         self.visitors.append(visitor)
         return visitor

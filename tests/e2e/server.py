@@ -3,6 +3,7 @@ the real clock, the follower on, werkzeug on a random 127.0.0.1 port in a thread
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from collections.abc import Iterator
@@ -162,21 +163,25 @@ def serve(directory: Path) -> Iterator[Served]:
     )
     _load_demo(settings)
     system = open_system(settings, password_profile="CHEAPEST")
-    server: BaseWSGIServer | None = None
     try:
         demo = _demo_ids(system)
-        server = make_server(
-            "127.0.0.1",
-            0,
-            create_app(system),
-            threaded=True,
-            request_handler=QuietHandler,
-        )
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield Served(f"http://127.0.0.1:{server.server_port}", system, demo)
+        with listening(system) as base_url:
+            yield Served(base_url, system, demo)
     finally:
-        if server is not None:
-            server.shutdown()
-            server.server_close()
         system.close()
+
+
+@contextlib.contextmanager
+def listening(system: System) -> Iterator[str]:
+    """Serve the app over `system` on a random 127.0.0.1 port in a thread; yield
+    its base URL, stop serving after."""
+    server: BaseWSGIServer = make_server(
+        "127.0.0.1", 0, create_app(system), threaded=True, request_handler=QuietHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
