@@ -38,8 +38,44 @@ class Interval:
 
 
 def local_noon(day: date, timezone: str) -> datetime:
-    """Noon of `day` in the member's timezone (when an action counts)."""
+    """Noon of `day` in the member's timezone: an action of that day decays from
+    then, or from when it was logged if that was earlier (`noon_lead`)."""
     return datetime.combine(day, time(12), ZoneInfo(timezone))
+
+
+def noon_lead(logged: datetime, day: date, timezone: str) -> float:
+    """How many seconds before local noon of `day` an action logged at `logged` for
+    that day starts to decay: noon − logged when it was logged on that very day (its
+    local date in `timezone`) before noon, else 0 (logged at or after noon, or for an
+    earlier day). Real elapsed seconds, as by the wall clock: away days do not stop
+    this count (docs/metrics.md, "When an action counts")."""
+    zone = ZoneInfo(timezone)
+    if logged.astimezone(zone).date() != day:
+        return 0.0
+    noon = local_noon(day, timezone)
+    return max(0.0, (noon.astimezone(UTC) - logged.astimezone(UTC)).total_seconds())
+
+
+NOON_QUANTUM = 2.0**-32
+"""Noon-equivalent weights are multiples of this: sums and differences of them (below
+2^21) are exact in floating point, so a day's total does not depend on the order in
+which its actions were added and taken away (an incremental build equals a rebuild,
+bit for bit). The rounding is below 10^-9 of an action."""
+
+
+def noon_equivalent(weight: float, lead_seconds: float) -> float:
+    """The weight that, decaying from noon, equals `weight` decaying from
+    `lead_seconds` before noon at every instant: w · 0.5^(lead / H).
+
+    Decay is exponential, so an action whose decay starts `lead` before its day's
+    noon is the same, at every instant, as this weight decaying from noon — before
+    noon too, read with a negative age (w_eq · 0.5^((x − noon)/H) = w · 0.5^((x −
+    logged)/H)). Rounded to a multiple of `NOON_QUANTUM`; `weight` itself when the
+    lead is 0 (or not positive)."""
+    if not lead_seconds > 0:
+        return float(weight)
+    exact = weight * float(0.5 ** (lead_seconds / HALF_LIFE.total_seconds()))
+    return round(exact / NOON_QUANTUM) * NOON_QUANTUM
 
 
 def away_intervals(

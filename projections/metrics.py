@@ -2,11 +2,12 @@
 and per member and ISO week a checkpoint that makes reading them cheap.
 
 The facts — each member's timezone and target, away periods, the weighted points
-(actions by their local day, tallied per ISO week; reviews, completed milestones and
-achieved goals by their instant), review signals and commitment outcomes — do not
-depend on the time of reading: `projections.metrics_queries` computes momentum,
-streaks and rut risk for a given `now`, so an idle member's momentum falls with no
-new event.
+(actions by their local day, tallied per ISO week with their noon-equivalent weights:
+an action decays from when it was logged or its day's noon, whichever is earlier;
+reviews, completed milestones and achieved goals by their instant), review signals
+and commitment outcomes — do not depend on the time of reading:
+`projections.metrics_queries` computes momentum, streaks and rut risk for a given
+`now`, so an idle member's momentum falls with no new event.
 
 Checkpoints: every week (in the member's current timezone) that holds a point has a
 row in `action_weeks`, and only those weeks. Besides its actions per weekday the row
@@ -63,6 +64,8 @@ from projections.formulas import (
     Interval,
     away_intervals,
     local_noon,
+    noon_equivalent,
+    noon_lead,
     week_start,
     week_target,
 )
@@ -93,7 +96,11 @@ goal_owners = Table(
     Column("owner_id", String(36), nullable=False, index=True),
 )
 
-# Each action, to know what an edit or retraction takes away from its week.
+# Each action, to know what an edit or retraction takes away from its week: its
+# day, its weight (1 or 1.5), when it was logged (the event's instant) and its lead,
+# the seconds by which its decay starts before its day's noon (`formulas.noon_lead`,
+# fixed when logged or moved to another day). Its week counts
+# `noon_equivalent(weight, lead)`.
 actions = Table(
     "rm_metrics_actions",
     metadata,
@@ -101,12 +108,16 @@ actions = Table(
     Column("member_id", String(36), nullable=False),
     Column("day", Date, nullable=False),
     Column("weight", Float, nullable=False),
+    Column("lead", Float, nullable=False, default=0.0),
+    Column("logged_at", UTCDateTime(), nullable=False),
     Index("ix_rm_metrics_actions_member_day", "member_id", "day"),
 )
 
-# Per member and ISO week (its Monday) that holds a point: the summed weight `w<n>`
-# and number `n<n>` of the actions on weekday n (0 Monday … 6 Sunday), then the
-# checkpoint (see the module docstring). Actions count at local noon of their day.
+# Per member and ISO week (its Monday) that holds a point: the summed noon-equivalent
+# weight `w<n>` and number `n<n>` of the actions on weekday n (0 Monday … 6 Sunday),
+# then the checkpoint (see the module docstring). Each day's weight decays from local
+# noon of the day: an action logged that morning weighs less by its lead, so that it
+# decays as from its logging (`formulas.noon_equivalent`, docs/metrics.md).
 action_weeks = Table(
     "rm_metrics_action_weeks",
     metadata,
@@ -163,7 +174,8 @@ HALF_LIFE_SECONDS = HALF_LIFE.total_seconds()
 # read of many members (or a batch of events) converts each day once.
 @lru_cache(maxsize=1 << 14)
 def noon_at(day: date, timezone: str) -> float:
-    """Local noon of `day` (when an action counts), in epoch seconds."""
+    """Local noon of `day` (what the day's noon-equivalent weight decays from), in
+    epoch seconds."""
     return local_noon(day, timezone).timestamp()
 
 
@@ -175,7 +187,9 @@ def week_end_at(monday: date, timezone: str) -> float:
 
 
 def decayed(raw: float, active_from: float, active_to: float) -> float:
-    """`raw` decayed over the active seconds between two readings of `ActiveClock`."""
+    """`raw` decayed over the active seconds between two readings of `ActiveClock`
+    (read at an earlier instant than `active_from`: grown by the negative age, as a
+    day's noon-equivalent weight is in the morning before its noon)."""
     return raw * float(0.5 ** ((active_to - active_from) / HALF_LIFE_SECONDS))
 
 
@@ -313,6 +327,45 @@ def _action_weight(win: bool) -> float:
     return WEIGHTS["win"] if win else WEIGHTS["action"]
 
 
+def _timezones(
+    conn: Connection, events: Sequence[tuple[Notification, Any]]
+) -> dict[str, str | None]:
+    """The timezones of the members who log actions in a batch, in one statement
+    (a lead is taken in the member's timezone); None for a member not known yet."""
+    ids = sorted(
+        {
+            str(e.owner_id)
+            for _, e in events
+            if type(e).__qualname__ == "Action.ActionLogged"
+        }
+    )
+    if not ids:
+        return {}
+    zones: dict[str, str | None] = dict.fromkeys(ids)
+    found = select(members.c.member_id, members.c.timezone)
+    for member_id, timezone in conn.execute(
+        found.where(members.c.member_id.in_(_IDS)), {"ids": ids}
+    ).all():
+        zones[member_id] = timezone
+    return zones
+
+
+def _lead(conn: Connection, member_id: str, logged: datetime, day: date) -> float:
+    """The lead of an action of `day` logged at `logged` (`formulas.noon_lead`) in
+    the member's timezone now; 0 for an earlier day (no timezone read) or a member
+    this model does not know."""
+    utc_day = logged.astimezone(UTC).date()
+    if not utc_day - timedelta(days=1) <= day <= utc_day + timedelta(days=1):
+        return 0.0  # a local date is within a day of the UTC date
+    zones: dict[str, str | None] = conn.info[_ZONES]
+    if member_id not in zones:
+        zones[member_id] = conn.execute(
+            select(members.c.timezone).where(members.c.member_id == member_id)
+        ).scalar()
+    timezone = zones[member_id]
+    return 0.0 if timezone is None else noon_lead(logged, day, timezone)
+
+
 # Weekly tallies change by (member, Monday) -> ([weight per weekday], [count per
 # weekday]); a batch of events adds up its changes and writes them once at its end,
 # with the checkpoints of the members it touched, each from the earliest day touched.
@@ -320,6 +373,7 @@ Tally = dict[tuple[str, date], tuple[list[float], list[int]]]
 Dirty = dict[str, date]
 _TALLY = "metrics.tally"  # keys of the batch's tally and dirty members in `info`
 _DIRTY = "metrics.dirty"
+_ZONES = "metrics.zones"  # and of the members' timezones read in the batch
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _ALL_WEEKS = select(action_weeks).where(action_weeks.c.member_id.in_(_IDS))
 _WEEKS_SINCE = _ALL_WEEKS.where(action_weeks.c.week >= bindparam("since"))
@@ -409,14 +463,17 @@ def _touched_at(conn: Connection, member_id: str, at: datetime) -> None:
     _touched(conn, member_id, at.astimezone(UTC).date() - timedelta(days=1))
 
 
-def _count_action(conn: Connection, member_id: str, day: date, weight: float) -> None:
-    """Add an action (weight > 0) to its week, or take one away (weight < 0)."""
+def _count_action(
+    conn: Connection, member_id: str, day: date, weight: float, lead: float, sign: int
+) -> None:
+    """Add an action (sign 1) to its week, or take one away (sign −1): its
+    noon-equivalent weight and its count."""
     tally: Tally = conn.info[_TALLY]
     weights, counts = tally.setdefault(
         (member_id, week_start(day)), ([0.0] * 7, [0] * 7)
     )
-    weights[day.weekday()] += weight
-    counts[day.weekday()] += 1 if weight > 0 else -1
+    weights[day.weekday()] += sign * noon_equivalent(weight, lead)
+    counts[day.weekday()] += sign
     _touched(conn, member_id, day)
 
 
@@ -567,6 +624,7 @@ class Metrics(Projection):
         tally: Tally = {}
         dirty: Dirty = {}
         conn.info[_TALLY], conn.info[_DIRTY] = tally, dirty
+        conn.info[_ZONES] = _timezones(conn, events)
         held = HeldInserts(conn)
         try:
             for notification, event in events:
@@ -574,10 +632,11 @@ class Metrics(Projection):
             held.flush()
             _write_weeks(conn, tally, dirty)
         finally:
-            del conn.info[_TALLY], conn.info[_DIRTY]
+            del conn.info[_TALLY], conn.info[_DIRTY], conn.info[_ZONES]
 
     @on("Member.Registered")
     def _registered(self, conn: Connection, e: Any, _pos: int) -> None:
+        conn.info[_ZONES][str(e.originator_id)] = e.timezone
         conn.execute(
             members.insert(),
             {
@@ -591,6 +650,7 @@ class Metrics(Projection):
     @on("Member.ProfileUpdated")
     def _profile_updated(self, conn: Connection, e: Any, _pos: int) -> None:
         member = members.c.member_id == str(e.originator_id)
+        conn.info[_ZONES].pop(str(e.originator_id), None)
         moved = conn.execute(
             update(members)
             .where(member, members.c.timezone != e.timezone)
@@ -638,6 +698,7 @@ class Metrics(Projection):
         for key in [k for k in conn.info[_TALLY] if k[0] == member_id]:
             del conn.info[_TALLY][key]  # their rows go now, with what was pending
         conn.info[_DIRTY].pop(member_id, None)
+        conn.info[_ZONES].pop(member_id, None)
         theirs = select(reviews.c.review_id).where(reviews.c.member_id == member_id)
         conn.execute(delete(outcomes).where(outcomes.c.review_id.in_(theirs)))
         for table in (away_periods, actions, action_weeks, points, reviews, members):
@@ -699,6 +760,7 @@ class Metrics(Projection):
     @on("Action.ActionLogged")
     def _action_logged(self, conn: Connection, e: Any, _pos: int) -> None:
         member_id, weight = str(e.owner_id), _action_weight(e.win)
+        lead = _lead(conn, member_id, e.timestamp, e.occurred_on)
         conn.execute(
             actions.insert(),
             {
@@ -706,12 +768,17 @@ class Metrics(Projection):
                 "member_id": member_id,
                 "day": e.occurred_on,
                 "weight": weight,
+                "lead": lead,
+                "logged_at": e.timestamp,
             },
         )
-        _count_action(conn, member_id, e.occurred_on, weight)
+        _count_action(conn, member_id, e.occurred_on, weight, lead, 1)
 
     @on("Action.ActionEdited")
     def _action_edited(self, conn: Connection, e: Any, _pos: int) -> None:
+        """A new weight keeps the lead; a new day takes the lead it would have had
+        if the action had been logged for that day at its original logging instant
+        (in the member's timezone at the edit)."""
         if "occurred_on" not in e.changes and "win" not in e.changes:
             return
         old = _action_row(conn, str(e.originator_id))
@@ -719,12 +786,15 @@ class Metrics(Projection):
             return
         day = e.changes.get("occurred_on", old.day)
         weight = _action_weight(e.changes["win"]) if "win" in e.changes else old.weight
-        _count_action(conn, old.member_id, old.day, -old.weight)
-        _count_action(conn, old.member_id, day, weight)
+        lead = old.lead
+        if day != old.day:
+            lead = _lead(conn, old.member_id, old.logged_at, day)
+        _count_action(conn, old.member_id, old.day, old.weight, old.lead, -1)
+        _count_action(conn, old.member_id, day, weight, lead, 1)
         conn.execute(
             update(actions)
             .where(actions.c.action_id == old.action_id)
-            .values(day=day, weight=weight)
+            .values(day=day, weight=weight, lead=lead)
         )
 
     @on("Action.ActionRetracted")
@@ -732,7 +802,7 @@ class Metrics(Projection):
         old = _action_row(conn, str(e.originator_id))
         if old is None:
             return
-        _count_action(conn, old.member_id, old.day, -old.weight)
+        _count_action(conn, old.member_id, old.day, old.weight, old.lead, -1)
         conn.execute(delete(actions).where(actions.c.action_id == old.action_id))
 
     @on("Review.ReviewRecorded")

@@ -1,9 +1,10 @@
 """Momentum metrics (SPEC 5) of members, computed from the stored facts for a `now`.
 
 Days and weeks are the member's own: their current timezone, ISO weeks Mon–Sun. An
-action decays from local noon of its day (`formulas.local_noon`) and counts in full
-from the moment it is logged until then, so this morning's actions count at once
-(docs/metrics.md).
+action decays from the moment it was logged or local noon of its day, whichever is
+earlier (docs/metrics.md): a day's stored weight is the noon-equivalent one
+(`formulas.noon_equivalent`) and decays from noon, read in the morning with a
+negative age, so this morning's actions count at once.
 
 Speed: every stored week carries a checkpoint (`projections.metrics`): the raw score
 at its end, the streaks ending with it and the last action day so far. So whatever
@@ -224,12 +225,9 @@ class _Facts:
         week, today = self.weeks.get(monday), self.today(at).weekday()
         if week is not None:
             for n, count in enumerate(week.counts[: today + 1]):
-                if count:
+                if count:  # today before noon: a negative age (noon-equivalent)
                     t = noon_at(monday + timedelta(days=n), self.timezone)
-                    if t <= x:
-                        raw += decayed(week.weights[n], clock.at(t), now)
-                    else:  # logged this morning: in full until its noon
-                        raw += week.weights[n]
+                    raw += decayed(week.weights[n], clock.at(t), now)
         for t_at, weight, _ in self.timed.get(monday, ()):
             t = t_at.timestamp()
             if t <= x:

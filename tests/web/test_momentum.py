@@ -50,10 +50,10 @@ def test_actions_raise_momentum_fill_the_week_and_lower_the_risk(
     log(api, ann, occurred_on="2026-03-01")  # Sunday, last week
     for _ in range(3):
         log(api, ann, occurred_on="2026-03-02")
-    clock.advance(hours=4)  # 13:00: today's actions count from noon
+    clock.advance(hours=4)  # 13:00: today's actions, logged at 09:00, count from then
     metrics = api.get(ann, "/momentum").json
-    # 0.5^(25/336) + 3·0.5^(1/336) = 3.9435; / (3/7 · 14 / ln 2) → 45.6
-    assert metrics["momentum"] == 46 and metrics["trend"] == 46
+    # 0.5^(25/336) + 3·0.5^(4/336) = 3.9251; / (3/7 · 14 / ln 2) → 45.3
+    assert metrics["momentum"] == 45 and metrics["trend"] == 45
     assert metrics["actions_this_week"] == 3
     assert metrics["weekly_actions"][-2:] == [
         {"week": "2026-02-23", "actions": 1},
@@ -62,12 +62,13 @@ def test_actions_raise_momentum_fill_the_week_and_lower_the_risk(
     assert metrics["streak"] == 1  # this week met the target; last week did not
     assert metrics["last_action_on"] == "2026-03-02"
     assert metrics["days_since_action"] == 0
-    # 100 · (0.4 · 0.5 + 0.4 · (1 − 0.46) + 0.2 · 0) = 41.6
+    # 100 · (0.4 · 0.5 + 0.4 · (1 − 0.45) + 0.2 · 0) = 42
     assert metrics["rut_risk"]["score"] == 42
     assert metrics["rut_risk"]["level"] == "new"  # medium after the first week
     system.write(c.SetWeeklyTarget(UUID(ann.id), 1))
     capped = api.get(ann, "/momentum").json
-    assert capped["momentum"] == 100 and capped["momentum_uncapped"] == 137
+    # 3.9251 / (1/7 · 14 / ln 2) → 136.0
+    assert capped["momentum"] == 100 and capped["momentum_uncapped"] == 136
 
 
 def test_the_daily_series_ends_today(api: Api) -> None:

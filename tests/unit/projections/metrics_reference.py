@@ -3,7 +3,9 @@ at ee4254a): from the facts alone, reading 20 half-lives of history. Kept as the
 reference the checkpointed queries must equal (test_metrics_checkpoints.py).
 
 Changed from the original only where the tables grew: the weeks are read by their
-action columns (the checkpoint columns come after them).
+action columns (the checkpoint columns come after them); and where the rule changed:
+a day's stored weight is noon-equivalent (an action decays from its logging or its
+day's noon, whichever is earlier), read before noon with a negative age.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from sqlalchemy import Connection, func, select
 from projections.formulas import (
     HALF_LIFE,
     SIGNALS,
+    active_time,
     away_intervals,
     commitments_kept_percent,
+    decay,
     is_new_member,
     is_rising,
     local_noon,
@@ -328,10 +332,11 @@ def _momenta(f: _Facts, instants: list[datetime]) -> list[int]:
     noon = [(local_noon(d, f.timezone), w) for d, (w, _) in f.days.items()]
     away = away_intervals(f.away, f.timezone)
     raws = raw_scores_at(f.points + noon, instants, away)
-    for n, at in enumerate(instants):  # logged this morning: in full until noon
+    for n, at in enumerate(instants):  # today before noon: a negative age
         day = f.today(at)
-        if day in f.days and local_noon(day, f.timezone) > at:
-            raws[n] += f.days[day][0]
+        noon = local_noon(day, f.timezone)
+        if day in f.days and noon > at:
+            raws[n] += f.days[day][0] / decay(active_time(at, noon, away))
     return [momentum(raw, f.target) for raw in raws]
 
 

@@ -13,6 +13,8 @@ from itertools import pairwise
 import pytest
 
 from projections.formulas import (
+    HALF_LIFE,
+    NOON_QUANTUM,
     WEIGHTS,
     active_time,
     away_intervals,
@@ -24,6 +26,8 @@ from projections.formulas import (
     momentum,
     momentum_label,
     momentum_shown,
+    noon_equivalent,
+    noon_lead,
     raw_score,
     rut_level,
     rut_risk,
@@ -164,6 +168,75 @@ def test_action_counts_at_local_noon_in_auckland() -> None:
         2026, 7, 15, 0, tzinfo=UTC
     )
     assert local_noon(date(2026, 1, 15), "UTC") == datetime(2026, 1, 15, 12, tzinfo=UTC)
+
+
+BERLIN = "Europe/Berlin"
+
+
+def test_the_lead_is_the_time_from_logging_to_noon_of_the_same_day() -> None:
+    day = date(2026, 3, 2)  # Berlin is UTC+1: noon is 11:00 UTC
+    at_8 = datetime(2026, 3, 2, 7, tzinfo=UTC)  # 08:00 in Berlin
+    assert noon_lead(at_8, day, BERLIN) == 4 * 3600
+    # logged at or after noon: it decays from noon
+    assert noon_lead(local_noon(day, BERLIN), day, BERLIN) == 0
+    assert noon_lead(datetime(2026, 3, 2, 14, tzinfo=UTC), day, BERLIN) == 0
+    # logged for an earlier day: from that day's noon
+    assert noon_lead(at_8, day - DAY, BERLIN) == 0
+    assert noon_lead(at_8 + DAY, day, BERLIN) == 0
+    # 23:30 UTC on 1 March is 00:30 on 2 March in Berlin: 11.5 hours before noon
+    assert noon_lead(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), day, BERLIN) == (
+        11.5 * 3600
+    )
+
+
+def test_the_lead_is_real_time_across_a_dst_change() -> None:
+    # 29 March 2026, Berlin: clocks go 02:00 → 03:00. Logged at 01:00 CET (00:00
+    # UTC): noon CEST is 10:00 UTC, 10 real hours later (11 on the wall clock)
+    logged = datetime(2026, 3, 29, 0, tzinfo=UTC)
+    assert noon_lead(logged, date(2026, 3, 29), BERLIN) == 10 * 3600
+
+
+def test_a_noon_equivalent_weight_decays_from_noon_as_the_action_from_its_logging() -> (
+    None
+):
+    """w_eq = w · 0.5^(lead/H): logged 4 hours before noon, 1 action weighs
+    0.5^(4/336) = 0.99178 at noon; read before noon with a negative age it equals
+    the action decayed from its logging, at every instant."""
+    lead = 4 * 3600
+    w_eq = noon_equivalent(1.0, lead)
+    assert w_eq == pytest.approx(0.9917822, abs=1e-7)
+    assert noon_equivalent(1.5, lead) == pytest.approx(1.5 * 0.9917822, abs=1e-7)
+    noon = local_noon(date(2026, 3, 2), BERLIN)
+    logged = noon - timedelta(seconds=lead)
+    for hours in (0, 1, 4, 5, 12, 24 * 14):
+        x = logged + hours * HOUR
+        from_noon = w_eq * decay(x - noon)  # a negative age before noon
+        assert from_noon == pytest.approx(decay(x - logged), rel=1e-9)
+    assert w_eq * decay(logged - noon) == pytest.approx(1.0, rel=1e-9)  # in full
+    # no lead: the weight itself
+    assert noon_equivalent(1.0, 0) == 1.0
+    assert noon_equivalent(1.5, 0) == 1.5
+    assert noon_equivalent(1.0, -60) == 1.0
+    # half a half-life of lead: 1/√2
+    half = HALF_LIFE.total_seconds() / 2
+    assert noon_equivalent(1.0, half) == pytest.approx(2**-0.5, abs=1e-9)
+
+
+def test_noon_equivalent_weights_add_and_subtract_exactly() -> None:
+    """Multiples of 2^-32: a day's total is the same whatever the order in which
+    its actions were added and taken away (incremental build = rebuild)."""
+    weights = [
+        noon_equivalent(w, lead) for w in (1.0, 1.5) for lead in range(0, 43200, 997)
+    ]
+    assert all((w / NOON_QUANTUM).is_integer() for w in weights)
+    forward = 0.0
+    for w in weights:
+        forward += w
+    backward = sum(reversed(weights), 0.0)
+    assert forward == backward
+    for w in weights:
+        forward -= w
+    assert forward == 0.0
 
 
 def test_events_after_now_do_not_count() -> None:
@@ -424,11 +497,20 @@ def test_trend_is_the_difference_of_the_two_shown_values(
 
 def test_a_morning_action_on_day_one_gives_positive_momentum() -> None:
     """Berlin, T = 3: three actions logged at 08:00 local on day one count in full
-    until noon: raw 3, steady (3/7) · 14 / ln 2 = 8.657, momentum round(34.65) = 35;
-    rut risk 100 · (0.4 · 0.5 + 0.4 · 0.65 + 0.2 · 0) = 46."""
+    at 08:00: raw 3, steady (3/7) · 14 / ln 2 = 8.657, momentum round(34.65) = 35;
+    rut risk 100 · (0.4 · 0.5 + 0.4 · 0.65 + 0.2 · 0) = 46. They decay from 08:00:
+    at 12:00 raw 3 · 0.5^(4/336) = 2.975 → 34 (from noon it would still be 35), at
+    20:00 3 · 0.5^(12/336) = 2.927 → round(33.81) = 34 (from noon 34.09)."""
     steady = 3 / 7 * 14 / math.log(2)
     assert momentum(3.0, 3) == round(100 * 3 / steady) == 35
     assert rut_risk(None, 35, 0) == 46
+    w_eq = 3 * noon_equivalent(1.0, 4 * 3600)  # what the day keeps, from noon
+    assert momentum(w_eq * decay(-4 * HOUR), 3) == 35  # 08:00
+    assert momentum(w_eq, 3) == 34  # 12:00
+    assert momentum(w_eq * decay(8 * HOUR), 3) == 34  # 20:00
+    assert 100 * w_eq / steady == pytest.approx(34.37, abs=0.01)
+    assert 100 * w_eq * decay(8 * HOUR) / steady == pytest.approx(33.81, abs=0.01)
+    assert 100 * 3 * decay(8 * HOUR) / steady == pytest.approx(34.09, abs=0.01)
 
 
 def test_a_member_is_new_for_their_first_seven_days() -> None:

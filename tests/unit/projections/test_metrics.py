@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, event, select
 
 from projections.db import make_engine, metadata
-from projections.formulas import SIGNALS, rut_level
+from projections.formulas import SIGNALS, noon_equivalent, rut_level
 from projections.metrics import Metrics, action_weeks
 from projections.metrics_queries import (
     MemberMetrics,
@@ -109,13 +109,14 @@ def test_an_idle_members_momentum_halves_in_14_days(
     app: MomentumApplication, register: Register, query: Query, sync: Sync
 ) -> None:
     ann = register("Ann")
-    log(app, ann, date(2026, 3, 2), n=6)
-    # raw 6 at noon → 100 · 6 / (6 / ln 2) = 100 ln 2 ≈ 69.3; 14 days later raw 3
+    log(app, ann, date(2026, 3, 2), n=6)  # at 09:00: they decay from then
+    # raw 6 · 0.5^(3/336) at noon → 100 · 6 / (6 / ln 2) · 0.993 = 100 ln 2 · 0.993
+    # ≈ 68.9; 14 days later raw half of that
     assert metrics(query, sync, ann, utc(2026, 3, 2)).momentum == 69
     later = metrics(query, sync, ann, utc(2026, 3, 16))
-    assert later.momentum == 35  # 50 ln 2 ≈ 34.7
-    assert later.trend == 35  # 28 days before: nothing yet
-    assert metrics(query, sync, ann, utc(2026, 3, 30)).momentum == 17  # 17.3
+    assert later.momentum == 34  # 50 ln 2 · 0.5^(3/336) ≈ 34.4
+    assert later.trend == 34  # 28 days before: nothing yet
+    assert metrics(query, sync, ann, utc(2026, 3, 30)).momentum == 17  # 17.2
 
 
 def test_away_days_freeze_the_decay(
@@ -124,10 +125,11 @@ def test_away_days_freeze_the_decay(
     ann = register("Ann")
     log(app, ann, date(2026, 3, 2), n=6)
     app.handle(c.SetAwayPeriod(ann, date(2026, 3, 3), date(2026, 3, 16)))
-    # by midnight the 6 points are 12 hours old: 100 ln 2 · 0.5^(0.5/14) ≈ 67.6
+    # by midnight the 6 points, logged at 09:00, are 15 hours old:
+    # 100 ln 2 · 0.5^(15/336) ≈ 67.2
     start = metrics(query, sync, ann, utc(2026, 3, 3, 0))
     end = metrics(query, sync, ann, utc(2026, 3, 17, 0))
-    assert start.momentum == end.momentum == 68
+    assert start.momentum == end.momentum == 67
     assert end.away_today is False
     assert metrics(query, sync, ann, utc(2026, 3, 10)).away_today is True
 
@@ -167,7 +169,7 @@ def test_a_retracted_action_no_longer_counts(
     app.handle(c.RetractAction(ann, retracted, "Logged twice"))
     m = metrics(query, sync, ann, utc(2026, 3, 2))
     assert m.actions_this_week == 1
-    assert m.momentum == 12  # 100 · ln 2 / 6 ≈ 11.6
+    assert m.momentum == 11  # logged at 09:00: 100 · ln 2 / 6 · 0.5^(3/336) ≈ 11.5
 
 
 def test_an_edited_date_moves_the_action_to_its_new_week(
@@ -193,7 +195,7 @@ def test_an_edited_win_weighs_more(
     ann = register("Ann")
     (action,) = log(app, ann, date(2026, 3, 2))
     app.handle(c.EditAction(ann, action, {"win": True}))
-    # 1.5 points: 100 · 1.5 ln 2 / 6 ≈ 17.3
+    # 1.5 points logged at 09:00: 100 · 1.5 ln 2 / 6 · 0.5^(3/336) ≈ 17.2
     assert metrics(query, sync, ann, utc(2026, 3, 2)).momentum == 17
 
 
@@ -223,11 +225,12 @@ def test_an_action_decays_from_local_noon_of_the_current_timezone(
     ann = register("Ann")
     log(app, ann, date(2026, 3, 2))
     now = utc(2026, 3, 2, 9)
-    # logged this morning: in full until 12:00 UTC, 100 · ln 2 / 6 ≈ 11.55
+    # logged at 09:00, just now: in full, 100 · ln 2 / 6 ≈ 11.55
     assert metrics(query, sync, ann, now).momentum == 12
     app.handle(c.UpdateProfile(ann, "Ann", "Pacific/Auckland"))
-    # noon in Auckland (UTC+13) is 1 March 23:00 UTC, 10 hours before now:
-    # 100 · ln 2 / 6 · 0.5^(10/336) ≈ 11.3
+    # noon in Auckland (UTC+13) is 1 March 23:00 UTC, 10 hours before now; the
+    # action keeps its lead of 3 hours (fixed when logged), so it decays from 3
+    # hours before that noon: 100 · ln 2 / 6 · 0.5^(13/336) ≈ 11.2
     assert metrics(query, sync, ann, now).momentum == 11
 
 
@@ -247,6 +250,123 @@ def test_a_first_morning_that_meets_the_target_looks_like_a_start(
     assert (m.rut_risk, m.rut_level, m.rising, m.new) == (46, "new", False, True)
     later = metrics(query, sync, ann, datetime(2026, 3, 9, 7, tzinfo=UTC))
     assert (later.new, later.rut_level) == (False, rut_level(later.rut_risk))
+
+
+# When an action counts: from its logging or its day's noon, whichever is earlier --
+
+
+def _day_weights(query: Query, monday: date) -> list[tuple[float, int]]:
+    """The stored (weight, count) of each weekday of the week of `monday`."""
+
+    def read(conn: Any) -> list[tuple[float, int]]:
+        a = action_weeks.c
+        row = conn.execute(select(action_weeks).where(a.week == monday)).one()
+        return [(row._mapping[f"w{n}"], row._mapping[f"n{n}"]) for n in range(7)]
+
+    return query(read)
+
+
+def test_a_morning_action_decays_from_when_it_was_logged(
+    app: MomentumApplication, clock: FixedClock, query: Query, sync: Sync
+) -> None:
+    """Berlin (UTC+1), T = 3, three actions logged at 08:00 for today: 35 at once
+    (raw 3), and they decay from 08:00, not from noon: at 12:00 raw 3 · 0.5^(4/336)
+    = 2.975, momentum round(34.37) = 34 (noon anchoring kept 3 until noon: 35); at
+    20:00 3 · 0.5^(12/336) = 2.927, round(33.81) = 34 (noon anchoring: 34.09)."""
+    ann = registrar(app)("Ann", "Europe/Berlin")
+    clock.set(datetime(2026, 3, 2, 7, tzinfo=UTC))  # 08:00 in Berlin
+    log(app, ann, date(2026, 3, 2), 3)
+    sync()
+    # the day keeps 3 · 0.5^(4 h / 14 d), which decays from its noon (11:00 UTC)
+    lead = 4 * 3600
+    assert _day_weights(query, date(2026, 3, 2))[0] == (
+        3 * noon_equivalent(1.0, lead),
+        3,
+    )
+    assert 3 * noon_equivalent(1.0, lead) == pytest.approx(3 * 0.5 ** (4 / 336))
+    at = {h: datetime(2026, 3, 2, h - 1, tzinfo=UTC) for h in (8, 10, 12, 13, 20)}
+    raw = {h: 3 * 0.5 ** ((h - 8) / 336) for h in at}
+    for h, instant in at.items():
+        m = metrics(query, sync, ann, instant)
+        assert m.momentum == round(100 * raw[h] / NORMALISER), h
+    assert [metrics(query, sync, ann, at[h]).momentum for h in at] == [
+        35,
+        35,
+        34,
+        34,
+        34,
+    ]
+
+
+def test_an_action_logged_in_the_afternoon_decays_from_its_noon(
+    app: MomentumApplication,
+    clock: FixedClock,
+    register: Register,
+    query: Query,
+    sync: Sync,
+) -> None:
+    """T = 1 (steady 2 / ln 2 = 2.885), six actions logged at 15:00 UTC for today: at
+    15:00 they already show 3 hours of decay, 100 · 6 · 0.5^(3/336) / 2.885 = 206.7
+    → 207 (from their logging they would show 207.9 → 208)."""
+    ann = register("Ann")
+    app.handle(c.SetWeeklyTarget(ann, 1))
+    clock.set(utc(2026, 3, 2, 15))
+    log(app, ann, date(2026, 3, 2), 6)
+    m = metrics(query, sync, ann, utc(2026, 3, 2, 15))
+    assert _day_weights(query, date(2026, 3, 2))[0] == (6.0, 6)
+    assert m.momentum == round(100 * 6 * 0.5 ** (3 / 336) * math.log(2) / 2) == 207
+
+
+def test_an_action_backdated_to_yesterday_decays_from_yesterdays_noon(
+    app: MomentumApplication,
+    clock: FixedClock,
+    register: Register,
+    query: Query,
+    sync: Sync,
+) -> None:
+    """T = 1, six actions logged on Tuesday 08:00 UTC for Monday: they decay from
+    Monday noon, 20 hours before: 100 · 6 · 0.5^(20/336) / 2.885 = 199.5 → 200 (from
+    their logging they would show 208)."""
+    ann = register("Ann")
+    app.handle(c.SetWeeklyTarget(ann, 1))
+    clock.set(utc(2026, 3, 3, 8))
+    log(app, ann, date(2026, 3, 2), 6)
+    m = metrics(query, sync, ann, utc(2026, 3, 3, 8))
+    assert _day_weights(query, date(2026, 3, 2))[0] == (6.0, 6)
+    assert m.momentum == round(100 * 6 * 0.5 ** (20 / 336) * math.log(2) / 2) == 200
+
+
+def test_an_edited_day_takes_the_lead_of_its_original_logging_instant(
+    app: MomentumApplication,
+    clock: FixedClock,
+    register: Register,
+    query: Query,
+    sync: Sync,
+) -> None:
+    """Logged on Tuesday 08:00 UTC for Monday (no lead), moved to Tuesday at 10:00:
+    it counts as if logged for Tuesday at 08:00 (a lead of 4 hours before Tuesday's
+    noon); a win keeps that lead; moved back to Monday it has none again; retracted,
+    its day is back to nothing."""
+    ann = register("Ann")
+    clock.set(utc(2026, 3, 3, 8))
+    (action,) = log(app, ann, date(2026, 3, 2))
+    clock.set(utc(2026, 3, 3, 10))
+    app.handle(c.EditAction(ann, action, {"occurred_on": date(2026, 3, 3)}))
+    sync()
+    lead = 4 * 3600
+    days = _day_weights(query, date(2026, 3, 2))
+    assert days[:2] == [(0.0, 0), (noon_equivalent(1.0, lead), 1)]
+    app.handle(c.EditAction(ann, action, {"win": True}))
+    sync()
+    assert _day_weights(query, date(2026, 3, 2))[1] == (noon_equivalent(1.5, lead), 1)
+    # at 10:00 the win counts 1.5 · 0.5^(2/336): 100 · 1.5 ln 2 / 6 · 0.996 ≈ 17.2
+    assert metrics(query, sync, ann, utc(2026, 3, 3, 10)).momentum == 17
+    app.handle(c.EditAction(ann, action, {"occurred_on": date(2026, 3, 2)}))
+    sync()
+    assert _day_weights(query, date(2026, 3, 2))[:2] == [(1.5, 1), (0.0, 0)]
+    app.handle(c.RetractAction(ann, action, "Logged twice"))
+    sync()
+    assert query(lambda conn: conn.execute(select(action_weeks)).all()) == []
 
 
 def test_kenjis_holiday_across_two_iso_weeks_keeps_his_streak(
@@ -483,16 +603,18 @@ def test_risk_that_rose_by_20_within_14_days_is_flagged_rising(
     review(app, ann, FIVE)  # 2 March 09:00
     clock.set(utc(2026, 3, 16, 9))
     review(app, ann, ONE)
-    # 14 days before now (2 March 10:00): all 5s → s = 0; the actions count only
-    # from noon, the review is 1 hour old: raw = 0.5^(1/336); no day without action
-    then_score = round(100 * 0.5 ** (1 / 336) / NORMALISER)  # 12
-    then_risk = round(100 * 0.4 * (1 - then_score / 100))  # 35
-    # now: the actions are 334 hours old, the reviews 337 and 1 hour
-    raw = 3 * 0.5 ** (334 / 336) + 0.5 ** (337 / 336) + 0.5 ** (1 / 336)
+    # 14 days before now (2 March 10:00): all 5s → s = 0; the actions (logged at
+    # 09:00, before their noon: they count from then) and the review are 1 hour old:
+    # raw = 4 · 0.5^(1/336); no day without action
+    then_score = round(100 * 4 * 0.5 ** (1 / 336) / NORMALISER)  # 46
+    then_risk = round(100 * 0.4 * (1 - then_score / 100))  # 22
+    # now: the actions and the first review are 337 hours old, the second 1 hour
+    raw = 3 * 0.5 ** (337 / 336) + 0.5 ** (337 / 336) + 0.5 ** (1 / 336)
     score = round(100 * raw / NORMALISER)  # 35
     risk = round(100 * (0.4 * 1 + 0.4 * (1 - score / 100) + 0.2 * 14 / 21))  # 79
     m = metrics(query, sync, ann, utc(2026, 3, 16, 10))
     assert (m.momentum, m.rut_risk) == (score, risk) == (35, 79)
+    assert m.rut_risk_before == then_risk
     assert m.rut_risk - then_risk >= 20
     assert m.rising is True
     assert m.rut_level == "high"
@@ -525,9 +647,11 @@ def test_weekly_tallies_are_the_same_in_one_batch_or_one_event_at_a_time(
             rows = conn.execute(select(action_weeks).order_by(action_weeks.c.week))
             tallies.append([tuple(row) for row in rows])
     assert tallies[0] == tallies[1]
-    # 2 March: one win (1.5); 9 March: one action; the retracted one is gone
+    # 2 March: one win logged at 09:00, 3 hours before its noon (its lead kept by
+    # the edit); 9 March: one action (moved to a day after its logging: lead 0);
+    # the retracted one is gone
     assert [(row[1], row[2], row[9]) for row in tallies[0]] == [
-        (date(2026, 3, 2), 1.5, 1),
+        (date(2026, 3, 2), noon_equivalent(1.5, 3 * 3600), 1),
         (date(2026, 3, 9), 1.0, 1),
     ]
 

@@ -52,4 +52,5 @@ def test_upgrading_a_filled_read_model_resets_metrics_for_a_rebuild(
     with engine.connect() as conn:
         found = member_metrics(conn, str(ann), clock.now().replace(hour=13))
     assert found is not None
-    assert found.momentum == 12  # 100 · ln 2 / 6 · 0.5^(1/336) ≈ 11.5
+    # logged at 09:00, 4 hours before now: 100 · ln 2 / 6 · 0.5^(4/336) ≈ 11.5
+    assert found.momentum == 11
