@@ -195,7 +195,7 @@ def conn(engine: Engine) -> Iterator[Connection]:
 
 
 # Ann's points (weight, days before NOW): actions at noon, the check-in at its time;
-# today's action, logged this morning, counts in full until its noon
+# today's action, logged this morning, counts from its logging
 # (docs/metrics.md).
 ANN_POINTS = [
     (1, 7 + 20 / 24),  # Sun 8 March
@@ -320,8 +320,8 @@ def test_mentor_digest_puts_who_needs_attention_first_and_shows_what_mentors_see
     assert eve.reasons == ("no action logged yet", "momentum 0 of 100")
     # Ann now: s = 0.35 from Friday's check-in, momentum 91, acted today.
     assert ann.momentum == 91 and ann.rut_risk == risk(0.35, 91, 0) == 18
-    # A week ago (Monday 9 March, 08:00): Sunday's action, and that morning's in
-    # full (its noon is ahead); no check-in yet.
+    # A week ago (Monday 9 March, 08:00): Sunday's action, and that morning's
+    # (just logged); no check-in yet.
     before = risk(0.5, momentum([(1, 20 / 24), (1, 0)]), 0)
     assert before == 51 and ann.risk_change == 18 - 51 == -33
     assert (ann.rut_level, ann.level_before) == ("low", "new")  # joined then

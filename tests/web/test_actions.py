@@ -205,7 +205,7 @@ def test_editing_an_action_shows_at_once_and_stale_if_match_is_409(
 
 def test_retracting_an_action_takes_it_out_of_momentum_and_journal(api: Api) -> None:
     ann = api.join("Ann")
-    yesterday = str(TODAY - timedelta(days=1))  # today's actions count from noon
+    yesterday = str(TODAY - timedelta(days=1))  # an action of an earlier day
     action = log_action(api, ann, occurred_on=yesterday)
     path = f"/actions/{action['id']}"
     assert api.get(ann, "/momentum").json["momentum"] > 0

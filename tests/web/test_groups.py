@@ -100,7 +100,7 @@ def test_the_board_shows_only_group_visible_wins_even_to_owner_and_mentor(
     )
     log(api, ann, "Negotiated a raise quietly", win=True, visibility="private")
     log(api, ann, "Told my mentor about the offer", win=True, visibility="mentors")
-    clock.advance(hours=4)  # actions count from noon of their day
+    clock.advance(hours=4)  # and decay from their logging (before noon) on
     for viewer in (bob, ann, fay):  # a member, the owner, her mentor in the group
         board = api.get(viewer, f"/groups/{group_id}")
         assert board.status_code == 200

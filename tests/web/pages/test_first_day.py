@@ -34,7 +34,7 @@ def test_a_first_morning_that_meets_the_target_reads_as_a_start(
     momentum = page.find(id="momentum-heading")
     assert momentum is not None
     shown = _text(momentum.find_parent("section"))
-    # raw 3 in full until noon: round(100 · 3 / (3/7 · 14 / ln 2)) = 35
+    # raw 3, just logged: round(100 · 3 / (3/7 · 14 / ln 2)) = 35
     assert "35 / 100" in shown and "up 35" in shown
     risk = page.find(id="risk-heading")
     assert risk is not None
