@@ -28,6 +28,7 @@ bench: setup ## measure SPEC 11 and write bench/RESULTS.md
 	$(BIN)/python -m bench.projections
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.digests
+	$(BIN)/python -m bench.freshness
 
 setup: $(STAMP)
 
