@@ -6,17 +6,18 @@ earlier (docs/metrics.md): a day's stored weight is the noon-equivalent one
 (`formulas.noon_equivalent`) and decays from noon, read in the morning with a
 negative age, so this morning's actions count at once.
 
-Speed: every stored week carries a checkpoint (`projections.metrics`): the raw score
-at its end, the streaks ending with it and the last action day so far. So whatever
-the length of a member's history, a read takes the weeks since about 28 days ago in
-full (and the last stored week before them), the number of actions of the earlier
-weeks shown (12 in all), the timed points since 28 days ago, the latest review at
-two instants and a count of marked commitments. The raw score at an instant is the
-checkpoint of the last stored week before the instant's week, decayed, plus the
-points of the week up to the instant; a streak is last week's checkpoint plus the
-current week; the last action day is in the week's row or its predecessor's
-checkpoint. `metrics_for_many` runs six statements (prepared once) whatever the
-number of members, and a seventh when one of them has been quiet for weeks.
+Speed: every stored week carries a checkpoint (`projections.metrics_checkpoints`):
+the raw score at its end, the streaks ending with it and the last action day so far.
+So whatever the length of a member's history, a read takes the weeks since about 28
+days ago in full (and the last stored week before them), the number of actions of
+the earlier weeks shown (12 in all), the timed points since 28 days ago, the latest
+review at two instants and a count of marked commitments. The raw score at an
+instant is the checkpoint of the last stored week before the instant's week,
+decayed, plus the points of the week up to the instant; a streak is last week's
+checkpoint plus the current week; the last action day is in the week's row or its
+predecessor's checkpoint. `metrics_for_many` runs six statements (prepared once)
+whatever the number of members, and a seventh when one of them has been quiet for
+weeks.
 """
 
 from __future__ import annotations
@@ -46,23 +47,17 @@ from projections.formulas import (
     week_start,
     week_target,
 )
-from projections.metrics import (
-    MARGIN,
-    MEMBERS_AWAY,
+from projections.metrics import MARGIN, MEMBERS_AWAY, stored_weeks
+from projections.metrics_checkpoints import (
     ActiveClock,
     StoredWeek,
-    action_weeks,
     away_days,
     decayed,
-    members,
     noon_at,
-    outcomes,
-    points,
-    reviews,
     runs_before,
-    stored_weeks,
     week_end_at,
 )
+from projections.metrics_tables import action_weeks, members, outcomes, points, reviews
 
 TREND = timedelta(days=28)
 RISING = timedelta(days=14)

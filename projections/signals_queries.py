@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import Connection, select
 
 from projections import journal as j
-from projections import metrics as m
+from projections import metrics_tables as m
 from projections.relations import member_timezone, visible_levels
 from service.clock import local_date
 from service.domain.review import SIGNALS

@@ -38,7 +38,7 @@ from projections.formulas import (
     week_start,
     weekly_counts,
 )
-from projections.metrics import (
+from projections.metrics_tables import (
     action_weeks,
     actions,
     away_periods,

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, event, select
 
 from projections.db import make_engine, metadata
 from projections.formulas import SIGNALS, noon_equivalent, rut_level
-from projections.metrics import Metrics, action_weeks
+from projections.metrics import Metrics
 from projections.metrics_queries import (
     MemberMetrics,
     daily_series,
@@ -25,6 +25,7 @@ from projections.metrics_queries import (
     member_metrics,
     metrics_for_many,
 )
+from projections.metrics_tables import action_weeks
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock

@@ -26,8 +26,9 @@ from sqlalchemy import Engine, select
 
 from projections import tracking
 from projections.db import make_engine, metadata
-from projections.metrics import Metrics, action_weeks
+from projections.metrics import Metrics
 from projections.metrics_queries import daily_series, member_metrics
+from projections.metrics_tables import action_weeks
 from projections.runner import ProjectionRunner
 from service import commands as c
 from service.application import MomentumApplication

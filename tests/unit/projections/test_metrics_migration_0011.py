@@ -12,8 +12,9 @@ from sqlalchemy import inspect, select, text
 from projections import migrate
 from projections.db import make_engine
 from projections.formulas import noon_equivalent
-from projections.metrics import Metrics, action_weeks, actions
+from projections.metrics import Metrics
 from projections.metrics_queries import member_metrics
+from projections.metrics_tables import action_weeks, actions
 from projections.runner import ProjectionRunner
 from service import commands as c
 from service.application import MomentumApplication
