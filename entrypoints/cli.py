@@ -220,7 +220,8 @@ def _report_stopped(stopped: Sequence[Stopped], fail: bool) -> None:
 @main.command()
 @click.argument("names", nargs=-1)
 def rebuild(names: tuple[str, ...]) -> None:
-    """Drop and rebuild read models (all, or the NAMES given) from zero."""
+    """Rebuild read models (all, or the NAMES given) from zero beside the live ones,
+    then swap them in: readers never see a half-built model."""
     from rich.progress import Progress
 
     with _system() as system, Progress(console=console) as bar:

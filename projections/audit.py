@@ -291,6 +291,10 @@ class AuditIndex:
     name = "audit"
     # Never audit_chain or audit_checkpoints here: a rebuild deletes these tables.
     tables = (audit_index,)
+    # A rebuild checks the replayed chain against the live `audit_chain` (that is
+    # how it catches rewritten events), so it runs on the live tables, not beside
+    # them (`projections.bluegreen`).
+    rebuilt_in_place = True
     signer: CheckpointSigner | None = None
 
     def __init__(self, signer: CheckpointSigner | None = None) -> None:

@@ -23,7 +23,7 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, Table, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from projections import migrate, tracking
+from projections import bluegreen, migrate, tracking
 from projections.batching import HeldInserts
 from projections.db import wipe_side_files
 from service.application import MomentumApplication
@@ -326,13 +326,8 @@ class ProjectionRunner:
         names: Sequence[str] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> int:
-        """Drop and rebuild read models from zero; others keep their position.
-
-        A rebuilt model starts again even if it had stopped."""
+        """Rebuild read models from zero beside the live ones and swap them in
+        (`projections.bluegreen`); others keep their position. A rebuilt model
+        starts again even if it had stopped. The number of events replayed."""
         chosen = [m for m in self.models if names is None or m.name in names]
-        with self.engine.begin() as conn:
-            for model in chosen:
-                for table in reversed(model.tables):
-                    conn.execute(table.delete())
-                tracking.reset(conn, model.name)
-        return self.catch_up(progress)
+        return bluegreen.rebuild(self, chosen, progress)
