@@ -45,7 +45,7 @@ from sqlalchemy.types import BigInteger
 
 from projections.base import UTCDateTime
 from projections.db import metadata
-from projections.relations import members
+from projections.relations_queries import current_member_ids
 from service.domain.member import REMINDERS
 
 STATES = ("planned", "sent", "failed", "skipped")
@@ -118,8 +118,9 @@ class Mail:
 def forget_erased(conn: Connection) -> int:
     """Delete the rows of members who are no longer members (erased: the relations
     read model drops them on Member.Erased); the number deleted."""
-    known = select(members.c.member_id)
-    gone = conn.execute(delete(outbox).where(outbox.c.member_id.not_in(known)))
+    gone = conn.execute(
+        delete(outbox).where(outbox.c.member_id.not_in(current_member_ids()))
+    )
     return int(gone.rowcount or 0)
 
 

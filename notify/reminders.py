@@ -44,8 +44,12 @@ from notify.planning import Planned, insert_rows, outbox_row, planned_of
 from notify.recipients import Person, people
 from notify.render import ENVIRONMENT, until
 from notify.schedule import Schedule, away_today, schedules
-from projections import notifications_facts as nf
 from projections.mentoring import QUIET_DAYS
+from projections.notifications_queries import (
+    buddy_pairs,
+    requests_waiting,
+    suggestions_waiting,
+)
 from service.commands import IssueReminder
 from service.errors import NotFoundError
 from service.settings import Settings
@@ -205,12 +209,7 @@ def _buddies_quiet(
     wanting = {s.member_id: s for s in _wanting(found, "buddy_quiet")}
     if not wanting:
         return []
-    b = nf.buddies.c
-    pairs = list(
-        conn.execute(
-            select(b.member_id, b.buddy_id).where(b.member_id.in_(sorted(wanting)))
-        )
-    )
+    pairs = buddy_pairs(conn, wanting)
     pals = sorted({buddy for _, buddy in pairs if buddy in everyone})
     last = last_action_days(conn, pals) if pals else {}
     away = away_today(conn, {p: everyone[p].today for p in pals})
@@ -248,29 +247,10 @@ def _requests_waiting(
     if not wanting:
         return []
     by_email = {s.email: s.member_id for s in wanting.values()}
-    m, sg = nf.mentorships.c, nf.suggestions.c
-    asked = list(
-        conn.execute(
-            select(m.mentorship_id, m.mentee_id, m.mentor_email, m.asked_at).where(
-                m.mentor_email.in_(sorted(by_email)),
-                m.status == "proposed",
-                m.asked_at <= now - WAITING,
-            )
-        )
-    )
-    suggested = list(
-        conn.execute(
-            select(sg.suggestion_id, sg.mentor_id, sg.mentee_id, sg.title, sg.made_at)
-            .where(
-                sg.mentee_id.in_(sorted(wanting)),
-                sg.status == "open",
-                sg.made_at <= now - WAITING,
-            )
-            .order_by(sg.made_at)
-        )
-    )
+    asked = requests_waiting(conn, by_email, now - WAITING)
+    suggested = suggestions_waiting(conn, wanting, now - WAITING)
     names = people(
-        conn, [r.mentee_id for r in asked] + [r.mentor_id for r in suggested]
+        conn, [r.mentee_id for r in asked] + [sg.mentor_id for sg in suggested]
     )
     out: list[Reminder] = []
     for r in asked:
@@ -291,22 +271,22 @@ def _requests_waiting(
                 days=(now - r.asked_at).days,
             )
         )
-    for r in suggested:
-        if r.mentor_id not in names:
+    for sg in suggested:
+        if sg.mentor_id not in names:
             continue
-        name = names[r.mentor_id].display_name
+        name = names[sg.mentor_id].display_name
         out.append(
             Reminder(
-                r.mentee_id,
+                sg.mentee_id,
                 "requests_waiting",
-                f"suggestion:{r.suggestion_id}",
-                f"{name}\u2019s suggestion \u201c{r.title}\u201d is waiting for you",
+                f"suggestion:{sg.suggestion_id}",
+                f"{name}\u2019s suggestion \u201c{sg.title}\u201d is waiting for you",
                 "/mentoring",
                 ref_kind="suggestion",
-                ref_id=r.suggestion_id,
-                title=r.title,
+                ref_id=sg.suggestion_id,
+                title=sg.title,
                 other=name,
-                days=(now - r.made_at).days,
+                days=(now - sg.made_at).days,
             )
         )
     return out

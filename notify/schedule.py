@@ -3,7 +3,7 @@ their review day, their reminders and quiet hours, and their away days — read 
 all members at once, shared by digest and reminder planning.
 
 A member who never changed their preferences has no preferences row and gets
-`DEFAULT_PREFERENCE_ROW`.
+the defaults (`relations_queries.mail_preferences`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 
 from projections.metrics import away_periods
-from projections.relations import DEFAULT_PREFERENCE_ROW, member_preferences, members
+from projections.relations_queries import MailPreferences, mail_preferences
 
 DIGEST_PREFERENCE = {
     "digest:member": "digest",
@@ -84,26 +84,17 @@ class Schedule:
 
 def schedules(conn: Connection, now: datetime) -> list[Schedule]:
     """Every member's schedule at `now`, by member id."""
-    prefs = member_preferences.c
-    columns = [prefs[name] for name in DEFAULT_PREFERENCE_ROW]
-    query = (
-        select(members.c.member_id, members.c.email, members.c.timezone, *columns)
-        .outerjoin(member_preferences, prefs.member_id == members.c.member_id)
-        .order_by(members.c.member_id)
-    )
-    return [_schedule(row, now) for row in conn.execute(query)]
+    return [_schedule(p, now) for p in mail_preferences(conn)]
 
 
-def _schedule(row: Any, now: datetime) -> Schedule:
-    values: dict[str, Any] = dict(DEFAULT_PREFERENCE_ROW)
-    if row.digest is not None:  # the member has a preferences row
-        values = {name: row._mapping[name] for name in DEFAULT_PREFERENCE_ROW}
+def _schedule(p: MailPreferences, now: datetime) -> Schedule:
+    values: dict[str, Any] = dict(p.values)
     chosen = frozenset(n for n in str(values.pop("reminders")).split(",") if n)
     return Schedule(
-        member_id=row.member_id,
-        email=row.email,
-        timezone=row.timezone,
-        local=now.astimezone(ZoneInfo(row.timezone)),
+        member_id=p.member_id,
+        email=p.email,
+        timezone=p.timezone,
+        local=now.astimezone(ZoneInfo(p.timezone)),
         reminders=chosen,
         **values,
     )

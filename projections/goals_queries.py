@@ -7,12 +7,13 @@ goal the viewer may not see is reported exactly like a missing one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, and_, func, select
 
 from projections import formulas
 from projections.goals import (
@@ -453,3 +454,122 @@ def milestone_by_id(
     if row is None or _visible_row(conn, viewer_id, row.goal_id) is None:
         return None
     return _milestone(row)
+
+
+# What digests and reminders read (notify.facts), for many owners at once: each
+# function runs the same one or two statements whatever the number of owners.
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """An open milestone or an active goal falling due."""
+
+    member_id: str
+    goal_id: str
+    goal_title: str
+    title: str  # the milestone's, or the goal's own for its due date
+    kind: str  # "milestone" or "goal"
+    due_on: date
+    item_id: str  # the milestone's id, or the goal's
+
+
+@dataclass(frozen=True)
+class StalledGoal:
+    """An active goal with no action or progress for 14 days, or due soon and
+    under half done (SPEC 5)."""
+
+    member_id: str
+    goal_id: str
+    title: str
+    visibility: str
+    due_on: date
+    progress: float
+    days_quiet: int  # since the last action or progress (or since it was set)
+
+
+def due_between(
+    conn: Connection, owner_ids: Collection[str], first: date, last: date
+) -> dict[str, list[DueItem]]:
+    """Per owner, open milestones of active goals and active goals themselves due
+    from `first` to `last`, soonest first."""
+    goal, milestone = goals.c, roadmap.c
+    active = and_(goal.owner_id.in_(owner_ids), goal.status == "active")
+    due_milestones = conn.execute(
+        select(
+            goal.owner_id,
+            goal.goal_id,
+            goal.title,
+            milestone.title,
+            milestone.due_on,
+            milestone.milestone_id,
+        )
+        .join(goals, goal.goal_id == milestone.goal_id)
+        .where(
+            active,
+            milestone.completed.is_(False),
+            milestone.due_on >= first,
+            milestone.due_on <= last,
+        )
+    )
+    due_goals = conn.execute(
+        select(
+            goal.owner_id,
+            goal.goal_id,
+            goal.title,
+            goal.title.label("own_title"),
+            goal.due_on,
+            goal.goal_id.label("item_id"),
+        ).where(active, goal.due_on >= first, goal.due_on <= last)
+    )
+    found: dict[str, list[DueItem]] = defaultdict(list)
+    for kind, rows in (("milestone", due_milestones), ("goal", due_goals)):
+        for owner, goal_id, goal_title, title, due_on, item_id in rows:
+            found[owner].append(
+                DueItem(owner, goal_id, goal_title, title, kind, due_on, item_id)
+            )
+    for dues in found.values():
+        dues.sort(key=lambda d: (d.due_on, d.kind != "milestone", d.title))
+    return found
+
+
+def stalled_by_owner(
+    conn: Connection, timezones: Mapping[str, str], now: datetime
+) -> dict[str, list[StalledGoal]]:
+    """Per owner (given with their timezone), their stalled goals at `now`, by due
+    date; the same rule as the goal board's `stalled` flag."""
+    goal, acted = goals.c, goal_actions.c
+    active = and_(goal.owner_id.in_(list(timezones)), goal.status == "active")
+    last_action = (
+        select(acted.goal_id, func.max(acted.occurred_on).label("day"))
+        .where(
+            acted.goal_id.in_(select(goal.goal_id).where(active)),
+            acted.retracted.is_(False),
+        )
+        .group_by(acted.goal_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(goals, last_action.c.day.label("last_action_on"))
+        .outerjoin(last_action, last_action.c.goal_id == goal.goal_id)
+        .where(active)
+        .order_by(goal.due_on, goal.set_at)
+    )
+    found: dict[str, list[StalledGoal]] = defaultdict(list)
+    for r in rows:
+        today = local_date(now, timezones[r.owner_id])
+        metric = None
+        if r.metric_name is not None:
+            metric = {"baseline": r.baseline, "target": r.target}
+        pct = progress_percent(
+            r.status, metric, r.current_value, r.milestones_done, r.milestones_total
+        )
+        days = (r.last_action_on, r.last_progress_on)
+        last = max((d for d in days if d is not None), default=None)
+        if formulas.is_stalled(r.status, last, r.set_on, r.due_on, pct, today):
+            quiet = max(0, (today - (last or r.set_on)).days)
+            found[r.owner_id].append(
+                StalledGoal(
+                    r.owner_id, r.goal_id, r.title, r.visibility, r.due_on, pct, quiet
+                )
+            )
+    return found

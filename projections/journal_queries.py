@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
 from projections import journal as t
+from projections.relations import members as known_members
 from projections.relations import visible_levels
 
 GOAL_KINDS = (
@@ -297,3 +299,162 @@ def places_of(
     return {
         row.item_id: EntryPlace(row.member_id, row.day, row.position) for row in rows
     }
+
+
+# What digests read (notify.facts), for many members at once: each function runs one
+# statement whatever the number of members (SPEC 11).
+
+_author = known_members.alias("author")
+
+
+@dataclass(frozen=True)
+class EntryLine:
+    """A journal entry worth a line in a digest: a win or a check-in."""
+
+    member_id: str
+    member_name: str
+    item_id: str
+    day: date
+    title: str
+    summary: str
+    visibility: str
+
+
+@dataclass(frozen=True)
+class Received:
+    """Feedback or a cheer on one of the member's items."""
+
+    member_id: str
+    author_id: str
+    author_name: str
+    at: datetime
+    item_kind: str
+    item_title: str
+    text: str  # the feedback; empty for a cheer
+
+
+def action_counts_by_day(
+    conn: Connection, member_ids: Collection[str], first: date, last: date
+) -> dict[str, dict[date, int]]:
+    """Per member, how many actions they logged on each day from `first` to `last`."""
+    e = t.entries.c
+    rows = conn.execute(
+        select(e.member_id, e.day, func.count())
+        .where(
+            e.member_id.in_(member_ids),
+            e.kind == "action",
+            e.day >= first,
+            e.day <= last,
+        )
+        .group_by(e.member_id, e.day)
+    )
+    found: dict[str, dict[date, int]] = defaultdict(dict)
+    for member_id, day, count in rows:
+        found[member_id][day] = count
+    return found
+
+
+def _entry_lines(
+    conn: Connection,
+    member_ids: Collection[str],
+    first: date,
+    last: date,
+    visibilities: Collection[str],
+    *conditions: ColumnElement[bool],
+) -> dict[str, list[EntryLine]]:
+    e, i = t.entries.c, t.items.c
+    rows = conn.execute(
+        select(
+            e.member_id,
+            func.coalesce(known_members.c.display_name, "").label("member_name"),
+            e.item_id,
+            e.day,
+            e.title,
+            e.summary,
+            i.visibility,
+        )
+        .join(t.items, i.item_id == e.item_id)
+        .outerjoin(known_members, known_members.c.member_id == e.member_id)
+        .where(
+            e.member_id.in_(member_ids),
+            e.day >= first,
+            e.day <= last,
+            i.visibility.in_(sorted(visibilities)),
+            *conditions,
+        )
+        .order_by(e.day, e.position)
+    )
+    found: dict[str, list[EntryLine]] = defaultdict(list)
+    for r in rows:
+        found[r.member_id].append(EntryLine(**r._mapping))
+    return found
+
+
+def win_lines(
+    conn: Connection,
+    member_ids: Collection[str],
+    first: date,
+    last: date,
+    visibilities: Collection[str],
+) -> dict[str, list[EntryLine]]:
+    """Per member, their wins from `first` to `last` with these visibilities."""
+    e = t.entries.c
+    win = and_(e.kind == "action", e.win.is_(True))
+    return _entry_lines(conn, member_ids, first, last, visibilities, win)
+
+
+def check_in_lines(
+    conn: Connection,
+    member_ids: Collection[str],
+    first: date,
+    last: date,
+    visibilities: Collection[str],
+) -> dict[str, list[EntryLine]]:
+    """Per member, their check-ins from `first` to `last` with these visibilities."""
+    review = t.entries.c.kind == "review"
+    return _entry_lines(conn, member_ids, first, last, visibilities, review)
+
+
+def feedback_received(
+    conn: Connection, member_ids: Collection[str], since: datetime, until: datetime
+) -> dict[str, list[Received]]:
+    """Per member, feedback (not withdrawn) others left on their items in [since,
+    until), oldest first, its text summarised."""
+    f = t.feedback.c
+    rows = conn.execute(
+        select(
+            f.target_owner_id,
+            f.author_id,
+            func.coalesce(_author.c.display_name, "Someone"),
+            f.at,
+            f.target_kind,
+            func.coalesce(t.items.c.title, ""),
+            f.text,
+        )
+        .outerjoin(_author, _author.c.member_id == f.author_id)
+        .outerjoin(t.items, t.items.c.item_id == f.target_id)
+        .where(
+            f.target_owner_id.in_(member_ids),
+            f.author_id != f.target_owner_id,
+            f.at >= since,
+            f.at < until,
+        )
+        .order_by(f.at, f.feedback_id)
+    )
+    found: dict[str, list[Received]] = defaultdict(list)
+    for owner, author, name, at, kind, title, text in rows:
+        note = Received(owner, author, name, at, kind, title, t.summarise(text))
+        found[owner].append(note)
+    return found
+
+
+def last_action_days(conn: Connection, member_ids: Collection[str]) -> dict[str, date]:
+    """Per member, the last day they logged an action (members who never did are
+    left out)."""
+    e = t.entries.c
+    rows = conn.execute(
+        select(e.member_id, func.max(e.day))
+        .where(e.member_id.in_(member_ids), e.kind == "action")
+        .group_by(e.member_id)
+    )
+    return {member_id: day for member_id, day in rows}

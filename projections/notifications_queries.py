@@ -10,6 +10,8 @@ items or requests addressed to them.
 from __future__ import annotations
 
 import base64
+from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,12 +19,17 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Row, Select, and_, func, select
 
+from projections import journal
+from projections.journal_queries import Received
 from projections.notifications_facts import (
+    buddies,
     inbox,
     items,
     members,
+    mentorships,
     suggestions,
 )
+from projections.relations import members as known_members
 from projections.relations import visible_levels
 from service.domain.visibility import action_visibility
 
@@ -221,3 +228,104 @@ def _decode(cursor: str) -> int:
     if prefix != "n" or not number.isdigit():
         raise ValueError("bad cursor")
     return int(number)
+
+
+# What digests and reminders read (notify), for many members at once: each function
+# runs one statement whatever the number of members (SPEC 11).
+
+_author = known_members.alias("author")
+
+
+def cheers_received(
+    conn: Connection, member_ids: Collection[str], since: datetime, until: datetime
+) -> dict[str, list[Received]]:
+    """Per member, the cheers on their items in [since, until) (from their inbox,
+    where each cheer is timed), in inbox order."""
+    n = inbox.c
+    rows = conn.execute(
+        select(
+            n.member_id,
+            n.actor_id,
+            func.coalesce(_author.c.display_name, "Someone"),
+            n.created_at,
+            n.item_kind,
+            func.coalesce(journal.items.c.title, ""),
+        )
+        .outerjoin(_author, _author.c.member_id == n.actor_id)
+        .outerjoin(journal.items, journal.items.c.item_id == n.item_id)
+        .where(
+            n.member_id.in_(member_ids),
+            n.kind == "cheer_received",
+            n.created_at >= since,
+            n.created_at < until,
+        )
+        .order_by(n.position)
+    )
+    found: dict[str, list[Received]] = defaultdict(list)
+    for member_id, author, name, at, kind, title in rows:
+        found[member_id].append(Received(member_id, author, name, at, kind, title, ""))
+    return found
+
+
+def buddy_pairs(conn: Connection, member_ids: Collection[str]) -> list[tuple[str, str]]:
+    """(member, buddy) for each buddy of these members, in any order."""
+    b = buddies.c
+    rows = conn.execute(
+        select(b.member_id, b.buddy_id).where(b.member_id.in_(sorted(member_ids)))
+    )
+    return [(member_id, buddy_id) for member_id, buddy_id in rows]
+
+
+@dataclass(frozen=True)
+class WaitingRequest:
+    """A mentorship request still proposed, to the mentor with `mentor_email`."""
+
+    mentorship_id: str
+    mentee_id: str
+    mentor_email: str
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class WaitingSuggestion:
+    """A mentor's suggestion still open."""
+
+    suggestion_id: str
+    mentor_id: str
+    mentee_id: str
+    title: str
+    made_at: datetime
+
+
+def requests_waiting(
+    conn: Connection, mentor_emails: Collection[str], asked_by: datetime
+) -> list[WaitingRequest]:
+    """The mentorship requests to these mentors (by email) proposed at or before
+    `asked_by` and still unanswered."""
+    m = mentorships.c
+    rows = conn.execute(
+        select(m.mentorship_id, m.mentee_id, m.mentor_email, m.asked_at).where(
+            m.mentor_email.in_(sorted(mentor_emails)),
+            m.status == "proposed",
+            m.asked_at <= asked_by,
+        )
+    )
+    return [WaitingRequest(**r._mapping) for r in rows]
+
+
+def suggestions_waiting(
+    conn: Connection, mentee_ids: Collection[str], made_by: datetime
+) -> list[WaitingSuggestion]:
+    """The suggestions to these mentees made at or before `made_by` and still open,
+    oldest first."""
+    sg = suggestions.c
+    rows = conn.execute(
+        select(sg.suggestion_id, sg.mentor_id, sg.mentee_id, sg.title, sg.made_at)
+        .where(
+            sg.mentee_id.in_(sorted(mentee_ids)),
+            sg.status == "open",
+            sg.made_at <= made_by,
+        )
+        .order_by(sg.made_at)
+    )
+    return [WaitingSuggestion(**r._mapping) for r in rows]
