@@ -15,14 +15,18 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
-from projections import goals_queries, journal_queries, notifications_queries
+from projections import (
+    goals_queries,
+    journal_queries,
+    metrics_queries,
+    notifications_queries,
+)
 from projections.goals_queries import DueItem as Due
 from projections.goals_queries import StalledGoal as Stalled
 from projections.journal_queries import EntryLine as Entry
 from projections.journal_queries import Received
-from projections.metrics import reviews as review_points
 from service.domain.base import VISIBILITIES
 
 __all__ = [
@@ -113,12 +117,4 @@ def last_check_ins(
     conn: Connection, ids: Collection[str], until: datetime
 ) -> dict[str, datetime]:
     """Per member, when they last recorded a review, up to `until`."""
-    # Still reads the metrics table itself: projections/metrics.py is being split
-    # (metrics_tables, metrics_checkpoints); this moves to metrics_queries then.
-    r = review_points.c
-    rows = conn.execute(
-        select(r.member_id, func.max(r.at))
-        .where(r.member_id.in_(ids), r.at <= until)
-        .group_by(r.member_id)
-    )
-    return {member_id: at for member_id, at in rows}
+    return metrics_queries.last_check_ins(conn, ids, until)

@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from projections.metrics import away_periods
+from projections import metrics_queries
 from projections.relations_queries import MailPreferences, mail_preferences
 
 DIGEST_PREFERENCE = {
@@ -102,12 +102,7 @@ def _schedule(p: MailPreferences, now: datetime) -> Schedule:
 
 def away_today(conn: Connection, today: dict[str, date]) -> set[str]:
     """Members (given with their own today) for whom today is an away day."""
-    rows = conn.execute(
-        select(
-            away_periods.c.member_id, away_periods.c.starts_on, away_periods.c.ends_on
-        ).where(away_periods.c.member_id.in_(list(today)))
-    )
-    return {m for m, first, last in rows if first <= today[m] <= last}
+    return metrics_queries.away_on(conn, today)
 
 
 def by_id(found: Collection[Schedule]) -> dict[str, Schedule]:

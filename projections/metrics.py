@@ -46,17 +46,13 @@ from projections.metrics_checkpoints import MemberClock, StoredWeek, next_week
 from projections.metrics_tables import (
     action_weeks,
     actions,
+    away_periods,
     goal_owners,
     members,
     outcomes,
     points,
+    reviews,
 )
-
-# Re-exported for notify (`notify.facts`, `notify.schedule`) until it reads them
-# through `projections.metrics_queries` (pyproject's import contract lists these two
-# imports as still to move).
-from projections.metrics_tables import away_periods as away_periods
-from projections.metrics_tables import reviews as reviews
 from service.domain.member import DEFAULT_WEEKLY_TARGET
 
 FROM_THE_START = date.min  # a Monday: recompute every week of the member

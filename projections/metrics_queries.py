@@ -57,7 +57,14 @@ from projections.metrics_checkpoints import (
     runs_before,
     week_end_at,
 )
-from projections.metrics_tables import action_weeks, members, outcomes, points, reviews
+from projections.metrics_tables import (
+    action_weeks,
+    away_periods,
+    members,
+    outcomes,
+    points,
+    reviews,
+)
 
 TREND = timedelta(days=28)
 RISING = timedelta(days=14)
@@ -467,3 +474,26 @@ def review_facts(conn: Connection, review_ids: Iterable[str]) -> dict[str, Revie
         )
         for rid, sig in signals.items()
     }
+
+
+def last_check_ins(
+    conn: Connection, ids: Iterable[str], until: datetime
+) -> dict[str, datetime]:
+    """Per member, when they last recorded a review, up to `until` (one statement)."""
+    r = reviews.c
+    rows = conn.execute(
+        select(r.member_id, func.max(r.at))
+        .where(r.member_id.in_(list(ids)), r.at <= until)
+        .group_by(r.member_id)
+    )
+    return {member_id: at for member_id, at in rows}
+
+
+def away_on(conn: Connection, today: dict[str, date]) -> set[str]:
+    """Those of the members (each given with their own local date) for whom that
+    date is an away day (one statement)."""
+    a = away_periods.c
+    rows = conn.execute(
+        select(a.member_id, a.starts_on, a.ends_on).where(a.member_id.in_(list(today)))
+    )
+    return {m for m, first, last in rows if first <= today[m] <= last}
