@@ -16,8 +16,6 @@ worker `momentum project` as its own process, and measures over real HTTP:
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
 import random
 import signal
@@ -39,7 +37,7 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import command_line, machine, write_results
+from bench.common import Client, command_line, machine, write_results
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
@@ -142,30 +140,6 @@ def build(
     clock.set(now)
     data.events = app.recorder.max_notification_id() or 0
     return data
-
-
-class Client:
-    """One keep-alive HTTP connection to the server."""
-
-    def __init__(self, port: int, token: str | None = None) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.token = token
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        payload = json.dumps(body) if body is not None else None
-        try:
-            self.conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
-            response = self.conn.getresponse()
-        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
-            # the server closed an idle keep-alive connection: reconnect once
-            self.conn.close()
-            self.conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
-            response = self.conn.getresponse()
-        raw = response.read()
-        return response.status, json.loads(raw) if raw else None
 
 
 def token(port: int, name: str) -> str:

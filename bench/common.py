@@ -3,6 +3,8 @@ results file, where each script rewrites only its own marked section."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import platform
 import re
@@ -10,6 +12,7 @@ import shlex
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def markers(name: str) -> tuple[str, str, tuple[str, str]]:
@@ -59,3 +62,27 @@ def command_line(module: str, package: str | None) -> str:
     exe = sys.executable.removeprefix(os.getcwd() + os.sep)
     script = ["-m", module] if package else [sys.argv[0]]
     return shlex.join([exe, *script, *sys.argv[1:]])
+
+
+class Client:
+    """One keep-alive HTTP connection to the server."""
+
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.token = token
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        payload = json.dumps(body) if body is not None else None
+        try:
+            self.conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
+            response = self.conn.getresponse()
+        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
+            # the server closed an idle keep-alive connection: reconnect once
+            self.conn.close()
+            self.conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
+            response = self.conn.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw) if raw else None

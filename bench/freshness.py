@@ -25,8 +25,6 @@ visible p95 ≤ 100 ms.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import logging
 import statistics
 import sys
@@ -44,7 +42,7 @@ from typing import Any
 from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import command_line, machine, write_results
+from bench.common import Client, command_line, machine, write_results
 from service import commands as c
 from service.settings import Settings
 from system import System, open_system
@@ -57,24 +55,6 @@ TARGET_P95_MS = 100.0
 WARM_UP = 20
 JOURNAL = "/journal?limit=10"
 CATEGORIES = ("learning", "networking", "challenge", "visibility", "portfolio")
-
-
-class Client:
-    """One keep-alive HTTP connection to the server."""
-
-    def __init__(self, port: int, token: str | None = None) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.token = token
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        payload = json.dumps(body) if body is not None else None
-        self.conn.request(method, f"/api/v1{path}", body=payload, headers=headers)
-        response = self.conn.getresponse()
-        raw = response.read()
-        return response.status, json.loads(raw) if raw else None
 
 
 @dataclass
