@@ -1,20 +1,37 @@
-"""Single-row INSERTs held back and sent as one executemany per table.
+"""Writing a read model's rows a batch at a time.
 
-Most events add rows (an action: a journal entry, an activity point, an audit row);
-sending each as its own statement costs more than the work. `HeldInserts` wraps the
-batch's connection: `conn.execute(table.insert(), {row})` is held, and anything else
+`Batch` (batch-at-a-time, below) is the design for read models that define their own
+`apply_batch`: the rows a batch touches are loaded with one query per table, changed
+in memory in log order and written back in bulk.
+
+`HeldInserts` serves the read models that still apply events one by one. Most events
+add rows (an action: a journal entry, an activity point, an audit row); sending each
+as its own statement costs more than the work. `HeldInserts` wraps the batch's
+connection: `conn.execute(table.insert(), {row})` is held, and anything else
 first sends the held rows of every table it reads or writes, so each handler still
 sees its own earlier writes. The runner sends whatever is left before it commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import (
+    Column,
+    Connection,
+    Dialect,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import ClauseElement, Executable
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.dml import Delete, Insert
 from sqlalchemy.sql.util import find_tables
 
 Key = tuple[Table, frozenset[str]]
@@ -62,3 +79,254 @@ def _is_plain(statement: Insert) -> bool:
         and not statement._post_values_clause
         and statement._multi_values == ()
     )
+
+
+# --- Batch-at-a-time ------------------------------------------------------------------
+
+CHUNK = 1000
+"""Keys per `IN (...)` list when loading or deleting (well under SQLite's limit of
+bound parameters)."""
+
+_SELECTS: dict[tuple[Table, tuple[str, ...]], Select[Any]] = {}
+_DELETES: dict[tuple[Table, str], Delete] = {}
+_UPSERTS: dict[tuple[Table, str, tuple[Any, ...]], Upsert] = {}
+
+
+def _select(table: Table, columns: tuple[str, ...]) -> Select[Any]:
+    """`SELECT * FROM table WHERE a IN (:a) OR b IN (:b) …`, built once per table and
+    set of columns (expanding parameters)."""
+    key = (table, columns)
+    statement = _SELECTS.get(key)
+    if statement is None:
+        statement = select(table).where(
+            or_(
+                *(
+                    table.c[name].in_(bindparam(name, expanding=True))
+                    for name in columns
+                )
+            )
+        )
+        _SELECTS[key] = statement
+    return statement
+
+
+def _delete(table: Table, column: str) -> Delete:
+    """`DELETE FROM table WHERE column IN (:keys)`, built once per table and column."""
+    key = (table, column)
+    statement = _DELETES.get(key)
+    if statement is None:
+        statement = delete(table).where(
+            table.c[column].in_(bindparam("keys", expanding=True))
+        )
+        _DELETES[key] = statement
+    return statement
+
+
+class Upsert:
+    """`INSERT … ON CONFLICT (primary key) DO UPDATE SET every other column`, compiled
+    once per table and dialect and sent with the driver's executemany: the rows go
+    through the columns' own bind processors (the same values SQLAlchemy would send),
+    without SQLAlchemy's per-row parameter handling and statement compilation."""
+
+    def __init__(
+        self, table: Table, dialect: Dialect, translate: Mapping[Any, Any] | None
+    ) -> None:
+        insert_of = pg_insert if dialect.name == "postgresql" else sqlite_insert
+        plain = insert_of(table)
+        keys = [c.name for c in table.primary_key.columns]
+        statement = plain.on_conflict_do_update(
+            index_elements=keys,
+            set_={
+                c.name: plain.excluded[c.name] for c in table.c if c.name not in keys
+            },
+        )
+        compiled = statement.compile(
+            dialect=dialect,  # with the connection's schema_translate_map, if any
+            schema_translate_map=translate,
+            render_schema_translate=bool(translate),
+        )
+        self.sql = str(compiled)
+        self.positional = compiled.positiontup is not None
+        names = list(compiled.positiontup or compiled.binds)
+        if sorted(names) != sorted(c.name for c in table.c):
+            raise ValueError(f"{table.name}: unexpected parameters {names}")
+        self.columns = [
+            (name, table.c[name].type._cached_bind_processor(dialect)) for name in names
+        ]
+
+    def send(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        cols = self.columns
+        if self.positional:
+            params: list[Any] = [
+                tuple(r[n] if p is None else p(r[n]) for n, p in cols) for r in rows
+            ]
+        else:
+            params = [
+                {n: (r[n] if p is None else p(r[n])) for n, p in cols} for r in rows
+            ]
+        conn.exec_driver_sql(self.sql, params)
+
+
+def _upsert(table: Table, conn: Connection) -> Upsert:
+    """The table's `Upsert` for this connection's dialect and schema translation
+    (blue/green rebuilds write to other schemas), built once."""
+    translate = conn.get_execution_options().get("schema_translate_map")
+    key = (table, conn.dialect.name, tuple(sorted((translate or {}).items(), key=repr)))
+    upsert = _UPSERTS.get(key)
+    if upsert is None:
+        upsert = _UPSERTS[key] = Upsert(table, conn.dialect, translate)
+    return upsert
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+class Rows:
+    """The rows of one table that a batch touches, keyed by primary key.
+
+    Rows come from `Batch.load` (the database's rows at the start of the batch) or
+    from `insert`; handlers change them in memory, in log order, and `Batch.write`
+    sends what changed. Reading a key or a column value that was never looked up
+    raises instead of silently missing a row of the database."""
+
+    def __init__(self, table: Table) -> None:
+        keys = list(table.primary_key.columns)
+        if len(keys) != 1:
+            raise ValueError(f"{table.name}: a batch needs a one-column primary key")
+        self.table = table
+        self.key = keys[0].name
+        self._defaults = {c.name: _scalar_default(c) for c in table.c}
+        self._rows: dict[Any, dict[str, Any]] = {}
+        self._looked_up: dict[str, set[Any]] = {}
+        self._dirty: dict[Any, None] = {}  # changed keys, in order
+        self._purged: dict[str, list[Any]] = {}
+
+    def get(self, key: Any) -> dict[str, Any] | None:
+        """The row with this key (as changed so far), None if there is none."""
+        row = self._rows.get(key)
+        if row is None and key not in self._looked_up.get(self.key, ()):
+            raise LookupError(f"{self.table.name}: {key!r} was not loaded")
+        return row
+
+    def where(self, column: str, value: Any) -> list[dict[str, Any]]:
+        """The rows whose `column` is `value` (the column must have been loaded by
+        that value, or be the primary key)."""
+        if value not in self._looked_up.get(column, ()):
+            raise LookupError(f"{self.table.name}: {column}={value!r} was not loaded")
+        return [row for row in self._rows.values() if row[column] == value]
+
+    def insert(self, **values: Any) -> dict[str, Any]:
+        """A new row (missing columns take their default, else NULL)."""
+        row = {**self._defaults, **values}
+        key = row[self.key]
+        self._rows[key] = row
+        self._looked_up.setdefault(self.key, set()).add(key)
+        self._dirty[key] = None
+        return row
+
+    def update(self, key: Any, **values: Any) -> bool:
+        """Change the row with this key; False (and nothing) if there is none."""
+        row = self.get(key)
+        if row is None:
+            return False
+        row.update(values)
+        self._dirty[key] = None
+        return True
+
+    def changed(self, row: dict[str, Any]) -> None:
+        """Mark a row (from `get` or `where`, changed in place) to be written."""
+        self._dirty[row[self.key]] = None
+
+    def delete(self, key: Any) -> None:
+        """Delete the row with this key (whether or not it was loaded)."""
+        self._rows.pop(key, None)
+        self._dirty[key] = None
+
+    def purge(self, column: str, values: Iterable[Any]) -> None:
+        """Delete every row whose `column` is one of `values`, loaded or not: in
+        memory now, in the database first thing in `write` (so the column must not
+        change in a row; rows added later in the batch are kept)."""
+        chosen = set(values)
+        if not chosen:
+            return
+        self._purged.setdefault(column, []).extend(chosen)
+        for key, row in list(self._rows.items()):
+            if row[column] in chosen:
+                del self._rows[key]
+                self._dirty[key] = None
+
+    def _loaded(self, column: str, keys: Iterable[Any], rows: Iterable[Any]) -> None:
+        self._looked_up.setdefault(column, set()).update(keys)
+        looked_up = self._looked_up.setdefault(self.key, set())
+        for found in rows:
+            row = dict(found._mapping)
+            key = row[self.key]
+            if key not in looked_up:  # rows in memory are newer than the database's
+                self._rows[key] = row
+                looked_up.add(key)
+
+    def _write(self, conn: Connection) -> None:
+        for column, values in self._purged.items():
+            for chunk in _chunks(sorted(set(values))):
+                conn.execute(_delete(self.table, column), {"keys": list(chunk)})
+        gone = [key for key in self._dirty if key not in self._rows]
+        for chunk in _chunks(gone):
+            conn.execute(_delete(self.table, self.key), {"keys": list(chunk)})
+        kept = [self._rows[key] for key in self._dirty if key in self._rows]
+        if kept:
+            _upsert(self.table, conn).send(conn, kept)
+        self._purged.clear()
+        self._dirty.clear()
+
+
+class Batch:
+    """One read model's rows for one batch of events: loaded with one query per table
+    (by the keys found in the events), changed in memory by the handlers in log
+    order, written in bulk: bulk deletes (`WHERE key IN (…)`, chunked) and one
+    executemany of an `INSERT … ON CONFLICT DO UPDATE` per table. Every statement is
+    built once, never per event. The caller's transaction also moves the tracking
+    position, so the batch is applied exactly once."""
+
+    def __init__(self, tables: Sequence[Table]) -> None:
+        self.tables = list(tables)
+        self._rows = {table: Rows(table) for table in self.tables}
+
+    def __getitem__(self, table: Table) -> Rows:
+        return self._rows[table]
+
+    def load(self, conn: Connection, table: Table, **keys: Collection[Any]) -> None:
+        """Bring in the rows of `table` whose column is one of the keys given for it
+        (`load(conn, items, item_id=ids, goal_id=goal_ids)`: rows matching either),
+        in one query (more if a list is longer than `CHUNK`). Keys looked up before
+        are not queried again; rows already in memory are kept as they are."""
+        rows = self._rows[table]
+        todo = {
+            column: sorted(set(values) - rows._looked_up.get(column, set()))
+            for column, values in keys.items()
+        }
+        todo = {column: values for column, values in todo.items() if values}
+        if not todo:
+            return
+        columns = tuple(sorted(todo))
+        statement = _select(table, columns)
+        rounds = max(len(values) for values in todo.values())
+        for start in range(0, rounds, CHUNK):
+            params = {c: todo[c][start : start + CHUNK] for c in columns}
+            found = conn.execute(statement, params).fetchall()
+            rows._loaded(rows.key, (), found)
+            for column in columns:
+                rows._loaded(column, params[column], ())
+
+    def write(self, conn: Connection) -> None:
+        """Send every change: per table, purges, deletes by key, then upserts."""
+        for table in self.tables:
+            self._rows[table]._write(conn)
+
+
+def _scalar_default(column: Column[Any]) -> Any:
+    default = column.default
+    if default is not None and default.is_scalar:
+        return getattr(default, "arg", None)
+    return None

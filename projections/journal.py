@@ -4,12 +4,19 @@ Entries hold what happened (kind, day, title, summary); `rm_journal_items` holds
 goal, action and review with its owner and effective visibility (SPEC 9), so a change
 of visibility is one update however many entries the item has. Feedback and cheers are
 kept as rows and counted at read time. Queries are in `journal_queries`.
+
+The journal applies a batch at a time (`projections.batching.Batch`): `apply_batch`
+loads the rows the batch's events touch, one query per table, then each handler
+changes those rows in memory, in log order (so it sees the rows added earlier in the
+batch), and the changes are written in bulk at the end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from eventsourcing.persistence import Notification
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -20,13 +27,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    case,
-    delete,
-    select,
-    update,
 )
 
-from projections.base import Projection, UTCDateTime, on
+from projections.base import Projection, UTCDateTime
+from projections.batching import Batch
 from projections.db import metadata
 from service.clock import local_date
 from service.domain.visibility import action_visibility, kept_under
@@ -104,6 +108,112 @@ cheers = Table(
 )
 
 
+GOAL_STATUS_KINDS = {
+    "Goal.GoalPaused": ("goal_paused", "reason"),
+    "Goal.GoalResumed": ("goal_resumed", None),
+    "Goal.GoalAchieved": ("goal_achieved", "reflection"),
+    "Goal.GoalAbandoned": ("goal_abandoned", "reason"),
+}
+
+Handler = Callable[[Batch, Any, int], None]
+HANDLERS: dict[str, Handler] = {}
+"""The handler of each event (by qualified name): (batch, event, log position)."""
+
+
+def handles(*event_names: str) -> Callable[[Handler], Handler]:
+    def mark(func: Handler) -> Handler:
+        for name in event_names:
+            HANDLERS[name] = func
+        return func
+
+    return mark
+
+
+class Journal(Projection):
+    """Keeps the journal entries, item visibilities, feedback and cheers."""
+
+    name = "journal"
+    tables = (members, items, milestones, entries, feedback, cheers)
+
+    def apply_batch(
+        self, conn: Connection, events: Sequence[tuple[Notification, Any]]
+    ) -> None:
+        """Apply the events in order: load what they touch, fold, write in bulk."""
+        batch = Batch(self.tables)
+        _load(conn, batch, [event for _, event in events])
+        for notification, event in events:
+            handler = HANDLERS.get(type(event).__qualname__)
+            if handler is not None:
+                handler(batch, event, notification.id)
+        batch.write(conn)
+
+    def _apply_event(self, conn: Connection, event: Any, pos: int) -> None:
+        """One event (`apply`, through `_dispatch`): a batch of one."""
+        batch = Batch(self.tables)
+        _load(conn, batch, [event])
+        HANDLERS[type(event).__qualname__](batch, event, pos)
+        batch.write(conn)
+
+
+def _load(conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
+    """The rows the events read or change, by the keys found in them: one query per
+    table, and one more of items for the goals of edited actions not loaded yet."""
+    item_ids: set[str] = set()
+    goal_ids: set[str] = set()  # goals whose visibility changes: their actions
+    erased: set[str] = set()
+    member_ids: set[str] = set()
+    milestone_ids: set[str] = set()
+    entry_items: set[str] = set()  # items whose entries change
+    edited: set[str] = set()
+    for e in events:
+        kind = type(e).__qualname__
+        if kind not in HANDLERS:
+            continue
+        aggregate, _, name = kind.partition(".")
+        origin = str(e.originator_id)
+        if aggregate == "Member":
+            member_ids.add(origin)
+            if name == "Erased":
+                erased.add(origin)
+        elif aggregate == "Goal":
+            item_ids.add(origin)
+            if name == "GoalSet":
+                member_ids.add(str(e.owner_id))
+            elif name == "GoalRevised" and "visibility" in e.changes:
+                goal_ids.add(origin)
+            elif name in ("MilestoneCompleted", "MilestoneReopened"):
+                milestone_ids.add(str(e.milestone_id))
+        elif kind == "Action.ActionLogged":
+            if e.goal_id:
+                item_ids.add(str(e.goal_id))
+        elif kind == "Action.ActionEdited":
+            item_ids.add(origin)
+            edited.add(origin)
+            entry_items.add(origin)
+            if e.changes.get("goal_id"):
+                item_ids.add(str(e.changes["goal_id"]))
+        elif kind == "Review.ReviewRecorded":
+            member_ids.add(str(e.owner_id))
+        elif kind == "Review.ReviewAmended":
+            item_ids.add(origin)
+            entry_items.add(origin)
+    batch.load(conn, items, item_id=item_ids, goal_id=goal_ids, owner_id=erased)
+    loaded = batch[items]
+    linked = set()
+    for item_id in edited:
+        row = loaded.get(item_id)
+        if row is not None and row["goal_id"] is not None:
+            linked.add(row["goal_id"])
+    batch.load(conn, items, item_id=linked)
+    for item_id in item_ids | linked:
+        row = loaded.get(item_id)
+        if row is not None:
+            member_ids.add(row["owner_id"])
+    batch.load(conn, members, member_id=member_ids)
+    batch.load(conn, milestones, milestone_id=milestone_ids)
+    batch.load(conn, entries, item_id=entry_items)
+
+
 def summarise(text: str | None) -> str:
     """Plain one-line text, cut to SUMMARY_LENGTH characters with an ellipsis."""
     flat = " ".join((text or "").split())
@@ -117,59 +227,52 @@ def _amount(value: float, unit: str | None) -> str:
     return f"{number} {unit or ''}".strip()
 
 
-GOAL_STATUS_KINDS = {
-    "Goal.GoalPaused": ("goal_paused", "reason"),
-    "Goal.GoalResumed": ("goal_resumed", None),
-    "Goal.GoalAchieved": ("goal_achieved", "reflection"),
-    "Goal.GoalAbandoned": ("goal_abandoned", "reason"),
-}
-
-
-def _add_item(
-    conn: Connection, e: Any, kind: str, owner: str, vis: str, **values: Any
-) -> None:
+def _add_item(b: Batch, e: Any, kind: str, owner: str, vis: str, **values: Any) -> None:
     """The event's aggregate as an item with its owner and effective visibility."""
-    conn.execute(
-        items.insert(),
-        dict(
-            item_id=str(e.originator_id),
-            item_kind=kind,
-            owner_id=owner,
-            visibility=vis,
-            **values,
-        ),
+    b[items].insert(
+        item_id=str(e.originator_id),
+        item_kind=kind,
+        owner_id=owner,
+        visibility=vis,
+        **values,
     )
 
 
 def _add_entry(
-    conn: Connection, e: Any, pos: int, kind: str, owner: str, text: str, **values: Any
+    b: Batch, e: Any, pos: int, kind: str, owner: str, text: str, **values: Any
 ) -> None:
     """An entry about the event's aggregate; `text` is shortened into the summary."""
-    values.setdefault("category", None)
-    values.setdefault("win", False)
-    conn.execute(
-        entries.insert(),
-        dict(
-            position=pos,
-            member_id=owner,
-            kind=kind,
-            item_kind=kind if kind in ("action", "review") else "goal",
-            item_id=str(e.originator_id),
-            at=e.timestamp,
-            summary=summarise(text),
-            **values,
-        ),
+    b[entries].insert(
+        position=pos,
+        member_id=owner,
+        kind=kind,
+        item_kind=kind if kind in ("action", "review") else "goal",
+        item_id=str(e.originator_id),
+        at=e.timestamp,
+        summary=summarise(text),
+        **values,
     )
 
 
-def _goal_visibility(conn: Connection, goal_id: str | None) -> str | None:
+def _one(row: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """The row a handler cannot do without (as `.one()` was: a missing one stops
+    the read model at this event)."""
+    if row is None:
+        raise LookupError(f"journal: no {what}")
+    return row
+
+
+def _timezone(b: Batch, member_id: str) -> str:
+    timezone: str = _one(b[members].get(member_id), f"member {member_id}")["timezone"]
+    return timezone
+
+
+def _goal_visibility(b: Batch, goal_id: str | None) -> str | None:
     """The visibility of a linked goal (None without a goal or if it is not found)."""
     if goal_id is None:
         return None
-    found: str | None = conn.execute(
-        select(items.c.visibility).where(items.c.item_id == goal_id)
-    ).scalar()
-    return found
+    row = b[items].get(goal_id)
+    return None if row is None else row["visibility"]
 
 
 def _target(e: Any) -> dict[str, str]:
@@ -181,290 +284,249 @@ def _target(e: Any) -> dict[str, str]:
     }
 
 
-class Journal(Projection):
-    """Keeps the journal entries, item visibilities, feedback and cheers."""
+# Members: timezone for the entries' days; erasure purges everything of theirs.
 
-    name = "journal"
-    tables = (members, items, milestones, entries, feedback, cheers)
 
-    # Members: timezone for the entries' days; erasure purges everything of theirs.
+@handles("Member.Registered")
+def _member_registered(b: Batch, e: Any, _pos: int) -> None:
+    b[members].insert(member_id=str(e.originator_id), timezone=e.timezone)
 
-    @on("Member.Registered")
-    def _member_registered(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            members.insert(), dict(member_id=str(e.originator_id), timezone=e.timezone)
-        )
 
-    @on("Member.ProfileUpdated")
-    def _member_profile_updated(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            update(members)
-            .where(members.c.member_id == str(e.originator_id))
-            .values(timezone=e.timezone)
-        )
+@handles("Member.ProfileUpdated")
+def _member_profile_updated(b: Batch, e: Any, _pos: int) -> None:
+    b[members].update(str(e.originator_id), timezone=e.timezone)
 
-    @on("Member.Erased")
-    def _member_erased(self, conn: Connection, e: Any, _pos: int) -> None:
-        member_id = str(e.originator_id)
-        own_goals = select(items.c.item_id).where(
-            items.c.owner_id == member_id, items.c.item_kind == "goal"
-        )
-        conn.execute(delete(milestones).where(milestones.c.goal_id.in_(own_goals)))
-        conn.execute(delete(entries).where(entries.c.member_id == member_id))
-        conn.execute(delete(items).where(items.c.owner_id == member_id))
-        for table in (feedback, cheers):
-            conn.execute(
-                delete(table).where(
-                    (table.c.author_id == member_id)
-                    | (table.c.target_owner_id == member_id)
-                )
-            )
-        conn.execute(delete(members).where(members.c.member_id == member_id))
 
-    # Goals.
+@handles("Member.Erased")
+def _member_erased(b: Batch, e: Any, _pos: int) -> None:
+    member_id = str(e.originator_id)
+    own_goals = [
+        row["item_id"]
+        for row in b[items].where("owner_id", member_id)
+        if row["item_kind"] == "goal"
+    ]
+    b[milestones].purge("goal_id", own_goals)
+    b[entries].purge("member_id", [member_id])
+    b[items].purge("owner_id", [member_id])
+    for table in (feedback, cheers):
+        b[table].purge("author_id", [member_id])
+        b[table].purge("target_owner_id", [member_id])
+    b[members].delete(member_id)
 
-    @on("Goal.GoalSet")
-    def _goal_set(self, conn: Connection, e: Any, pos: int) -> None:
-        goal_id = str(e.originator_id)
-        _add_item(
-            conn,
-            e,
-            "goal",
-            str(e.owner_id),
-            e.visibility,
-            goal_id=goal_id,
-            title=e.title,
-            unit=e.metric["unit"] if e.metric else None,
-        )
-        self._goal_entry(conn, e, pos, "goal_set", summary=e.why)
 
-    @on("Goal.GoalRevised")
-    def _goal_revised(self, conn: Connection, e: Any, pos: int) -> None:
-        changes: dict[str, Any] = e.changes
-        goal_id = str(e.originator_id)
-        values: dict[str, Any] = {}
-        if "title" in changes:
-            values["title"] = changes["title"]
-        if "metric" in changes:
-            values["unit"] = changes["metric"]["unit"] if changes["metric"] else None
-        if values:
-            conn.execute(
-                update(items).where(items.c.item_id == goal_id).values(**values)
-            )
-        if "visibility" in changes:
-            self._goal_visibility_changed(conn, goal_id, changes["visibility"])
-        self._goal_entry(conn, e, pos, "goal_revised", summary=e.reason)
+# Goals.
 
-    @staticmethod
-    def _goal_visibility_changed(
-        conn: Connection, goal_id: str, visibility: str
-    ) -> None:
-        """The goal and every action linked to it take the new visibility, except
-        actions set narrower (SPEC 9: `action_visibility`, for all of them at once)."""
-        narrower = kept_under(visibility)
-        conn.execute(
-            update(items)
-            .where(items.c.goal_id == goal_id)
-            .values(
-                visibility=case(
-                    (items.c.own_visibility.in_(narrower), items.c.own_visibility),
-                    else_=visibility,
-                )
-            )
-        )
 
-    @on("Goal.MilestoneAdded")
-    def _milestone_added(self, conn: Connection, e: Any, pos: int) -> None:
-        conn.execute(
-            milestones.insert(),
-            dict(
-                milestone_id=str(e.milestone_id),
-                goal_id=str(e.originator_id),
-                title=e.title,
-            ),
-        )
-        due = f"Due {e.due_on.isoformat()}" if e.due_on else ""
-        self._goal_entry(conn, e, pos, "milestone_added", title=e.title, summary=due)
+@handles("Goal.GoalSet")
+def _goal_set(b: Batch, e: Any, pos: int) -> None:
+    goal_id = str(e.originator_id)
+    _add_item(
+        b,
+        e,
+        "goal",
+        str(e.owner_id),
+        e.visibility,
+        goal_id=goal_id,
+        title=e.title,
+        unit=e.metric["unit"] if e.metric else None,
+    )
+    _goal_entry(b, e, pos, "goal_set", summary=e.why)
 
-    @on("Goal.MilestoneCompleted", "Goal.MilestoneReopened")
-    def _milestone_changed(self, conn: Connection, e: Any, pos: int) -> None:
-        title = conn.execute(
-            select(milestones.c.title).where(
-                milestones.c.milestone_id == str(e.milestone_id)
-            )
-        ).scalar_one()
-        done = type(e).__qualname__ == "Goal.MilestoneCompleted"
-        kind = "milestone_completed" if done else "milestone_reopened"
-        self._goal_entry(conn, e, pos, kind, title=title)
 
-    @on("Goal.ProgressRecorded")
-    def _progress_recorded(self, conn: Connection, e: Any, pos: int) -> None:
-        self._goal_entry(conn, e, pos, "progress", note=e.note, value=e.value)
+@handles("Goal.GoalRevised")
+def _goal_revised(b: Batch, e: Any, pos: int) -> None:
+    changes: dict[str, Any] = e.changes
+    goal_id = str(e.originator_id)
+    values: dict[str, Any] = {}
+    if "title" in changes:
+        values["title"] = changes["title"]
+    if "metric" in changes:
+        values["unit"] = changes["metric"]["unit"] if changes["metric"] else None
+    if values:
+        b[items].update(goal_id, **values)
+    if "visibility" in changes:
+        _goal_visibility_changed(b, goal_id, changes["visibility"])
+    _goal_entry(b, e, pos, "goal_revised", summary=e.reason)
 
-    @on(*GOAL_STATUS_KINDS)
-    def _goal_status(self, conn: Connection, e: Any, pos: int) -> None:
-        kind, text_field = GOAL_STATUS_KINDS[type(e).__qualname__]
-        summary = getattr(e, text_field) if text_field else ""
-        self._goal_entry(conn, e, pos, kind, summary=summary)
 
-    @staticmethod
-    def _goal_entry(
-        conn: Connection,
-        e: Any,
-        pos: int,
-        kind: str,
-        *,
-        title: str | None = None,
-        summary: str = "",
-        note: str = "",
-        value: float | None = None,
-    ) -> None:
-        goal_id = str(e.originator_id)
-        goal = conn.execute(
-            select(items.c.owner_id, items.c.title, items.c.unit, members.c.timezone)
-            .join(members, members.c.member_id == items.c.owner_id)
-            .where(items.c.item_id == goal_id)
-        ).one()
-        if value is not None:
-            amount = _amount(value, goal.unit)
-            summary = f"{amount} — {note}" if note else amount
-        _add_entry(
-            conn,
-            e,
-            pos,
-            kind,
-            goal.owner_id,
-            summary,
-            goal_id=goal_id,
-            day=local_date(e.timestamp, goal.timezone),
-            title=title or goal.title,
-        )
+def _goal_visibility_changed(b: Batch, goal_id: str, visibility: str) -> None:
+    """The goal and every action linked to it take the new visibility, except
+    actions set narrower (SPEC 9: `action_visibility`, as `kept_under` says)."""
+    narrower = kept_under(visibility)
+    linked = b[items]
+    for row in linked.where("goal_id", goal_id):
+        own = row["own_visibility"]
+        row["visibility"] = own if own in narrower else visibility
+        linked.changed(row)
 
-    # Actions.
 
-    @on("Action.ActionLogged")
-    def _action_logged(self, conn: Connection, e: Any, pos: int) -> None:
-        owner_id = str(e.owner_id)
-        goal_id = str(e.goal_id) if e.goal_id else None
-        visibility = action_visibility(
-            e.visibility, goal_id, _goal_visibility(conn, goal_id)
-        )
-        _add_item(
-            conn,
-            e,
-            "action",
-            owner_id,
-            visibility,
-            goal_id=goal_id,
-            own_visibility=e.visibility,
-            title=e.title,
-        )
-        _add_entry(
-            conn,
-            e,
-            pos,
-            "action",
-            owner_id,
-            e.notes,
-            goal_id=goal_id,
-            day=e.occurred_on,
-            title=e.title,
-            category=e.category,
-            win=e.win,
-        )
+@handles("Goal.MilestoneAdded")
+def _milestone_added(b: Batch, e: Any, pos: int) -> None:
+    b[milestones].insert(
+        milestone_id=str(e.milestone_id), goal_id=str(e.originator_id), title=e.title
+    )
+    due = f"Due {e.due_on.isoformat()}" if e.due_on else ""
+    _goal_entry(b, e, pos, "milestone_added", title=e.title, summary=due)
 
-    @on("Action.ActionEdited")
-    def _action_edited(self, conn: Connection, e: Any, _pos: int) -> None:
-        changes: dict[str, Any] = e.changes
-        action_id = str(e.originator_id)
-        item = conn.execute(
-            select(items.c.goal_id, items.c.own_visibility, items.c.title).where(
-                items.c.item_id == action_id
-            )
-        ).one()
-        goal_id = item.goal_id
-        if "goal_id" in changes:
-            goal_id = str(changes["goal_id"]) if changes["goal_id"] else None
-        own = changes.get("visibility", item.own_visibility)
-        title = changes.get("title", item.title)
-        conn.execute(
-            update(items)
-            .where(items.c.item_id == action_id)
-            .values(
-                goal_id=goal_id,
-                own_visibility=own,
-                visibility=action_visibility(
-                    own, goal_id, _goal_visibility(conn, goal_id)
-                ),
-                title=title,
-            )
-        )
-        conn.execute(
-            update(entries)
-            .where(entries.c.item_id == action_id)
-            .values(**_edited_entry_values(changes, goal_id, title))
-        )
 
-    @on("Action.ActionRetracted")
-    def _action_retracted(self, conn: Connection, e: Any, _pos: int) -> None:
-        action_id = str(e.originator_id)
-        conn.execute(delete(entries).where(entries.c.item_id == action_id))
-        conn.execute(delete(items).where(items.c.item_id == action_id))
+@handles("Goal.MilestoneCompleted", "Goal.MilestoneReopened")
+def _milestone_changed(b: Batch, e: Any, pos: int) -> None:
+    milestone_id = str(e.milestone_id)
+    title = _one(b[milestones].get(milestone_id), f"milestone {milestone_id}")["title"]
+    done = type(e).__qualname__ == "Goal.MilestoneCompleted"
+    kind = "milestone_completed" if done else "milestone_reopened"
+    _goal_entry(b, e, pos, kind, title=title)
 
-    # Reviews.
 
-    @on("Review.ReviewRecorded")
-    def _review_recorded(self, conn: Connection, e: Any, pos: int) -> None:
-        owner_id = str(e.owner_id)
-        title = f"{e.period.capitalize()} review"
-        vis = e.visibility
-        _add_item(conn, e, "review", owner_id, vis, own_visibility=vis, title=title)
-        timezone = conn.execute(
-            select(members.c.timezone).where(members.c.member_id == owner_id)
-        ).scalar_one()
-        day = local_date(e.timestamp, timezone)
-        _add_entry(conn, e, pos, "review", owner_id, e.went_well, day=day, title=title)
+@handles("Goal.ProgressRecorded")
+def _progress_recorded(b: Batch, e: Any, pos: int) -> None:
+    _goal_entry(b, e, pos, "progress", note=e.note, value=e.value)
 
-    @on("Review.ReviewAmended")
-    def _review_amended(self, conn: Connection, e: Any, _pos: int) -> None:
-        changes: dict[str, Any] = e.changes
-        review_id = str(e.originator_id)
-        if "visibility" in changes:
-            conn.execute(
-                update(items)
-                .where(items.c.item_id == review_id)
-                .values(visibility=changes["visibility"])
-            )
-        if "went_well" in changes:
-            conn.execute(
-                update(entries)
-                .where(entries.c.item_id == review_id)
-                .values(summary=summarise(changes["went_well"]))
-            )
 
-    # Feedback and cheers: rows, counted when entries are read.
+@handles(*GOAL_STATUS_KINDS)
+def _goal_status(b: Batch, e: Any, pos: int) -> None:
+    kind, text_field = GOAL_STATUS_KINDS[type(e).__qualname__]
+    summary = getattr(e, text_field) if text_field else ""
+    _goal_entry(b, e, pos, kind, summary=summary)
 
-    @on("Feedback.FeedbackGiven")
-    def _feedback_given(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            feedback.insert(),
-            dict(
-                feedback_id=str(e.originator_id),
-                text=e.text,
-                at=e.timestamp,
-                **_target(e),
-            ),
-        )
 
-    @on("Feedback.FeedbackWithdrawn")
-    def _feedback_withdrawn(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            delete(feedback).where(feedback.c.feedback_id == str(e.originator_id))
-        )
+def _goal_entry(
+    b: Batch,
+    e: Any,
+    pos: int,
+    kind: str,
+    *,
+    title: str | None = None,
+    summary: str = "",
+    note: str = "",
+    value: float | None = None,
+) -> None:
+    goal_id = str(e.originator_id)
+    goal = _one(b[items].get(goal_id), f"goal {goal_id}")
+    timezone = _timezone(b, goal["owner_id"])
+    if value is not None:
+        amount = _amount(value, goal["unit"])
+        summary = f"{amount} — {note}" if note else amount
+    _add_entry(
+        b,
+        e,
+        pos,
+        kind,
+        goal["owner_id"],
+        summary,
+        goal_id=goal_id,
+        day=local_date(e.timestamp, timezone),
+        title=title or goal["title"],
+    )
 
-    @on("Cheer.Cheered")
-    def _cheered(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(cheers.insert(), dict(cheer_id=str(e.originator_id), **_target(e)))
+
+# Actions.
+
+
+@handles("Action.ActionLogged")
+def _action_logged(b: Batch, e: Any, pos: int) -> None:
+    owner_id = str(e.owner_id)
+    goal_id = str(e.goal_id) if e.goal_id else None
+    visibility = action_visibility(e.visibility, goal_id, _goal_visibility(b, goal_id))
+    _add_item(
+        b,
+        e,
+        "action",
+        owner_id,
+        visibility,
+        goal_id=goal_id,
+        own_visibility=e.visibility,
+        title=e.title,
+    )
+    _add_entry(
+        b,
+        e,
+        pos,
+        "action",
+        owner_id,
+        e.notes,
+        goal_id=goal_id,
+        day=e.occurred_on,
+        title=e.title,
+        category=e.category,
+        win=e.win,
+    )
+
+
+@handles("Action.ActionEdited")
+def _action_edited(b: Batch, e: Any, _pos: int) -> None:
+    changes: dict[str, Any] = e.changes
+    action_id = str(e.originator_id)
+    item = _one(b[items].get(action_id), f"action {action_id}")
+    goal_id = item["goal_id"]
+    if "goal_id" in changes:
+        goal_id = str(changes["goal_id"]) if changes["goal_id"] else None
+    own = changes.get("visibility", item["own_visibility"])
+    title = changes.get("title", item["title"])
+    b[items].update(
+        action_id,
+        goal_id=goal_id,
+        own_visibility=own,
+        visibility=action_visibility(own, goal_id, _goal_visibility(b, goal_id)),
+        title=title,
+    )
+    values = _edited_entry_values(changes, goal_id, title)
+    for row in b[entries].where("item_id", action_id):
+        row.update(values)
+        b[entries].changed(row)
+
+
+@handles("Action.ActionRetracted")
+def _action_retracted(b: Batch, e: Any, _pos: int) -> None:
+    action_id = str(e.originator_id)
+    b[entries].purge("item_id", [action_id])
+    b[items].delete(action_id)
+
+
+# Reviews.
+
+
+@handles("Review.ReviewRecorded")
+def _review_recorded(b: Batch, e: Any, pos: int) -> None:
+    owner_id = str(e.owner_id)
+    title = f"{e.period.capitalize()} review"
+    vis = e.visibility
+    _add_item(b, e, "review", owner_id, vis, own_visibility=vis, title=title)
+    day = local_date(e.timestamp, _timezone(b, owner_id))
+    _add_entry(b, e, pos, "review", owner_id, e.went_well, day=day, title=title)
+
+
+@handles("Review.ReviewAmended")
+def _review_amended(b: Batch, e: Any, _pos: int) -> None:
+    changes: dict[str, Any] = e.changes
+    review_id = str(e.originator_id)
+    if "visibility" in changes:
+        b[items].update(review_id, visibility=changes["visibility"])
+    if "went_well" in changes:
+        summary = summarise(changes["went_well"])
+        for row in b[entries].where("item_id", review_id):
+            row["summary"] = summary
+            b[entries].changed(row)
+
+
+# Feedback and cheers: rows, counted when entries are read.
+
+
+@handles("Feedback.FeedbackGiven")
+def _feedback_given(b: Batch, e: Any, _pos: int) -> None:
+    b[feedback].insert(
+        feedback_id=str(e.originator_id), text=e.text, at=e.timestamp, **_target(e)
+    )
+
+
+@handles("Feedback.FeedbackWithdrawn")
+def _feedback_withdrawn(b: Batch, e: Any, _pos: int) -> None:
+    b[feedback].delete(str(e.originator_id))
+
+
+@handles("Cheer.Cheered")
+def _cheered(b: Batch, e: Any, _pos: int) -> None:
+    b[cheers].insert(cheer_id=str(e.originator_id), **_target(e))
 
 
 def _edited_entry_values(
@@ -479,3 +541,8 @@ def _edited_entry_values(
         if name in changes:
             values[name] = changes[name]
     return values
+
+
+# `Projection.apply` (one event) and the check that every handled event exists in the
+# domain (tests/unit/projections/test_dispatch.py) both go by `_dispatch`.
+Journal._dispatch = dict.fromkeys(HANDLERS, Journal._apply_event)

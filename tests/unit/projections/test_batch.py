@@ -1,0 +1,285 @@
+"""Batch-at-a-time: rows loaded once per table, changed in memory in log order and
+written in bulk; the journal built that way in one batch equals it built one event
+per batch, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    select,
+)
+
+from projections.batching import Batch
+from projections.db import make_engine
+from projections.journal import Journal
+from projections.relations import Relations
+from projections.runner import ProjectionRunner
+from service import commands as c
+from service.application import MomentumApplication
+from service.clock import FixedClock
+from tests.conftest import PASSWORD
+from tests.histories import History, every_operation
+
+meta = MetaData()
+things = Table(
+    "batch_things",
+    meta,
+    Column("id", String(8), primary_key=True),
+    Column("owner", String(8), nullable=False),
+    Column("name", String(20), nullable=False),
+    Column("done", Boolean, nullable=False, default=False),
+)
+
+
+@pytest.fixture
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements sent to `engine` while the test runs."""
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def _rows(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(things).order_by(things.c.id))]
+
+
+def _seed(engine: Engine) -> None:
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            things.insert(),
+            [
+                {"id": "a", "owner": "x", "name": "A", "done": False},
+                {"id": "b", "owner": "x", "name": "B", "done": False},
+                {"id": "c", "owner": "y", "name": "C", "done": False},
+                {"id": "d", "owner": "z", "name": "D", "done": True},
+            ],
+        )
+
+
+def test_a_batch_loads_once_folds_in_memory_and_writes_in_bulk(
+    engine: Engine, statements: list[str]
+) -> None:
+    _seed(engine)
+    statements.clear()
+    with engine.begin() as conn:
+        batch = Batch([things])
+        batch.load(conn, things, id=["a", "d", "zz"], owner=["y"])
+        batch.load(conn, things, id=["a", "c"])  # all looked up already: no query
+        rows = batch[things]
+        assert rows.get("zz") is None  # looked up, not there
+        assert rows.get("c") is not None  # came with owner y
+        rows.insert(id="e", owner="y", name="E")  # `done` takes its default
+        assert [r["id"] for r in rows.where("owner", "y")] == ["c", "e"]
+        assert rows.update("e", name="E2")  # a row added earlier in the batch
+        assert not rows.update("zz", name="?")
+        rows.update("a", done=True)
+        rows.delete("b")  # never loaded: deleted by key all the same
+        rows.insert(id="f", owner="z", name="F")
+        rows.purge("owner", ["z"])  # d in the database, f in memory
+        rows.insert(id="g", owner="z", name="G")  # after the purge: kept
+        batch.write(conn)
+    sent = list(statements)
+    assert _rows(engine) == [
+        ("a", "x", "A", True),
+        ("c", "y", "C", False),
+        ("e", "y", "E2", False),
+        ("g", "z", "G", False),
+    ]
+    # one load, then: the purge, the delete by key, one executemany of the upsert
+    assert [s.split()[0] for s in sent] == ["SELECT", "DELETE", "DELETE", "INSERT"]
+    assert "ON CONFLICT" in sent[-1]
+
+
+def test_reading_what_was_not_loaded_raises_instead_of_missing_a_row(
+    engine: Engine,
+) -> None:
+    _seed(engine)
+    with engine.begin() as conn:
+        batch = Batch([things])
+        batch.load(conn, things, id=["a"])
+        with pytest.raises(LookupError):
+            batch[things].get("b")
+        with pytest.raises(LookupError):
+            batch[things].where("owner", "x")
+        with pytest.raises(LookupError):
+            batch[things].update("c", name="?")
+
+
+def test_long_key_lists_are_loaded_and_deleted_in_chunks(engine: Engine) -> None:
+    meta.create_all(engine)
+    keys = [f"k{i}" for i in range(2500)]
+    with engine.begin() as conn:
+        batch = Batch([things])
+        batch.load(conn, things, id=keys)
+        for key in keys:
+            batch[things].insert(id=key, owner="o", name=key)
+        batch.write(conn)
+    with engine.begin() as conn:
+        batch = Batch([things])
+        batch.load(conn, things, id=keys)
+        assert len(batch[things].where("id", "k2499")) == 1
+        batch[things].purge("id", keys[:1500])
+        for key in keys[1500:2400]:
+            batch[things].delete(key)
+        batch.write(conn)
+    assert [r[0] for r in _rows(engine)] == sorted(keys[2400:])
+
+
+# The journal, one batch against one event per batch.
+
+
+@pytest.fixture
+def backend_engine(backend: str) -> Engine:
+    return make_engine(backend)
+
+
+def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        return {
+            table.name: sorted(
+                (tuple(row) for row in conn.execute(select(table))), key=repr
+            )
+            for table in Journal.tables
+        }
+
+
+EXTRAS = st.lists(
+    st.tuples(st.sampled_from(["erase", "timezone", "amend", "edit"]), st.integers()),
+    max_size=5,
+)
+_examples = iter(range(10**6))
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    database=None,
+)
+@given(
+    steps=st.lists(st.lists(every_operation, max_size=12), min_size=1, max_size=4),
+    extras=EXTRAS,
+)
+def test_the_journal_in_one_batch_equals_it_one_event_per_batch(
+    stored_app: MomentumApplication,
+    backend_engine: Engine,
+    clock: FixedClock,
+    steps: list[list[tuple[Any, ...]]],
+    extras: list[tuple[str, int]],
+) -> None:
+    history = History(stored_app, clock, f"b{next(_examples)}")
+    history.everything()
+    for ops in steps:
+        for op in ops:
+            history.run(op)
+        for kind, i in extras:
+            _extra(history, kind, i)
+            clock.advance(hours=5)
+    runner = ProjectionRunner(
+        stored_app, backend_engine, [Relations(), Journal()], batch_size=1
+    )
+    runner.setup()
+    runner.catch_up()
+    assert runner.stopped() == []
+    one_by_one = _dump(backend_engine)
+    runner.batch_size = 2000
+    runner.rebuild(["journal"])
+    assert runner.stopped() == []
+    assert _dump(backend_engine) == one_by_one
+
+
+def _extra(history: History, kind: str, i: int) -> None:
+    """What the random histories leave out: erasure, a new timezone, an amended
+    review, an action moved to another goal and that goal's visibility changed."""
+    member = history.m(i)
+    if kind == "erase":
+        history.do(c.EraseMember(member, PASSWORD))
+    elif kind == "timezone":
+        history.do(c.UpdateProfile(member, "N", "Pacific/Auckland"))
+    elif kind == "amend":
+        signals = dict.fromkeys(
+            ("motivation", "focus", "learning", "recognition", "satisfaction"), 3
+        )
+        review = history.do(c.RecordReview(member, signals, went_well="fine"))
+        if review is not None:
+            history.do(c.AmendReview(member, review.id, {"went_well": "better"}))
+            history.do(c.AmendReview(member, review.id, {"visibility": "private"}))
+    else:
+        for owner, action in history.actions[i % 3 :: 3]:
+            goals = [goal for o, goal in history.goals if o == owner]
+            goal = goals[i % len(goals)] if goals else None
+            changes = {"goal_id": goal, "visibility": "mentors", "title": f"T{i}"}
+            history.do(c.EditAction(owner, action, changes))
+            if goal is not None:
+                history.do(c.ReviseGoal(owner, goal, {"visibility": "group"}, "x"))
+
+
+def test_the_journal_sends_a_few_statements_per_batch_not_per_event(
+    app: MomentumApplication, clock: FixedClock, engine: Engine, statements: list[str]
+) -> None:
+    history = History(app, clock, "s")
+    history.everything()
+    for i in range(4):
+        _extra(history, "edit", i)
+        _extra(history, "amend", i)
+    history.do(c.EraseMember(history.m(4), PASSWORD))
+    runner = ProjectionRunner(app, engine, [Journal()])
+    runner.setup()
+    notifications = app.recorder.select_notifications(start=1, limit=10_000)
+    events = [(n, app.mapper.to_domain_event(n)) for n in notifications]
+    assert len(events) > 150
+    statements.clear()
+    with engine.begin() as conn:
+        Journal().apply_batch(conn, events)
+    # loads: items (and the goals of edited actions), members, milestones, entries;
+    # writes: at most purges, deletes and one upsert per column and table
+    assert len(statements) <= 5 + 3 * len(Journal.tables) + 4
+
+
+def test_a_batch_writes_where_the_connection_translates_the_schema(
+    tmp_path: Path,
+) -> None:
+    """Blue/green rebuilds write into a scratch schema (`schema_translate_map`): the
+    upserts, sent with the driver's executemany, go there too."""
+    engine = create_engine(f"sqlite:///{tmp_path}/main.sqlite")
+    scratch_file = tmp_path / "scratch.sqlite"
+
+    def attach(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"ATTACH DATABASE '{scratch_file}' AS scratch")
+
+    event.listen(engine, "connect", attach)
+    scratch = engine.execution_options(schema_translate_map={None: "scratch"})
+    meta.create_all(engine)
+    meta.create_all(scratch)
+    for _ in range(2):  # the second time from the statements built the first
+        with scratch.begin() as conn:
+            batch = Batch([things])
+            batch.load(conn, things, id=["a"])
+            batch[things].insert(id="a", owner="o", name="A")
+            batch.write(conn)
+    assert _rows(engine) == []
+    with scratch.connect() as conn:
+        assert [tuple(r) for r in conn.execute(select(things))] == [
+            ("a", "o", "A", False)
+        ]
