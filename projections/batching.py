@@ -27,6 +27,7 @@ from sqlalchemy import (
     delete,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -111,13 +112,16 @@ def _select(table: Table, columns: tuple[str, ...]) -> Select[Any]:
 
 
 def _delete(table: Table, column: str) -> Delete:
-    """`DELETE FROM table WHERE column IN (:keys)`, built once per table and column."""
+    """`DELETE FROM table WHERE column IN (:keys)`, built once per table and column
+    (`column` "a,b": `WHERE (a, b) IN (:keys)`, the keys being tuples)."""
     key = (table, column)
     statement = _DELETES.get(key)
     if statement is None:
-        statement = delete(table).where(
-            table.c[column].in_(bindparam("keys", expanding=True))
+        names = column.split(",")
+        compared = (
+            table.c[column] if len(names) == 1 else tuple_(*(table.c[n] for n in names))
         )
+        statement = delete(table).where(compared.in_(bindparam("keys", expanding=True)))
         _DELETES[key] = statement
     return statement
 
@@ -184,7 +188,8 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
 
 
 class Rows:
-    """The rows of one table that a batch touches, keyed by primary key.
+    """The rows of one table that a batch touches, keyed by primary key (a tuple of
+    its values if the key has several columns: `get((goal_id, day))`).
 
     Rows come from `Batch.load` (the database's rows at the start of the batch) or
     from `insert`; handlers change them in memory, in log order, and `Batch.write`
@@ -192,11 +197,12 @@ class Rows:
     raises instead of silently missing a row of the database."""
 
     def __init__(self, table: Table) -> None:
-        keys = list(table.primary_key.columns)
-        if len(keys) != 1:
-            raise ValueError(f"{table.name}: a batch needs a one-column primary key")
         self.table = table
-        self.key = keys[0].name
+        self.columns = tuple(c.name for c in table.primary_key.columns)
+        if not self.columns:
+            raise ValueError(f"{table.name}: a batch needs a primary key")
+        self.key = ",".join(self.columns)
+        """The primary key's column ("a,b" if several: the key is then a tuple)."""
         self._defaults = {c.name: _scalar_default(c) for c in table.c}
         self._rows: dict[Any, dict[str, Any]] = {}
         self._looked_up: dict[str, set[Any]] = {}
@@ -220,7 +226,7 @@ class Rows:
     def insert(self, **values: Any) -> dict[str, Any]:
         """A new row (missing columns take their default, else NULL)."""
         row = {**self._defaults, **values}
-        key = row[self.key]
+        key = self._key(row)
         self._rows[key] = row
         self._looked_up.setdefault(self.key, set()).add(key)
         self._dirty[key] = None
@@ -237,7 +243,7 @@ class Rows:
 
     def changed(self, row: dict[str, Any]) -> None:
         """Mark a row (from `get` or `where`, changed in place) to be written."""
-        self._dirty[row[self.key]] = None
+        self._dirty[self._key(row)] = None
 
     def delete(self, key: Any) -> None:
         """Delete the row with this key (whether or not it was loaded)."""
@@ -262,10 +268,15 @@ class Rows:
         looked_up = self._looked_up.setdefault(self.key, set())
         for found in rows:
             row = dict(found._mapping)
-            key = row[self.key]
+            key = self._key(row)
             if key not in looked_up:  # rows in memory are newer than the database's
                 self._rows[key] = row
                 looked_up.add(key)
+
+    def _key(self, row: Mapping[str, Any]) -> Any:
+        if len(self.columns) == 1:
+            return row[self.key]
+        return tuple(row[name] for name in self.columns)
 
     def _write(self, conn: Connection) -> None:
         for column, values in self._purged.items():

@@ -1,12 +1,21 @@
 """Goal board read model: each goal's current state, milestones, metric history and
 the actions linked to it. Time-dependent figures (progress %, on track, safety buffer,
 stalled) are computed at read time in `projections.goals_queries`.
+
+The goal board applies a batch at a time (`projections.batching.Batch`, as the
+journal does): `apply_batch` loads the rows the batch's events touch, one query per
+table, then each handler changes those rows in memory, in log order (so it sees the
+goals, members and milestones added earlier in the batch), and the changes are
+written in bulk at the end. Metric values and milestone steps are only ever added or
+purged, so they are never loaded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from eventsourcing.persistence import Notification
 from sqlalchemy import (
     Boolean,
     Column,
@@ -18,14 +27,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    delete,
-    literal,
-    select,
-    update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
-from projections.base import Projection, UTCDateTime, on
+from projections.base import Projection, UTCDateTime
+from projections.batching import Batch
 from projections.db import metadata
 from service.clock import local_date
 
@@ -123,219 +128,269 @@ def _metric_values(metric: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+Handler = Callable[[Batch, Any, int], None]
+HANDLERS: dict[str, Handler] = {}
+"""The handler of each event (by qualified name): (batch, event, log position)."""
+
+
+def handles(*event_names: str) -> Callable[[Handler], Handler]:
+    def mark(func: Handler) -> Handler:
+        for name in event_names:
+            HANDLERS[name] = func
+        return func
+
+    return mark
+
+
 class GoalBoard(Projection):
     """Keeps goals, their milestones, metric values and linked actions current."""
 
     name = "goals"
     tables = (goal_members, goals, milestones, progress, milestone_steps, goal_actions)
 
-    # Members: only their timezone, to turn instants into the owner's days.
+    def apply_batch(
+        self, conn: Connection, events: Sequence[tuple[Notification, Any]]
+    ) -> None:
+        """Apply the events in order: load what they touch, fold, write in bulk."""
+        batch = Batch(self.tables)
+        _load(conn, batch, [event for _, event in events])
+        for notification, event in events:
+            handler = HANDLERS.get(type(event).__qualname__)
+            if handler is not None:
+                handler(batch, event, notification.id)
+        batch.write(conn)
 
-    @on("Member.Registered")
-    def _member_registered(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            goal_members.insert().values(
-                member_id=str(e.originator_id), timezone=e.timezone
-            )
+    def _apply_event(self, conn: Connection, event: Any, pos: int) -> None:
+        """One event (`apply`, through `_dispatch`): a batch of one."""
+        batch = Batch(self.tables)
+        _load(conn, batch, [event])
+        HANDLERS[type(event).__qualname__](batch, event, pos)
+        batch.write(conn)
+
+
+def _load(conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
+    """The rows the events read or change, by the keys found in them: goals (by id,
+    and by owner for erasures), then members (theirs and the goals' owners),
+    milestones and actions; one query per table."""
+    goal_ids: set[str] = set()
+    erased: set[str] = set()
+    member_ids: set[str] = set()
+    milestone_ids: set[str] = set()
+    action_ids: set[str] = set()
+    for e in events:
+        kind = type(e).__qualname__
+        if kind not in HANDLERS:
+            continue
+        aggregate, _, name = kind.partition(".")
+        origin = str(e.originator_id)
+        if aggregate == "Member":
+            member_ids.add(origin)
+            if name == "Erased":
+                erased.add(origin)
+        elif aggregate == "Goal":
+            goal_ids.add(origin)
+            if name == "GoalSet":
+                member_ids.add(str(e.owner_id))
+            elif name in ("MilestoneCompleted", "MilestoneReopened"):
+                milestone_ids.add(str(e.milestone_id))
+        elif kind in ("Action.ActionEdited", "Action.ActionRetracted"):
+            action_ids.add(origin)
+    batch.load(conn, goals, goal_id=goal_ids, owner_id=erased)
+    loaded = batch[goals]
+    for goal_id in goal_ids:
+        row = loaded.get(goal_id)
+        if row is not None:
+            member_ids.add(row["owner_id"])
+    batch.load(conn, goal_members, member_id=member_ids)
+    batch.load(conn, milestones, milestone_id=milestone_ids)
+    batch.load(conn, goal_actions, action_id=action_ids)
+
+
+def _timezone(b: Batch, member_id: str | None) -> str:
+    """The member's timezone (UTC if the member is not known)."""
+    row = None if member_id is None else b[goal_members].get(member_id)
+    return str(row["timezone"] or "UTC") if row is not None else "UTC"
+
+
+# Members: only their timezone, to turn instants into the owner's days.
+
+
+@handles("Member.Registered")
+def _member_registered(b: Batch, e: Any, _pos: int) -> None:
+    b[goal_members].insert(member_id=str(e.originator_id), timezone=e.timezone)
+
+
+@handles("Member.ProfileUpdated")
+def _member_profile_updated(b: Batch, e: Any, _pos: int) -> None:
+    b[goal_members].update(str(e.originator_id), timezone=e.timezone)
+
+
+@handles("Member.Erased")
+def _member_erased(b: Batch, e: Any, _pos: int) -> None:
+    member_id = str(e.originator_id)
+    owned = [row["goal_id"] for row in b[goals].where("owner_id", member_id)]
+    for table in (milestones, progress, milestone_steps):
+        b[table].purge("goal_id", owned)
+    b[goals].purge("owner_id", [member_id])
+    b[goal_actions].purge("owner_id", [member_id])
+    b[goal_members].delete(member_id)
+
+
+# Goals.
+
+
+@handles("Goal.GoalSet")
+def _goal_set(b: Batch, e: Any, _pos: int) -> None:
+    owner_id = str(e.owner_id)
+    b[goals].insert(
+        goal_id=str(e.originator_id),
+        owner_id=owner_id,
+        title=e.title,
+        horizon=e.horizon,
+        description=e.description,
+        why=e.why,
+        status="active",
+        visibility=e.visibility,
+        **_metric_values(e.metric),
+        last_progress_on=None,
+        due_on=e.due_on,
+        set_at=e.timestamp,
+        set_on=local_date(e.timestamp, _timezone(b, owner_id)),
+        milestones_total=0,
+        milestones_done=0,
+        closed_at=None,
+        version=e.originator_version,
+    )
+
+
+def _update_goal(b: Batch, e: Any, **values: Any) -> dict[str, Any] | None:
+    """Change the event's goal and take its version; the goal as it now stands (None,
+    and nothing changed, if there is no such goal)."""
+    goal_id = str(e.originator_id)
+    b[goals].update(goal_id, version=e.originator_version, **values)
+    return b[goals].get(goal_id)
+
+
+@handles("Goal.GoalRevised")
+def _goal_revised(b: Batch, e: Any, _pos: int) -> None:
+    values = {k: v for k, v in e.changes.items() if k in REVISED_COLUMNS}
+    if "metric" in e.changes:
+        # The domain restarts a changed metric at its baseline; the old values
+        # measured something else, so they leave the chart and the 28-day rate.
+        values.update(_metric_values(e.changes["metric"]))
+        b[progress].purge("goal_id", [str(e.originator_id)])
+    _update_goal(b, e, **values)
+
+
+@handles("Goal.GoalPaused")
+def _goal_paused(b: Batch, e: Any, _pos: int) -> None:
+    _update_goal(b, e, status="paused")
+
+
+@handles("Goal.GoalResumed")
+def _goal_resumed(b: Batch, e: Any, _pos: int) -> None:
+    _update_goal(b, e, status="active")
+
+
+@handles("Goal.GoalAchieved")
+def _goal_achieved(b: Batch, e: Any, _pos: int) -> None:
+    _update_goal(b, e, status="achieved", closed_at=e.timestamp)
+
+
+@handles("Goal.GoalAbandoned")
+def _goal_abandoned(b: Batch, e: Any, _pos: int) -> None:
+    _update_goal(b, e, status="abandoned", closed_at=e.timestamp)
+
+
+@handles("Goal.ProgressRecorded")
+def _progress_recorded(b: Batch, e: Any, _pos: int) -> None:
+    goal_id = str(e.originator_id)
+    goal = b[goals].get(goal_id)
+    owner_id = None if goal is None else goal["owner_id"]
+    day = local_date(e.timestamp, _timezone(b, owner_id))
+    b[progress].insert(goal_id=goal_id, day=day, value=e.value)  # the day's last
+    _update_goal(b, e, current_value=e.value, last_progress_on=day)
+
+
+# Milestones (a mentor's accepted suggestion arrives as the goal's own
+# MilestoneAdded, so Suggestion events are not counted here).
+
+
+@handles("Goal.MilestoneAdded")
+def _milestone_added(b: Batch, e: Any, _pos: int) -> None:
+    goal_id = str(e.originator_id)
+    b[milestones].insert(
+        milestone_id=str(e.milestone_id),
+        goal_id=goal_id,
+        title=e.title,
+        due_on=e.due_on,
+        completed=False,
+        completed_at=None,
+        position=e.originator_version,
+    )
+    goal = b[goals].get(goal_id)
+    if goal is not None:
+        goal = _update_goal(b, e, milestones_total=goal["milestones_total"] + 1)
+    _step(b, e, goal)
+
+
+def _step(b: Batch, e: Any, goal: dict[str, Any] | None) -> None:
+    """Append the goal's milestones done and total as they now stand."""
+    if goal is not None:
+        b[milestone_steps].insert(
+            goal_id=goal["goal_id"],
+            version=e.originator_version,
+            at=e.timestamp,
+            done=goal["milestones_done"],
+            total=goal["milestones_total"],
         )
 
-    @on("Member.ProfileUpdated")
-    def _member_profile_updated(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            update(goal_members)
-            .where(goal_members.c.member_id == str(e.originator_id))
-            .values(timezone=e.timezone)
-        )
 
-    @on("Member.Erased")
-    def _member_erased(self, conn: Connection, e: Any, _pos: int) -> None:
-        member_id = str(e.originator_id)
-        owned = select(goals.c.goal_id).where(goals.c.owner_id == member_id)
-        conn.execute(delete(milestones).where(milestones.c.goal_id.in_(owned)))
-        conn.execute(delete(progress).where(progress.c.goal_id.in_(owned)))
-        conn.execute(
-            delete(milestone_steps).where(milestone_steps.c.goal_id.in_(owned))
-        )
-        conn.execute(delete(goals).where(goals.c.owner_id == member_id))
-        conn.execute(delete(goal_actions).where(goal_actions.c.owner_id == member_id))
-        conn.execute(delete(goal_members).where(goal_members.c.member_id == member_id))
-
-    def _timezone(self, conn: Connection, owner_id: str) -> str:
-        tz = conn.execute(
-            select(goal_members.c.timezone).where(goal_members.c.member_id == owner_id)
-        ).scalar()
-        return tz or "UTC"
-
-    # Goals.
-
-    @on("Goal.GoalSet")
-    def _goal_set(self, conn: Connection, e: Any, _pos: int) -> None:
-        owner_id = str(e.owner_id)
-        conn.execute(
-            goals.insert().values(
-                goal_id=str(e.originator_id),
-                owner_id=owner_id,
-                title=e.title,
-                horizon=e.horizon,
-                description=e.description,
-                why=e.why,
-                status="active",
-                visibility=e.visibility,
-                **_metric_values(e.metric),
-                due_on=e.due_on,
-                set_at=e.timestamp,
-                set_on=local_date(e.timestamp, self._timezone(conn, owner_id)),
-                milestones_total=0,
-                milestones_done=0,
-                closed_at=None,
-                version=e.originator_version,
-            )
-        )
-
-    def _update_goal(self, conn: Connection, e: Any, **values: Any) -> None:
-        conn.execute(
-            update(goals)
-            .where(goals.c.goal_id == str(e.originator_id))
-            .values(version=e.originator_version, **values)
-        )
-
-    @on("Goal.GoalRevised")
-    def _goal_revised(self, conn: Connection, e: Any, _pos: int) -> None:
-        values = {k: v for k, v in e.changes.items() if k in REVISED_COLUMNS}
-        if "metric" in e.changes:
-            # The domain restarts a changed metric at its baseline; the old values
-            # measured something else, so they leave the chart and the 28-day rate.
-            values.update(_metric_values(e.changes["metric"]))
-            conn.execute(
-                delete(progress).where(progress.c.goal_id == str(e.originator_id))
-            )
-        self._update_goal(conn, e, **values)
-
-    @on("Goal.GoalPaused")
-    def _goal_paused(self, conn: Connection, e: Any, _pos: int) -> None:
-        self._update_goal(conn, e, status="paused")
-
-    @on("Goal.GoalResumed")
-    def _goal_resumed(self, conn: Connection, e: Any, _pos: int) -> None:
-        self._update_goal(conn, e, status="active")
-
-    @on("Goal.GoalAchieved")
-    def _goal_achieved(self, conn: Connection, e: Any, _pos: int) -> None:
-        self._update_goal(conn, e, status="achieved", closed_at=e.timestamp)
-
-    @on("Goal.GoalAbandoned")
-    def _goal_abandoned(self, conn: Connection, e: Any, _pos: int) -> None:
-        self._update_goal(conn, e, status="abandoned", closed_at=e.timestamp)
-
-    @on("Goal.ProgressRecorded")
-    def _progress_recorded(self, conn: Connection, e: Any, _pos: int) -> None:
-        goal_id = str(e.originator_id)
-        tz = conn.execute(
-            select(goal_members.c.timezone)
-            .join(goals, goals.c.owner_id == goal_members.c.member_id)
-            .where(goals.c.goal_id == goal_id)
-        ).scalar()
-        day = local_date(e.timestamp, tz or "UTC")
-        insert = (
-            postgresql.insert(progress)
-            if conn.dialect.name == "postgresql"
-            else sqlite.insert(progress)
-        )
-        row = insert.values(goal_id=goal_id, day=day, value=e.value)
-        conn.execute(
-            row.on_conflict_do_update(
-                index_elements=[progress.c.goal_id, progress.c.day],
-                set_={"value": row.excluded.value},
-            )
-        )
-        self._update_goal(conn, e, current_value=e.value, last_progress_on=day)
-
-    # Milestones (a mentor's accepted suggestion arrives as the goal's own
-    # MilestoneAdded, so Suggestion events are not counted here).
-
-    @on("Goal.MilestoneAdded")
-    def _milestone_added(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            milestones.insert().values(
-                milestone_id=str(e.milestone_id),
-                goal_id=str(e.originator_id),
-                title=e.title,
-                due_on=e.due_on,
-                completed=False,
-                completed_at=None,
-                position=e.originator_version,
-            )
-        )
-        self._update_goal(conn, e, milestones_total=goals.c.milestones_total + 1)
-        self._step(conn, e)
-
-    def _step(self, conn: Connection, e: Any) -> None:
-        """Append the goal's milestones done and total as they now stand."""
-        conn.execute(
-            milestone_steps.insert().from_select(
-                ["goal_id", "version", "at", "done", "total"],
-                select(
-                    goals.c.goal_id,
-                    literal(e.originator_version, Integer),
-                    literal(e.timestamp, UTCDateTime()),
-                    goals.c.milestones_done,
-                    goals.c.milestones_total,
-                ).where(goals.c.goal_id == str(e.originator_id)),
-            )
-        )
-
-    def _mark_milestone(self, conn: Connection, e: Any, done: bool) -> None:
-        conn.execute(
-            update(milestones)
-            .where(milestones.c.milestone_id == str(e.milestone_id))
-            .values(completed=done, completed_at=e.timestamp if done else None)
-        )
+@handles("Goal.MilestoneCompleted", "Goal.MilestoneReopened")
+def _mark_milestone(b: Batch, e: Any, _pos: int) -> None:
+    done = type(e).__qualname__ == "Goal.MilestoneCompleted"
+    b[milestones].update(
+        str(e.milestone_id), completed=done, completed_at=e.timestamp if done else None
+    )
+    goal = b[goals].get(str(e.originator_id))
+    if goal is not None:
         change = 1 if done else -1
-        self._update_goal(conn, e, milestones_done=goals.c.milestones_done + change)
-        self._step(conn, e)
+        goal = _update_goal(b, e, milestones_done=goal["milestones_done"] + change)
+    _step(b, e, goal)
 
-    @on("Goal.MilestoneCompleted")
-    def _milestone_completed(self, conn: Connection, e: Any, _pos: int) -> None:
-        self._mark_milestone(conn, e, True)
 
-    @on("Goal.MilestoneReopened")
-    def _milestone_reopened(self, conn: Connection, e: Any, _pos: int) -> None:
-        self._mark_milestone(conn, e, False)
+# Actions: which goal each is on and which day, so "last action" stays exact
+# through edits and retractions.
 
-    # Actions: which goal each is on and which day, so "last action" stays exact
-    # through edits and retractions.
 
-    @on("Action.ActionLogged")
-    def _action_logged(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            goal_actions.insert().values(
-                action_id=str(e.originator_id),
-                owner_id=str(e.owner_id),
-                goal_id=str(e.goal_id) if e.goal_id else None,
-                occurred_on=e.occurred_on,
-                retracted=False,
-            )
-        )
+@handles("Action.ActionLogged")
+def _action_logged(b: Batch, e: Any, _pos: int) -> None:
+    b[goal_actions].insert(
+        action_id=str(e.originator_id),
+        owner_id=str(e.owner_id),
+        goal_id=str(e.goal_id) if e.goal_id else None,
+        occurred_on=e.occurred_on,
+        retracted=False,
+    )
 
-    @on("Action.ActionEdited")
-    def _action_edited(self, conn: Connection, e: Any, _pos: int) -> None:
-        values: dict[str, Any] = {}
-        if "goal_id" in e.changes:
-            goal_id = e.changes["goal_id"]
-            values["goal_id"] = str(goal_id) if goal_id else None
-        if "occurred_on" in e.changes:
-            values["occurred_on"] = e.changes["occurred_on"]
-        if values:
-            conn.execute(
-                update(goal_actions)
-                .where(goal_actions.c.action_id == str(e.originator_id))
-                .values(**values)
-            )
 
-    @on("Action.ActionRetracted")
-    def _action_retracted(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            update(goal_actions)
-            .where(goal_actions.c.action_id == str(e.originator_id))
-            .values(retracted=True)
-        )
+@handles("Action.ActionEdited")
+def _action_edited(b: Batch, e: Any, _pos: int) -> None:
+    values: dict[str, Any] = {}
+    if "goal_id" in e.changes:
+        goal_id = e.changes["goal_id"]
+        values["goal_id"] = str(goal_id) if goal_id else None
+    if "occurred_on" in e.changes:
+        values["occurred_on"] = e.changes["occurred_on"]
+    if values:
+        b[goal_actions].update(str(e.originator_id), **values)
+
+
+@handles("Action.ActionRetracted")
+def _action_retracted(b: Batch, e: Any, _pos: int) -> None:
+    b[goal_actions].update(str(e.originator_id), retracted=True)
+
+
+# `Projection.apply` (one event) and the check that every handled event exists in the
+# domain (tests/unit/projections/test_dispatch.py) both go by `_dispatch`.
+GoalBoard._dispatch = dict.fromkeys(HANDLERS, GoalBoard._apply_event)
