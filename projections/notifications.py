@@ -9,38 +9,29 @@ Nobody is notified of their own doing. A member's read mark
 request to an email nobody has registered yet waits and reaches that person when
 they register. Texts are stored without the actor's name, which queries join in,
 so a renamed member shows their current name. Tables: `notifications_facts`;
-queries: `notifications_queries`.
+queries: `notifications_queries`. The model applies a batch at a time (see
+`notifications_facts`): `_load` below brings in what the batch's events read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    String,
-    bindparam,
-    delete,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import Connection
 
-from projections.base import on
 from projections.notifications_facts import (
+    HANDLERS,
     NOTICE_FIELDS,
     TABLES,
     Facts,
-    buddies,
-    facilitators,
+    Rowsets,
     groups,
-    inbox,
+    handles,
     items,
     members,
     mentorships,
-    pending,
     suggestions,
     text_or_none,
 )
@@ -64,14 +55,7 @@ __all__ = [
 
 Link = tuple[str, Any]
 
-# Built once: the hot paths (every action, cheer, feedback) only bind values.
-_INSERT_ITEM = items.insert()
-_INSERT_NOTICE = inbox.insert()
-_VISIBILITY = select(items.c.visibility).where(items.c.item_id == bindparam("item_id"))
-_TITLE = select(items.c.title).where(items.c.item_id == bindparam("item_id"))
-_BUDDIES = select(buddies.c.buddy_id).where(
-    buddies.c.member_id == bindparam("member_id")
-)
+NAMED_REMINDERS = ("review_due", "milestone_due", "inactivity", "buddy_quiet")
 
 
 def quoted(title: str) -> str:
@@ -79,263 +63,327 @@ def quoted(title: str) -> str:
     return f"\u201c{title}\u201d"
 
 
+def _load(conn: Connection, b: Rowsets, events: Sequence[Any]) -> None:
+    """The rows the events read or change, by the keys found in them: one query per
+    table (members twice: by id, then by the emails mentor requests go to, which
+    come from the mentorships loaded first)."""
+    member_ids: set[str] = set()
+    emails: set[str] = set()  # members by email: where mentor requests go
+    registered: set[str] = set()  # pending requests by email
+    answered: set[str] = set()  # pending requests by mentorship
+    item_ids: set[str] = set()
+    owners: set[str] = set()  # buddies by member
+    suggestion_ids: set[str] = set()
+    mentorship_ids: set[str] = set()
+    mentor_asked: set[str] = set()  # mentorships whose mentor may be asked or told
+    group_ids: set[str] = set()
+    for e in events:
+        kind = type(e).__qualname__
+        if kind not in HANDLERS:
+            continue
+        origin = str(e.originator_id)
+        if kind in ("Member.ProfileUpdated", "Member.NotificationsRead"):
+            member_ids.add(origin)
+        elif kind == "Member.Registered":
+            registered.add(e.email)
+        elif kind in (
+            "Goal.MilestoneAdded",
+            "Goal.GoalRevised",
+            "Action.ActionEdited",
+            "Action.ActionRetracted",
+        ):
+            item_ids.add(origin)
+        elif kind == "Action.ActionLogged":
+            if e.goal_id:
+                item_ids.add(str(e.goal_id))
+            owners.add(str(e.owner_id))
+        elif kind in ("Feedback.FeedbackGiven", "Cheer.Cheered"):
+            item_ids.add(str(e.target_id))
+        elif kind == "Suggestion.SuggestionMade":
+            item_ids.add(str(e.goal_id))
+        elif kind.startswith("Suggestion."):
+            suggestion_ids.add(origin)
+        elif kind == "Mentorship.MentorshipProposed":
+            emails.add(e.mentor_email)
+        elif kind.startswith("Mentorship."):
+            mentorship_ids.add(origin)
+            if kind in ("Mentorship.MentorshipRenewed", "Mentorship.MentorshipEnded"):
+                mentor_asked.add(origin)
+            if kind != "Mentorship.MentorshipRenewed":
+                answered.add(origin)
+        elif kind == "Group.MemberJoined":
+            group_ids.add(origin)
+        elif kind == "Reminder.ReminderIssued":
+            member_ids.add(str(e.member_id))
+            ref = text_or_none(e.ref_id)
+            if ref is None or e.reminder in NAMED_REMINDERS:
+                if e.reminder == "milestone_due" and ref is not None:
+                    item_ids.add(ref)
+            elif e.ref_kind == "suggestion":
+                suggestion_ids.add(ref)
+            else:
+                mentorship_ids.add(ref)
+    b.load(conn, mentorships, mentorship_id=mentorship_ids)
+    for mentorship_id in mentor_asked:
+        row = b[mentorships].get(mentorship_id)
+        if row is not None:
+            emails.add(row["mentor_email"])
+    b.load(conn, members, member_id=member_ids, email=emails)
+    b.load(conn, items, item_id=item_ids)
+    b.load(conn, suggestions, suggestion_id=suggestion_ids)
+    b.load(conn, groups, group_id=group_ids)
+    b.pending.load(conn, email=registered, item_id=answered)
+    b.facilitators.load(conn, group_id=group_ids)
+    b.buddies.load(conn, member_id=owners)
+
+
 class Notifications(Facts):
     """Writes one notification per recipient of each event worth hearing about."""
 
     name = "notifications"
     tables = TABLES
+    _load = staticmethod(_load)
 
-    @staticmethod
-    def _notify(
-        conn: Connection,
-        recipients: Iterable[str | None],
-        e: Any,
-        pos: int,
-        kind: str,
-        text: str,
-        link: Link,
-    ) -> None:
-        """Notify each recipient except the actor: nobody hears of their own doing."""
-        actor = str(e.actor_id)
-        notice = _notice(e, kind, text, link)
-        rows = [
-            {"member_id": who, "position": pos, **notice}
-            for who in sorted({r for r in recipients if r is not None} - {actor})
-        ]
-        if rows:
-            conn.execute(_INSERT_NOTICE, rows)
 
-    @classmethod
-    def _request(
-        cls, conn: Connection, email: str, e: Any, pos: int, text: str
-    ) -> None:
-        """A mentor request: to the member with `email`, or pending until they join."""
-        found = conn.execute(
-            select(members.c.member_id).where(members.c.email == email)
-        ).scalar()
-        link = ("mentorship", e.originator_id)
-        if found is not None:
-            cls._notify(conn, [found], e, pos, "mentor_request", text, link)
-            return
-        notice = _notice(e, "mentor_request", text, link)
-        conn.execute(pending.insert().values(email=email, position=pos, **notice))
+def _notify(
+    b: Rowsets,
+    recipients: Iterable[str | None],
+    e: Any,
+    pos: int,
+    kind: str,
+    text: str,
+    link: Link,
+) -> None:
+    """Notify each recipient except the actor: nobody hears of their own doing."""
+    actor = str(e.actor_id)
+    notice = _notice(e, kind, text, link)
+    for who in sorted({r for r in recipients if r is not None} - {actor}):
+        b.inbox.insert(member_id=who, position=pos, **notice)
 
-    @on("Member.Registered")
-    def _registered(self, conn: Connection, e: Any, _pos: int) -> None:
-        member_id = str(e.originator_id)
-        conn.execute(
-            members.insert().values(
-                member_id=member_id,
-                email=e.email,
-                display_name=e.display_name,
-                read_up_to=0,
-            )
-        )
-        waiting = select(
-            literal(member_id, String(36)),
-            pending.c.position,
-            *(pending.c[name] for name in NOTICE_FIELDS),
-        ).where(pending.c.email == e.email)
-        fields = ["member_id", "position", *NOTICE_FIELDS]
-        conn.execute(inbox.insert().from_select(fields, waiting))
-        conn.execute(delete(pending).where(pending.c.email == e.email))
 
-    @on("Action.ActionLogged")
-    def _action_logged(self, conn: Connection, e: Any, pos: int) -> None:
-        owner, goal_id = str(e.owner_id), text_or_none(e.goal_id)
-        conn.execute(
-            _INSERT_ITEM,
-            {
-                "item_id": str(e.originator_id),
-                "kind": "action",
-                "owner_id": owner,
-                "title": e.title,
-                "goal_id": goal_id,
-                "visibility": e.visibility,
-                "retracted": False,
-            },
-        )
-        # A goal can only narrow what the action shows: look it up only if that matters.
-        if action_visibility(e.visibility, goal_id, GROUP) == GROUP:
-            self._buddy_activity(conn, e, pos, owner, goal_id)
+def _member_with(b: Rowsets, email: str) -> str | None:
+    found = b[members].where("email", email)
+    return found[0]["member_id"] if found else None
 
-    def _buddy_activity(
-        self, conn: Connection, e: Any, pos: int, owner: str, goal_id: str | None
-    ) -> None:
-        """Tell the owner's buddies of an action logged group-visible."""
-        goal = None
-        if goal_id is not None:
-            goal = conn.execute(_VISIBILITY, {"item_id": goal_id}).scalar()
-        if action_visibility(e.visibility, goal_id, goal) != GROUP:
-            return
-        pals = conn.execute(_BUDDIES, {"member_id": owner}).scalars()
-        what = "a win: " if e.win else ""
-        text = f"logged {what}{quoted(e.title)}"
-        link = ("action", e.originator_id)
-        self._notify(conn, pals, e, pos, "buddy_activity", text, link)
 
-    @staticmethod
-    def _label(conn: Connection, kind: str, item_id: Any) -> str:
-        if kind == "review":
-            return "check-in"
-        title = conn.execute(_TITLE, {"item_id": str(item_id)}).scalar()
-        return f"{kind} {quoted(title)}" if title else kind
+def _request(b: Rowsets, email: str, e: Any, pos: int, text: str) -> None:
+    """A mentor request: to the member with `email`, or pending until they join."""
+    found = _member_with(b, email)
+    link = ("mentorship", e.originator_id)
+    if found is not None:
+        _notify(b, [found], e, pos, "mentor_request", text, link)
+        return
+    notice = _notice(e, "mentor_request", text, link)
+    b.pending.insert(email=email, position=pos, **notice)
 
-    def _on_item(
-        self, conn: Connection, e: Any, pos: int, kind: str, verb: str
-    ) -> None:
-        owner = str(e.target_owner_id)
-        if owner == str(e.actor_id):
-            return  # nobody hears of their own doing: spare the title look-up
-        text = f"{verb} your {self._label(conn, e.target_kind, e.target_id)}"
-        link = (e.target_kind, e.target_id)
-        self._notify(conn, [owner], e, pos, kind, text, link)
 
-    @on("Feedback.FeedbackGiven")
-    def _feedback_given(self, conn: Connection, e: Any, pos: int) -> None:
-        self._on_item(conn, e, pos, "feedback_received", "left feedback on")
+def _title(b: Rowsets, item_id: str | None) -> str | None:
+    """An item's title (None without an id or if it is not found)."""
+    if item_id is None:
+        return None
+    row = b[items].get(item_id)
+    return None if row is None else row["title"]
 
-    @on("Cheer.Cheered")
-    def _cheered(self, conn: Connection, e: Any, pos: int) -> None:
-        self._on_item(conn, e, pos, "cheer_received", "cheered")
 
-    @on("Suggestion.SuggestionMade")
-    def _suggestion_made(self, conn: Connection, e: Any, pos: int) -> None:
-        conn.execute(
-            suggestions.insert().values(
-                suggestion_id=str(e.originator_id),
-                mentor_id=str(e.mentor_id),
-                mentee_id=str(e.mentee_id),
-                goal_id=str(e.goal_id),
-                title=e.title,
-                made_at=e.timestamp,
-                status="open",
-            )
-        )
-        article = "an" if e.kind[0] in "aeiou" else "a"
-        goal = self._label(conn, "goal", e.goal_id)
-        text = f"suggested {article} {e.kind} {quoted(e.title)} for your {goal}"
-        link = ("goal", e.goal_id)
-        self._notify(conn, [str(e.mentee_id)], e, pos, "suggestion_made", text, link)
+@handles("Member.Registered")
+def _registered(b: Rowsets, e: Any, _pos: int) -> None:
+    member_id = str(e.originator_id)
+    b[members].insert(
+        member_id=member_id, email=e.email, display_name=e.display_name, read_up_to=0
+    )
+    for row in b.pending.where("email", e.email):
+        notice = {name: row[name] for name in NOTICE_FIELDS}
+        b.inbox.insert(member_id=member_id, position=row["position"], **notice)
+        b.pending.delete(email=row["email"], position=row["position"])
 
-    @on("Suggestion.SuggestionAccepted", "Suggestion.SuggestionDeclined")
-    def _suggestion_answered(self, conn: Connection, e: Any, pos: int) -> None:
-        row = conn.execute(
-            select(suggestions).where(
-                suggestions.c.suggestion_id == str(e.originator_id)
-            )
-        ).first()
-        if row is None:  # its mentor was erased: nobody to tell
-            return
-        verb = "accepted" if type(e).__name__ == "SuggestionAccepted" else "declined"
-        conn.execute(
-            update(suggestions)
-            .where(suggestions.c.suggestion_id == row.suggestion_id)
-            .values(status=verb)
-        )
-        text = f"{verb} your suggestion {quoted(row.title)}"
-        link = ("goal", row.goal_id)
-        self._notify(conn, [row.mentor_id], e, pos, "suggestion_answered", text, link)
 
-    @on("Mentorship.MentorshipProposed")
-    def _proposed(self, conn: Connection, e: Any, pos: int) -> None:
-        conn.execute(
-            mentorships.insert().values(
-                mentorship_id=str(e.originator_id),
-                mentee_id=str(e.mentee_id),
-                mentor_email=e.mentor_email,
-                mentor_id=None,
-                status="proposed",
-                asked_at=e.timestamp,
-            )
-        )
-        self._request(conn, e.mentor_email, e, pos, "asked you to be their mentor")
+@handles("Action.ActionLogged")
+def _action_logged(b: Rowsets, e: Any, pos: int) -> None:
+    owner, goal_id = str(e.owner_id), text_or_none(e.goal_id)
+    b[items].insert(
+        item_id=str(e.originator_id),
+        kind="action",
+        owner_id=owner,
+        title=e.title,
+        goal_id=goal_id,
+        visibility=e.visibility,
+        retracted=False,
+    )
+    # A goal can only narrow what the action shows: look it up only if that matters.
+    if action_visibility(e.visibility, goal_id, GROUP) == GROUP:
+        _buddy_activity(b, e, pos, owner, goal_id)
 
-    @staticmethod
-    def _mentorship(conn: Connection, e: Any, **values: Any) -> Any:
-        """The mentorship's row as it was, after recording its new values; None once
-        one of its members was erased (`Facts` purged the row)."""
-        where = mentorships.c.mentorship_id == str(e.originator_id)
-        row = conn.execute(select(mentorships).where(where)).first()
-        if row is not None:
-            conn.execute(update(mentorships).where(where).values(**values))
-        return row
 
-    @on("Mentorship.MentorshipRenewed")
-    def _renewed(self, conn: Connection, e: Any, pos: int) -> None:
-        row = self._mentorship(
-            conn, e, status="proposed", mentor_id=None, asked_at=e.timestamp
-        )
-        if row is None:
-            return
-        text = "asked you again to be their mentor"
-        self._request(conn, row.mentor_email, e, pos, text)
+def _buddy_activity(
+    b: Rowsets, e: Any, pos: int, owner: str, goal_id: str | None
+) -> None:
+    """Tell the owner's buddies of an action logged group-visible."""
+    goal = None
+    if goal_id is not None:
+        row = b[items].get(goal_id)
+        goal = None if row is None else row["visibility"]
+    if action_visibility(e.visibility, goal_id, goal) != GROUP:
+        return
+    pals = [row["buddy_id"] for row in b.buddies.where("member_id", owner)]
+    what = "a win: " if e.win else ""
+    text = f"logged {what}{quoted(e.title)}"
+    link = ("action", e.originator_id)
+    _notify(b, pals, e, pos, "buddy_activity", text, link)
 
-    @on("Mentorship.MentorshipAccepted", "Mentorship.MentorshipDeclined")
-    def _answered(self, conn: Connection, e: Any, pos: int) -> None:
-        if type(e).__name__ == "MentorshipAccepted":
-            verb, values = "accepted", {"mentor_id": str(e.mentor_id)}
-        else:
-            verb, values = "declined", {}
-        conn.execute(
-            delete(pending).where(
-                pending.c.item_id == str(e.originator_id), pending.c.position < pos
-            )
-        )
-        row = self._mentorship(conn, e, status=verb, **values)
-        if row is None:
-            return
-        text = f"{verb} your mentorship request"
-        link = ("mentorship", e.originator_id)
-        self._notify(conn, [row.mentee_id], e, pos, "mentorship_answered", text, link)
 
-    @on("Mentorship.MentorshipEnded")
-    def _ended(self, conn: Connection, e: Any, pos: int) -> None:
-        row = self._mentorship(conn, e, status="ended")
-        if row is None:
-            return
-        link = ("mentorship", e.originator_id)
-        text = "ended your mentorship"
-        if str(e.actor_id) != row.mentee_id:
-            self._notify(conn, [row.mentee_id], e, pos, "mentorship_ended", text, link)
-            return
-        # A withdrawn request: someone not registered yet will never see it.
-        conn.execute(delete(pending).where(pending.c.item_id == row.mentorship_id))
-        mentor = (
-            row.mentor_id
-            or conn.execute(
-                select(members.c.member_id).where(members.c.email == row.mentor_email)
-            ).scalar()
-        )
-        if row.status == "proposed":
-            text = "withdrew their request that you mentor them"
-        self._notify(conn, [mentor], e, pos, "mentorship_ended", text, link)
+def _label(b: Rowsets, kind: str, item_id: Any) -> str:
+    if kind == "review":
+        return "check-in"
+    title = _title(b, str(item_id))
+    return f"{kind} {quoted(title)}" if title else kind
 
-    @on("Group.MemberJoined")
-    def _member_joined(self, conn: Connection, e: Any, pos: int) -> None:
-        group_id = str(e.originator_id)
-        name = conn.execute(
-            select(groups.c.name).where(groups.c.group_id == group_id)
-        ).scalar_one()
-        hosts = conn.execute(
-            select(facilitators.c.member_id).where(facilitators.c.group_id == group_id)
-        ).scalars()
-        text = f"joined your group {quoted(name)}"
-        link = ("group", group_id)
-        self._notify(conn, hosts, e, pos, "group_joined", text, link)
 
-    @on("Reminder.ReminderIssued")
-    def _reminded(self, conn: Connection, e: Any, pos: int) -> None:
-        """A reminder (SPEC 8) is also an in-app notification: `reminder_<name>`."""
-        member_id = str(e.member_id)
-        known = select(members.c.member_id).where(members.c.member_id == member_id)
-        if conn.execute(known).first() is None:  # erased since
-            return
-        text, link, actor = _reminder_text(conn, e)
-        notice = _notice(e, f"reminder_{e.reminder}", text, link)
-        notice["actor_id"] = actor
-        row = {"member_id": member_id, "position": pos, **notice}
-        conn.execute(_INSERT_NOTICE, row)
+def _on_item(b: Rowsets, e: Any, pos: int, kind: str, verb: str) -> None:
+    owner = str(e.target_owner_id)
+    if owner == str(e.actor_id):
+        return  # nobody hears of their own doing
+    text = f"{verb} your {_label(b, e.target_kind, e.target_id)}"
+    link = (e.target_kind, e.target_id)
+    _notify(b, [owner], e, pos, kind, text, link)
+
+
+@handles("Feedback.FeedbackGiven")
+def _feedback_given(b: Rowsets, e: Any, pos: int) -> None:
+    _on_item(b, e, pos, "feedback_received", "left feedback on")
+
+
+@handles("Cheer.Cheered")
+def _cheered(b: Rowsets, e: Any, pos: int) -> None:
+    _on_item(b, e, pos, "cheer_received", "cheered")
+
+
+@handles("Suggestion.SuggestionMade")
+def _suggestion_made(b: Rowsets, e: Any, pos: int) -> None:
+    b[suggestions].insert(
+        suggestion_id=str(e.originator_id),
+        mentor_id=str(e.mentor_id),
+        mentee_id=str(e.mentee_id),
+        goal_id=str(e.goal_id),
+        title=e.title,
+        made_at=e.timestamp,
+        status="open",
+    )
+    article = "an" if e.kind[0] in "aeiou" else "a"
+    goal = _label(b, "goal", e.goal_id)
+    text = f"suggested {article} {e.kind} {quoted(e.title)} for your {goal}"
+    link = ("goal", e.goal_id)
+    _notify(b, [str(e.mentee_id)], e, pos, "suggestion_made", text, link)
+
+
+@handles("Suggestion.SuggestionAccepted", "Suggestion.SuggestionDeclined")
+def _suggestion_answered(b: Rowsets, e: Any, pos: int) -> None:
+    row = b[suggestions].get(str(e.originator_id))
+    if row is None:  # its mentor was erased: nobody to tell
+        return
+    verb = "accepted" if type(e).__name__ == "SuggestionAccepted" else "declined"
+    row["status"] = verb
+    b[suggestions].changed(row)
+    text = f"{verb} your suggestion {quoted(row['title'])}"
+    link = ("goal", row["goal_id"])
+    _notify(b, [row["mentor_id"]], e, pos, "suggestion_answered", text, link)
+
+
+@handles("Mentorship.MentorshipProposed")
+def _proposed(b: Rowsets, e: Any, pos: int) -> None:
+    b[mentorships].insert(
+        mentorship_id=str(e.originator_id),
+        mentee_id=str(e.mentee_id),
+        mentor_email=e.mentor_email,
+        mentor_id=None,
+        status="proposed",
+        asked_at=e.timestamp,
+    )
+    _request(b, e.mentor_email, e, pos, "asked you to be their mentor")
+
+
+def _mentorship(b: Rowsets, e: Any, **values: Any) -> dict[str, Any] | None:
+    """The mentorship's row as it was, after recording its new values; None once
+    one of its members was erased (the erasure purged the row)."""
+    row = b[mentorships].get(str(e.originator_id))
+    if row is None:
+        return None
+    was = dict(row)
+    row.update(values)
+    b[mentorships].changed(row)
+    return was
+
+
+@handles("Mentorship.MentorshipRenewed")
+def _renewed(b: Rowsets, e: Any, pos: int) -> None:
+    row = _mentorship(b, e, status="proposed", mentor_id=None, asked_at=e.timestamp)
+    if row is None:
+        return
+    text = "asked you again to be their mentor"
+    _request(b, row["mentor_email"], e, pos, text)
+
+
+def _withdraw(b: Rowsets, mentorship_id: str, before: int | None = None) -> None:
+    """Delete the mentorship's pending requests (those before `before`, if given)."""
+    for row in b.pending.where("item_id", mentorship_id):
+        if before is None or row["position"] < before:
+            b.pending.delete(email=row["email"], position=row["position"])
+
+
+@handles("Mentorship.MentorshipAccepted", "Mentorship.MentorshipDeclined")
+def _answered(b: Rowsets, e: Any, pos: int) -> None:
+    if type(e).__name__ == "MentorshipAccepted":
+        verb, values = "accepted", {"mentor_id": str(e.mentor_id)}
+    else:
+        verb, values = "declined", {}
+    _withdraw(b, str(e.originator_id), before=pos)
+    row = _mentorship(b, e, status=verb, **values)
+    if row is None:
+        return
+    text = f"{verb} your mentorship request"
+    link = ("mentorship", e.originator_id)
+    _notify(b, [row["mentee_id"]], e, pos, "mentorship_answered", text, link)
+
+
+@handles("Mentorship.MentorshipEnded")
+def _ended(b: Rowsets, e: Any, pos: int) -> None:
+    row = _mentorship(b, e, status="ended")
+    if row is None:
+        return
+    link = ("mentorship", e.originator_id)
+    text = "ended your mentorship"
+    if str(e.actor_id) != row["mentee_id"]:
+        _notify(b, [row["mentee_id"]], e, pos, "mentorship_ended", text, link)
+        return
+    # A withdrawn request: someone not registered yet will never see it.
+    _withdraw(b, row["mentorship_id"])
+    mentor = row["mentor_id"] or _member_with(b, row["mentor_email"])
+    if row["status"] == "proposed":
+        text = "withdrew their request that you mentor them"
+    _notify(b, [mentor], e, pos, "mentorship_ended", text, link)
+
+
+@handles("Group.MemberJoined")
+def _member_joined(b: Rowsets, e: Any, pos: int) -> None:
+    group_id = str(e.originator_id)
+    group = b[groups].get(group_id)
+    if group is None:
+        raise LookupError(f"notifications: no group {group_id}")
+    hosts = [row["member_id"] for row in b.facilitators.where("group_id", group_id)]
+    text = f"joined your group {quoted(group['name'])}"
+    link = ("group", group_id)
+    _notify(b, hosts, e, pos, "group_joined", text, link)
+
+
+@handles("Reminder.ReminderIssued")
+def _reminded(b: Rowsets, e: Any, pos: int) -> None:
+    """A reminder (SPEC 8) is also an in-app notification: `reminder_<name>`."""
+    member_id = str(e.member_id)
+    if b[members].get(member_id) is None:  # erased since
+        return
+    text, link, actor = _reminder_text(b, e)
+    notice = _notice(e, f"reminder_{e.reminder}", text, link)
+    notice["actor_id"] = actor
+    b.inbox.insert(member_id=member_id, position=pos, **notice)
 
 
 def _day(value: date | None) -> str:
@@ -343,13 +391,13 @@ def _day(value: date | None) -> str:
     return f"{value:%A} {value.day} {value:%B}" if value is not None else "soon"
 
 
-def _reminder_text(conn: Connection, e: Any) -> tuple[str, Link, str | None]:
+def _reminder_text(b: Rowsets, e: Any) -> tuple[str, Link, str | None]:
     """A reminder's text, what it links to, and the member named first (if any)."""
     ref = text_or_none(e.ref_id)
     if e.reminder == "review_due":
         return "Your weekly review is due: how did this week go?", ("review", ""), None
     if e.reminder == "milestone_due":
-        title = conn.execute(_TITLE, {"item_id": ref}).scalar() or "An item"
+        title = _title(b, ref) or "An item"
         what = "milestone" if e.ref_kind == "milestone" else "goal"
         text = f"Your {what} {quoted(title)} is due on {_day(e.day)}."
         return text, ("goal", text_or_none(e.goal_id) or ref), None
@@ -361,19 +409,14 @@ def _reminder_text(conn: Connection, e: Any) -> tuple[str, Link, str | None]:
         text = f"went quiet: no action since {_day(e.day)}. A word from you may help."
         return text, ("buddies", ""), ref
     if e.ref_kind == "suggestion":
-        row = conn.execute(
-            select(suggestions.c.mentor_id, suggestions.c.title).where(
-                suggestions.c.suggestion_id == ref
-            )
-        ).first()
-        title = quoted(row.title) if row is not None else "a step"
+        row = None if ref is None else b[suggestions].get(ref)
+        title = quoted(row["title"]) if row is not None else "a step"
         text = f"is waiting for your answer to their suggestion {title}."
-        return text, ("mentorship", ""), row.mentor_id if row is not None else None
-    row = conn.execute(
-        select(mentorships.c.mentee_id).where(mentorships.c.mentorship_id == ref)
-    ).first()
+        return text, ("mentorship", ""), row["mentor_id"] if row is not None else None
+    found = None if ref is None else b[mentorships].get(ref)
     text = "is waiting for your answer to their mentor request."
-    return text, ("mentorship", ref or ""), row.mentee_id if row is not None else None
+    mentee = found["mentee_id"] if found is not None else None
+    return text, ("mentorship", ref or ""), mentee
 
 
 def _notice(e: Any, kind: str, text: str, link: Link) -> dict[str, Any]:
@@ -385,3 +428,8 @@ def _notice(e: Any, kind: str, text: str, link: Link) -> dict[str, Any]:
         "item_kind": link[0],
         "item_id": str(link[1]) if link[1] else None,
     }
+
+
+# `Projection.apply` (one event) and the check that every handled event exists in the
+# domain (tests/unit/projections/test_dispatch.py) both go by `_dispatch`.
+Notifications._dispatch = dict.fromkeys(HANDLERS, Notifications._apply_event)
