@@ -33,6 +33,7 @@ from service.application import MomentumApplication
 from service.clock import FixedClock
 from tests.conftest import PASSWORD
 from tests.histories import History, every_operation
+from tests.unit.projections.batch_check import one_by_one_then_in_one_batch
 
 meta = MetaData()
 things = Table(
@@ -154,16 +155,6 @@ def backend_engine(backend: str) -> Engine:
     return make_engine(backend)
 
 
-def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    with engine.connect() as conn:
-        return {
-            table.name: sorted(
-                (tuple(row) for row in conn.execute(select(table))), key=repr
-            )
-            for table in Journal.tables
-        }
-
-
 EXTRAS = st.lists(
     st.tuples(st.sampled_from(["erase", "timezone", "amend", "edit"]), st.integers()),
     max_size=5,
@@ -196,17 +187,10 @@ def test_the_journal_in_one_batch_equals_it_one_event_per_batch(
         for kind, i in extras:
             _extra(history, kind, i)
             clock.advance(hours=5)
-    runner = ProjectionRunner(
-        stored_app, backend_engine, [Relations(), Journal()], batch_size=1
+    one_by_one, in_one = one_by_one_then_in_one_batch(
+        stored_app, backend_engine, [Relations(), Journal()]
     )
-    runner.setup()
-    runner.catch_up()
-    assert runner.stopped() == []
-    one_by_one = _dump(backend_engine)
-    runner.batch_size = 2000
-    runner.rebuild(["journal"])
-    assert runner.stopped() == []
-    assert _dump(backend_engine) == one_by_one
+    assert in_one == one_by_one
 
 
 def _extra(history: History, kind: str, i: int) -> None:

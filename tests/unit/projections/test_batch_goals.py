@@ -34,6 +34,7 @@ from service.application import MomentumApplication
 from service.clock import FixedClock
 from tests.conftest import PASSWORD
 from tests.histories import History, every_operation
+from tests.unit.projections.batch_check import one_by_one_then_in_one_batch
 
 meta = MetaData()
 values = Table(
@@ -103,16 +104,6 @@ def test_rows_with_a_primary_key_of_several_columns(backend_engine: Engine) -> N
 # The goal board, one batch against one event per batch.
 
 
-def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    with engine.connect() as conn:
-        return {
-            table.name: sorted(
-                (tuple(row) for row in conn.execute(select(table))), key=repr
-            )
-            for table in GoalBoard.tables
-        }
-
-
 EXTRAS = st.lists(
     st.tuples(
         st.sampled_from(["erase", "timezone", "metric", "relink", "progress"]),
@@ -148,17 +139,10 @@ def test_the_goal_board_in_one_batch_equals_it_one_event_per_batch(
         for kind, i in extras:
             _extra(history, kind, i)
             clock.advance(hours=5)
-    runner = ProjectionRunner(
-        stored_app, backend_engine, [Relations(), GoalBoard()], batch_size=1
+    one_by_one, in_one = one_by_one_then_in_one_batch(
+        stored_app, backend_engine, [Relations(), GoalBoard()]
     )
-    runner.setup()
-    runner.catch_up()
-    assert runner.stopped() == []
-    one_by_one = _dump(backend_engine)
-    runner.batch_size = 2000
-    runner.rebuild(["goals"])
-    assert runner.stopped() == []
-    assert _dump(backend_engine) == one_by_one
+    assert in_one == one_by_one
 
 
 def _extra(history: History, kind: str, i: int) -> None:

@@ -10,31 +10,21 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from projections.db import make_engine
 from projections.notifications import Notifications
-from projections.runner import ProjectionRunner
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
 from tests.conftest import PASSWORD
 from tests.histories import History, every_operation
+from tests.unit.projections.batch_check import one_by_one_then_in_one_batch
 
 
 @pytest.fixture
 def backend_engine(backend: str) -> Engine:
     return make_engine(backend)
-
-
-def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    with engine.connect() as conn:
-        return {
-            table.name: sorted(
-                (tuple(row) for row in conn.execute(select(table))), key=repr
-            )
-            for table in Notifications.tables
-        }
 
 
 EXTRAS = st.lists(
@@ -74,18 +64,11 @@ def test_notifications_in_one_batch_equal_them_one_event_per_batch(
         for kind, i in extras:
             _extra(history, kind, i)
             clock.advance(hours=5)
-    runner = ProjectionRunner(
-        stored_app, backend_engine, [Notifications()], batch_size=1
+    one_by_one, in_one = one_by_one_then_in_one_batch(
+        stored_app, backend_engine, [Notifications()]
     )
-    runner.setup()
-    runner.catch_up()
-    assert runner.stopped() == []
-    one_by_one = _dump(backend_engine)
     assert one_by_one["rm_notifications_inbox"]
-    runner.batch_size = 2000
-    runner.rebuild(["notifications"])
-    assert runner.stopped() == []
-    assert _dump(backend_engine) == one_by_one
+    assert in_one == one_by_one
 
 
 def _extra(history: History, kind: str, i: int) -> None:
