@@ -40,7 +40,7 @@ _examples = iter(range(10**6))
 
 
 @settings(
-    max_examples=6,
+    max_examples=3,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     database=None,
