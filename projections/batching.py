@@ -14,9 +14,10 @@ sees its own earlier writes. The runner sends whatever is left before it commits
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
+from eventsourcing.persistence import Notification
 from sqlalchemy import (
     Column,
     Connection,
@@ -341,3 +342,93 @@ def _scalar_default(column: Column[Any]) -> Any:
     if default is not None and default.is_scalar:
         return getattr(default, "arg", None)
     return None
+
+
+# --- Read models applied a batch at a time ----------------------------------------
+
+
+class Writable(Protocol):
+    """What a batch-at-a-time model folds events into: a `Batch`, or a model's own
+    set of `Rows` (it sends its changes with `write`)."""
+
+    def write(self, conn: Connection) -> None: ...
+
+
+B = TypeVar("B", bound=Writable)
+H = TypeVar("H", bound=Callable[..., None])
+
+
+class Handlers(Generic[B]):
+    """Which function folds which event class into a model's batch: typed dispatch,
+    keyed by the domain's event classes (`Goal.GoalSet`), never by names. Each
+    handler gets (batch, event, log position)."""
+
+    def __init__(self) -> None:
+        self._by_class: dict[type[Any], Callable[[B, Any, int], None]] = {}
+
+    def on(self, *classes: type[Any]) -> Callable[[H], H]:
+        """Mark a function as the handler of these event classes."""
+
+        def mark(func: H) -> H:
+            for klass in classes:
+                if klass in self._by_class:
+                    raise ValueError(f"{klass.__qualname__} is handled twice")
+                self._by_class[klass] = func
+            return func
+
+        return mark
+
+    def get(self, klass: type[Any]) -> Callable[[B, Any, int], None] | None:
+        return self._by_class.get(klass)
+
+    def __contains__(self, klass: object) -> bool:
+        return klass in self._by_class
+
+    @property
+    def classes(self) -> frozenset[type[Any]]:
+        """Every event class handled."""
+        return frozenset(self._by_class)
+
+
+class BatchedProjection(Generic[B]):
+    """A read model that applies a batch of events as one unit: `load` brings in the
+    rows the handled events touch (one query per table, by the keys in the events),
+    the `handlers` fold the events into them in memory in log order, and the batch
+    writes the changes in bulk. The runner's transaction moves the tracking position
+    with it, so every batch is applied exactly once. A single event is a batch of one.
+
+    A subclass names its tracking key, tables and `handlers`, and defines `load`
+    (and `new_batch` if it folds into something other than a plain `Batch`)."""
+
+    name: ClassVar[str]
+    tables: ClassVar[Sequence[Table]]
+    handlers: ClassVar[Handlers[Any]]
+
+    def new_batch(self) -> B:
+        """An empty batch for this model's tables."""
+        return cast(B, Batch(self.tables))
+
+    def load(self, conn: Connection, batch: B, events: Sequence[Any]) -> None:
+        """Bring in the rows that `events` (all handled) read or change."""
+        raise NotImplementedError
+
+    def apply_batch(
+        self, conn: Connection, events: Sequence[tuple[Notification, Any]]
+    ) -> None:
+        """Apply the events in order: load what they touch, fold, write in bulk."""
+        handled = [
+            (notification.id, event, handler)
+            for notification, event in events
+            if (handler := self.handlers.get(type(event))) is not None
+        ]
+        if not handled:
+            return
+        batch = self.new_batch()
+        self.load(conn, batch, [event for _, event, _ in handled])
+        for position, event, handler in handled:
+            handler(batch, event, position)
+        batch.write(conn)
+
+    def apply(self, conn: Connection, event: Any, notification: Notification) -> None:
+        """One event: a batch of one."""
+        self.apply_batch(conn, [(notification, event)])

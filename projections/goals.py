@@ -12,10 +12,9 @@ purged, so they are never loaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import Notification
 from sqlalchemy import (
     Boolean,
     Column,
@@ -29,10 +28,13 @@ from sqlalchemy import (
     Text,
 )
 
-from projections.base import Projection, UTCDateTime
-from projections.batching import Batch
+from projections.base import UTCDateTime
+from projections.batching import Batch, BatchedProjection, Handlers
 from projections.db import metadata
 from service.clock import local_date
+from service.domain.action import Action
+from service.domain.goal import Goal
+from service.domain.member import Member
 
 goal_members = Table(
     "rm_goals_members",
@@ -128,44 +130,32 @@ def _metric_values(metric: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-Handler = Callable[[Batch, Any, int], None]
-HANDLERS: dict[str, Handler] = {}
-"""The handler of each event (by qualified name): (batch, event, log position)."""
+HANDLERS = Handlers[Batch]()
+"""The handler of each event class: (batch, event, log position)."""
+MEMBER_EVENTS = (Member.Registered, Member.ProfileUpdated, Member.Erased)
+GOAL_EVENTS = (
+    Goal.GoalSet,
+    Goal.GoalRevised,
+    Goal.GoalPaused,
+    Goal.GoalResumed,
+    Goal.GoalAchieved,
+    Goal.GoalAbandoned,
+    Goal.ProgressRecorded,
+    Goal.MilestoneAdded,
+    Goal.MilestoneCompleted,
+    Goal.MilestoneReopened,
+)
 
 
-def handles(*event_names: str) -> Callable[[Handler], Handler]:
-    def mark(func: Handler) -> Handler:
-        for name in event_names:
-            HANDLERS[name] = func
-        return func
-
-    return mark
-
-
-class GoalBoard(Projection):
+class GoalBoard(BatchedProjection[Batch]):
     """Keeps goals, their milestones, metric values and linked actions current."""
 
     name = "goals"
     tables = (goal_members, goals, milestones, progress, milestone_steps, goal_actions)
+    handlers = HANDLERS
 
-    def apply_batch(
-        self, conn: Connection, events: Sequence[tuple[Notification, Any]]
-    ) -> None:
-        """Apply the events in order: load what they touch, fold, write in bulk."""
-        batch = Batch(self.tables)
-        _load(conn, batch, [event for _, event in events])
-        for notification, event in events:
-            handler = HANDLERS.get(type(event).__qualname__)
-            if handler is not None:
-                handler(batch, event, notification.id)
-        batch.write(conn)
-
-    def _apply_event(self, conn: Connection, event: Any, pos: int) -> None:
-        """One event (`apply`, through `_dispatch`): a batch of one."""
-        batch = Batch(self.tables)
-        _load(conn, batch, [event])
-        HANDLERS[type(event).__qualname__](batch, event, pos)
-        batch.write(conn)
+    def load(self, conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
+        _load(conn, batch, events)
 
 
 def _load(conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
@@ -178,22 +168,19 @@ def _load(conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
     milestone_ids: set[str] = set()
     action_ids: set[str] = set()
     for e in events:
-        kind = type(e).__qualname__
-        if kind not in HANDLERS:
-            continue
-        aggregate, _, name = kind.partition(".")
+        kind = type(e)
         origin = str(e.originator_id)
-        if aggregate == "Member":
+        if kind in MEMBER_EVENTS:
             member_ids.add(origin)
-            if name == "Erased":
+            if kind is Member.Erased:
                 erased.add(origin)
-        elif aggregate == "Goal":
+        elif kind in GOAL_EVENTS:
             goal_ids.add(origin)
-            if name == "GoalSet":
+            if kind is Goal.GoalSet:
                 member_ids.add(str(e.owner_id))
-            elif name in ("MilestoneCompleted", "MilestoneReopened"):
+            elif kind in (Goal.MilestoneCompleted, Goal.MilestoneReopened):
                 milestone_ids.add(str(e.milestone_id))
-        elif kind in ("Action.ActionEdited", "Action.ActionRetracted"):
+        elif kind in (Action.ActionEdited, Action.ActionRetracted):
             action_ids.add(origin)
     batch.load(conn, goals, goal_id=goal_ids, owner_id=erased)
     loaded = batch[goals]
@@ -215,17 +202,17 @@ def _timezone(b: Batch, member_id: str | None) -> str:
 # Members: only their timezone, to turn instants into the owner's days.
 
 
-@handles("Member.Registered")
+@HANDLERS.on(Member.Registered)
 def _member_registered(b: Batch, e: Any, _pos: int) -> None:
     b[goal_members].insert(member_id=str(e.originator_id), timezone=e.timezone)
 
 
-@handles("Member.ProfileUpdated")
+@HANDLERS.on(Member.ProfileUpdated)
 def _member_profile_updated(b: Batch, e: Any, _pos: int) -> None:
     b[goal_members].update(str(e.originator_id), timezone=e.timezone)
 
 
-@handles("Member.Erased")
+@HANDLERS.on(Member.Erased)
 def _member_erased(b: Batch, e: Any, _pos: int) -> None:
     member_id = str(e.originator_id)
     owned = [row["goal_id"] for row in b[goals].where("owner_id", member_id)]
@@ -239,7 +226,7 @@ def _member_erased(b: Batch, e: Any, _pos: int) -> None:
 # Goals.
 
 
-@handles("Goal.GoalSet")
+@HANDLERS.on(Goal.GoalSet)
 def _goal_set(b: Batch, e: Any, _pos: int) -> None:
     owner_id = str(e.owner_id)
     b[goals].insert(
@@ -271,7 +258,7 @@ def _update_goal(b: Batch, e: Any, **values: Any) -> dict[str, Any] | None:
     return b[goals].get(goal_id)
 
 
-@handles("Goal.GoalRevised")
+@HANDLERS.on(Goal.GoalRevised)
 def _goal_revised(b: Batch, e: Any, _pos: int) -> None:
     values = {k: v for k, v in e.changes.items() if k in REVISED_COLUMNS}
     if "metric" in e.changes:
@@ -282,27 +269,27 @@ def _goal_revised(b: Batch, e: Any, _pos: int) -> None:
     _update_goal(b, e, **values)
 
 
-@handles("Goal.GoalPaused")
+@HANDLERS.on(Goal.GoalPaused)
 def _goal_paused(b: Batch, e: Any, _pos: int) -> None:
     _update_goal(b, e, status="paused")
 
 
-@handles("Goal.GoalResumed")
+@HANDLERS.on(Goal.GoalResumed)
 def _goal_resumed(b: Batch, e: Any, _pos: int) -> None:
     _update_goal(b, e, status="active")
 
 
-@handles("Goal.GoalAchieved")
+@HANDLERS.on(Goal.GoalAchieved)
 def _goal_achieved(b: Batch, e: Any, _pos: int) -> None:
     _update_goal(b, e, status="achieved", closed_at=e.timestamp)
 
 
-@handles("Goal.GoalAbandoned")
+@HANDLERS.on(Goal.GoalAbandoned)
 def _goal_abandoned(b: Batch, e: Any, _pos: int) -> None:
     _update_goal(b, e, status="abandoned", closed_at=e.timestamp)
 
 
-@handles("Goal.ProgressRecorded")
+@HANDLERS.on(Goal.ProgressRecorded)
 def _progress_recorded(b: Batch, e: Any, _pos: int) -> None:
     goal_id = str(e.originator_id)
     goal = b[goals].get(goal_id)
@@ -316,7 +303,7 @@ def _progress_recorded(b: Batch, e: Any, _pos: int) -> None:
 # MilestoneAdded, so Suggestion events are not counted here).
 
 
-@handles("Goal.MilestoneAdded")
+@HANDLERS.on(Goal.MilestoneAdded)
 def _milestone_added(b: Batch, e: Any, _pos: int) -> None:
     goal_id = str(e.originator_id)
     b[milestones].insert(
@@ -346,9 +333,9 @@ def _step(b: Batch, e: Any, goal: dict[str, Any] | None) -> None:
         )
 
 
-@handles("Goal.MilestoneCompleted", "Goal.MilestoneReopened")
+@HANDLERS.on(Goal.MilestoneCompleted, Goal.MilestoneReopened)
 def _mark_milestone(b: Batch, e: Any, _pos: int) -> None:
-    done = type(e).__qualname__ == "Goal.MilestoneCompleted"
+    done = type(e) is Goal.MilestoneCompleted
     b[milestones].update(
         str(e.milestone_id), completed=done, completed_at=e.timestamp if done else None
     )
@@ -363,7 +350,7 @@ def _mark_milestone(b: Batch, e: Any, _pos: int) -> None:
 # through edits and retractions.
 
 
-@handles("Action.ActionLogged")
+@HANDLERS.on(Action.ActionLogged)
 def _action_logged(b: Batch, e: Any, _pos: int) -> None:
     b[goal_actions].insert(
         action_id=str(e.originator_id),
@@ -374,7 +361,7 @@ def _action_logged(b: Batch, e: Any, _pos: int) -> None:
     )
 
 
-@handles("Action.ActionEdited")
+@HANDLERS.on(Action.ActionEdited)
 def _action_edited(b: Batch, e: Any, _pos: int) -> None:
     values: dict[str, Any] = {}
     if "goal_id" in e.changes:
@@ -386,11 +373,6 @@ def _action_edited(b: Batch, e: Any, _pos: int) -> None:
         b[goal_actions].update(str(e.originator_id), **values)
 
 
-@handles("Action.ActionRetracted")
+@HANDLERS.on(Action.ActionRetracted)
 def _action_retracted(b: Batch, e: Any, _pos: int) -> None:
     b[goal_actions].update(str(e.originator_id), retracted=True)
-
-
-# `Projection.apply` (one event) and the check that every handled event exists in the
-# domain (tests/unit/projections/test_dispatch.py) both go by `_dispatch`.
-GoalBoard._dispatch = dict.fromkeys(HANDLERS, GoalBoard._apply_event)

@@ -13,10 +13,9 @@ batch), and the changes are written in bulk at the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import Notification
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -29,10 +28,15 @@ from sqlalchemy import (
     Text,
 )
 
-from projections.base import Projection, UTCDateTime
-from projections.batching import Batch
+from projections.base import UTCDateTime
+from projections.batching import Batch, BatchedProjection, Handlers
 from projections.db import metadata
 from service.clock import local_date
+from service.domain.action import Action
+from service.domain.feedback import Cheer, Feedback
+from service.domain.goal import Goal
+from service.domain.member import Member
+from service.domain.review import Review
 from service.domain.visibility import action_visibility, kept_under
 
 SUMMARY_LENGTH = 200
@@ -109,50 +113,35 @@ cheers = Table(
 
 
 GOAL_STATUS_KINDS = {
-    "Goal.GoalPaused": ("goal_paused", "reason"),
-    "Goal.GoalResumed": ("goal_resumed", None),
-    "Goal.GoalAchieved": ("goal_achieved", "reflection"),
-    "Goal.GoalAbandoned": ("goal_abandoned", "reason"),
+    Goal.GoalPaused: ("goal_paused", "reason"),
+    Goal.GoalResumed: ("goal_resumed", None),
+    Goal.GoalAchieved: ("goal_achieved", "reflection"),
+    Goal.GoalAbandoned: ("goal_abandoned", "reason"),
 }
+MEMBER_EVENTS = (Member.Registered, Member.ProfileUpdated, Member.Erased)
+GOAL_EVENTS = (
+    Goal.GoalSet,
+    Goal.GoalRevised,
+    Goal.MilestoneAdded,
+    Goal.MilestoneCompleted,
+    Goal.MilestoneReopened,
+    Goal.ProgressRecorded,
+    *GOAL_STATUS_KINDS,
+)
 
-Handler = Callable[[Batch, Any, int], None]
-HANDLERS: dict[str, Handler] = {}
-"""The handler of each event (by qualified name): (batch, event, log position)."""
+HANDLERS = Handlers[Batch]()
+"""The handler of each event class: (batch, event, log position)."""
 
 
-def handles(*event_names: str) -> Callable[[Handler], Handler]:
-    def mark(func: Handler) -> Handler:
-        for name in event_names:
-            HANDLERS[name] = func
-        return func
-
-    return mark
-
-
-class Journal(Projection):
+class Journal(BatchedProjection[Batch]):
     """Keeps the journal entries, item visibilities, feedback and cheers."""
 
     name = "journal"
     tables = (members, items, milestones, entries, feedback, cheers)
+    handlers = HANDLERS
 
-    def apply_batch(
-        self, conn: Connection, events: Sequence[tuple[Notification, Any]]
-    ) -> None:
-        """Apply the events in order: load what they touch, fold, write in bulk."""
-        batch = Batch(self.tables)
-        _load(conn, batch, [event for _, event in events])
-        for notification, event in events:
-            handler = HANDLERS.get(type(event).__qualname__)
-            if handler is not None:
-                handler(batch, event, notification.id)
-        batch.write(conn)
-
-    def _apply_event(self, conn: Connection, event: Any, pos: int) -> None:
-        """One event (`apply`, through `_dispatch`): a batch of one."""
-        batch = Batch(self.tables)
-        _load(conn, batch, [event])
-        HANDLERS[type(event).__qualname__](batch, event, pos)
-        batch.write(conn)
+    def load(self, conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
+        _load(conn, batch, events)
 
 
 def _load(conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
@@ -166,35 +155,32 @@ def _load(conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
     entry_items: set[str] = set()  # items whose entries change
     edited: set[str] = set()
     for e in events:
-        kind = type(e).__qualname__
-        if kind not in HANDLERS:
-            continue
-        aggregate, _, name = kind.partition(".")
+        kind = type(e)
         origin = str(e.originator_id)
-        if aggregate == "Member":
+        if kind in MEMBER_EVENTS:
             member_ids.add(origin)
-            if name == "Erased":
+            if kind is Member.Erased:
                 erased.add(origin)
-        elif aggregate == "Goal":
+        elif kind in GOAL_EVENTS:
             item_ids.add(origin)
-            if name == "GoalSet":
+            if kind is Goal.GoalSet:
                 member_ids.add(str(e.owner_id))
-            elif name == "GoalRevised" and "visibility" in e.changes:
+            elif kind is Goal.GoalRevised and "visibility" in e.changes:
                 goal_ids.add(origin)
-            elif name in ("MilestoneCompleted", "MilestoneReopened"):
+            elif kind in (Goal.MilestoneCompleted, Goal.MilestoneReopened):
                 milestone_ids.add(str(e.milestone_id))
-        elif kind == "Action.ActionLogged":
+        elif kind is Action.ActionLogged:
             if e.goal_id:
                 item_ids.add(str(e.goal_id))
-        elif kind == "Action.ActionEdited":
+        elif kind is Action.ActionEdited:
             item_ids.add(origin)
             edited.add(origin)
             entry_items.add(origin)
             if e.changes.get("goal_id"):
                 item_ids.add(str(e.changes["goal_id"]))
-        elif kind == "Review.ReviewRecorded":
+        elif kind is Review.ReviewRecorded:
             member_ids.add(str(e.owner_id))
-        elif kind == "Review.ReviewAmended":
+        elif kind is Review.ReviewAmended:
             item_ids.add(origin)
             entry_items.add(origin)
     batch.load(conn, items, item_id=item_ids, goal_id=goal_ids, owner_id=erased)
@@ -287,17 +273,17 @@ def _target(e: Any) -> dict[str, str]:
 # Members: timezone for the entries' days; erasure purges everything of theirs.
 
 
-@handles("Member.Registered")
+@HANDLERS.on(Member.Registered)
 def _member_registered(b: Batch, e: Any, _pos: int) -> None:
     b[members].insert(member_id=str(e.originator_id), timezone=e.timezone)
 
 
-@handles("Member.ProfileUpdated")
+@HANDLERS.on(Member.ProfileUpdated)
 def _member_profile_updated(b: Batch, e: Any, _pos: int) -> None:
     b[members].update(str(e.originator_id), timezone=e.timezone)
 
 
-@handles("Member.Erased")
+@HANDLERS.on(Member.Erased)
 def _member_erased(b: Batch, e: Any, _pos: int) -> None:
     member_id = str(e.originator_id)
     own_goals = [
@@ -317,7 +303,7 @@ def _member_erased(b: Batch, e: Any, _pos: int) -> None:
 # Goals.
 
 
-@handles("Goal.GoalSet")
+@HANDLERS.on(Goal.GoalSet)
 def _goal_set(b: Batch, e: Any, pos: int) -> None:
     goal_id = str(e.originator_id)
     _add_item(
@@ -333,7 +319,7 @@ def _goal_set(b: Batch, e: Any, pos: int) -> None:
     _goal_entry(b, e, pos, "goal_set", summary=e.why)
 
 
-@handles("Goal.GoalRevised")
+@HANDLERS.on(Goal.GoalRevised)
 def _goal_revised(b: Batch, e: Any, pos: int) -> None:
     changes: dict[str, Any] = e.changes
     goal_id = str(e.originator_id)
@@ -360,7 +346,7 @@ def _goal_visibility_changed(b: Batch, goal_id: str, visibility: str) -> None:
         linked.changed(row)
 
 
-@handles("Goal.MilestoneAdded")
+@HANDLERS.on(Goal.MilestoneAdded)
 def _milestone_added(b: Batch, e: Any, pos: int) -> None:
     b[milestones].insert(
         milestone_id=str(e.milestone_id), goal_id=str(e.originator_id), title=e.title
@@ -369,23 +355,23 @@ def _milestone_added(b: Batch, e: Any, pos: int) -> None:
     _goal_entry(b, e, pos, "milestone_added", title=e.title, summary=due)
 
 
-@handles("Goal.MilestoneCompleted", "Goal.MilestoneReopened")
+@HANDLERS.on(Goal.MilestoneCompleted, Goal.MilestoneReopened)
 def _milestone_changed(b: Batch, e: Any, pos: int) -> None:
     milestone_id = str(e.milestone_id)
     title = _one(b[milestones].get(milestone_id), f"milestone {milestone_id}")["title"]
-    done = type(e).__qualname__ == "Goal.MilestoneCompleted"
+    done = type(e) is Goal.MilestoneCompleted
     kind = "milestone_completed" if done else "milestone_reopened"
     _goal_entry(b, e, pos, kind, title=title)
 
 
-@handles("Goal.ProgressRecorded")
+@HANDLERS.on(Goal.ProgressRecorded)
 def _progress_recorded(b: Batch, e: Any, pos: int) -> None:
     _goal_entry(b, e, pos, "progress", note=e.note, value=e.value)
 
 
-@handles(*GOAL_STATUS_KINDS)
+@HANDLERS.on(*GOAL_STATUS_KINDS)
 def _goal_status(b: Batch, e: Any, pos: int) -> None:
-    kind, text_field = GOAL_STATUS_KINDS[type(e).__qualname__]
+    kind, text_field = GOAL_STATUS_KINDS[type(e)]
     summary = getattr(e, text_field) if text_field else ""
     _goal_entry(b, e, pos, kind, summary=summary)
 
@@ -423,7 +409,7 @@ def _goal_entry(
 # Actions.
 
 
-@handles("Action.ActionLogged")
+@HANDLERS.on(Action.ActionLogged)
 def _action_logged(b: Batch, e: Any, pos: int) -> None:
     owner_id = str(e.owner_id)
     goal_id = str(e.goal_id) if e.goal_id else None
@@ -453,7 +439,7 @@ def _action_logged(b: Batch, e: Any, pos: int) -> None:
     )
 
 
-@handles("Action.ActionEdited")
+@HANDLERS.on(Action.ActionEdited)
 def _action_edited(b: Batch, e: Any, _pos: int) -> None:
     changes: dict[str, Any] = e.changes
     action_id = str(e.originator_id)
@@ -476,7 +462,7 @@ def _action_edited(b: Batch, e: Any, _pos: int) -> None:
         b[entries].changed(row)
 
 
-@handles("Action.ActionRetracted")
+@HANDLERS.on(Action.ActionRetracted)
 def _action_retracted(b: Batch, e: Any, _pos: int) -> None:
     action_id = str(e.originator_id)
     b[entries].purge("item_id", [action_id])
@@ -486,7 +472,7 @@ def _action_retracted(b: Batch, e: Any, _pos: int) -> None:
 # Reviews.
 
 
-@handles("Review.ReviewRecorded")
+@HANDLERS.on(Review.ReviewRecorded)
 def _review_recorded(b: Batch, e: Any, pos: int) -> None:
     owner_id = str(e.owner_id)
     title = f"{e.period.capitalize()} review"
@@ -496,7 +482,7 @@ def _review_recorded(b: Batch, e: Any, pos: int) -> None:
     _add_entry(b, e, pos, "review", owner_id, e.went_well, day=day, title=title)
 
 
-@handles("Review.ReviewAmended")
+@HANDLERS.on(Review.ReviewAmended)
 def _review_amended(b: Batch, e: Any, _pos: int) -> None:
     changes: dict[str, Any] = e.changes
     review_id = str(e.originator_id)
@@ -512,19 +498,19 @@ def _review_amended(b: Batch, e: Any, _pos: int) -> None:
 # Feedback and cheers: rows, counted when entries are read.
 
 
-@handles("Feedback.FeedbackGiven")
+@HANDLERS.on(Feedback.FeedbackGiven)
 def _feedback_given(b: Batch, e: Any, _pos: int) -> None:
     b[feedback].insert(
         feedback_id=str(e.originator_id), text=e.text, at=e.timestamp, **_target(e)
     )
 
 
-@handles("Feedback.FeedbackWithdrawn")
+@HANDLERS.on(Feedback.FeedbackWithdrawn)
 def _feedback_withdrawn(b: Batch, e: Any, _pos: int) -> None:
     b[feedback].delete(str(e.originator_id))
 
 
-@handles("Cheer.Cheered")
+@HANDLERS.on(Cheer.Cheered)
 def _cheered(b: Batch, e: Any, _pos: int) -> None:
     b[cheers].insert(cheer_id=str(e.originator_id), **_target(e))
 
@@ -541,8 +527,3 @@ def _edited_entry_values(
         if name in changes:
             values[name] = changes[name]
     return values
-
-
-# `Projection.apply` (one event) and the check that every handled event exists in the
-# domain (tests/unit/projections/test_dispatch.py) both go by `_dispatch`.
-Journal._dispatch = dict.fromkeys(HANDLERS, Journal._apply_event)

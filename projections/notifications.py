@@ -28,7 +28,6 @@ from projections.notifications_facts import (
     Facts,
     Rowsets,
     groups,
-    handles,
     items,
     members,
     mentorships,
@@ -42,6 +41,13 @@ from projections.notifications_queries import (
     notifications_for,
     unread_count,
 )
+from service.domain.action import Action
+from service.domain.feedback import Cheer, Feedback, Suggestion
+from service.domain.goal import Goal
+from service.domain.group import Group
+from service.domain.member import Member
+from service.domain.mentorship import Mentorship
+from service.domain.reminder import Reminder
 from service.domain.visibility import GROUP, action_visibility
 
 __all__ = [
@@ -56,6 +62,12 @@ __all__ = [
 Link = tuple[str, Any]
 
 NAMED_REMINDERS = ("review_due", "milestone_due", "inactivity", "buddy_quiet")
+MENTORSHIP_ANSWERS = (
+    Mentorship.MentorshipRenewed,
+    Mentorship.MentorshipAccepted,
+    Mentorship.MentorshipDeclined,
+    Mentorship.MentorshipEnded,
+)
 
 
 def quoted(title: str) -> str:
@@ -78,42 +90,40 @@ def _load(conn: Connection, b: Rowsets, events: Sequence[Any]) -> None:
     mentor_asked: set[str] = set()  # mentorships whose mentor may be asked or told
     group_ids: set[str] = set()
     for e in events:
-        kind = type(e).__qualname__
-        if kind not in HANDLERS:
-            continue
+        kind = type(e)
         origin = str(e.originator_id)
-        if kind in ("Member.ProfileUpdated", "Member.NotificationsRead"):
+        if kind in (Member.ProfileUpdated, Member.NotificationsRead):
             member_ids.add(origin)
-        elif kind == "Member.Registered":
+        elif kind is Member.Registered:
             registered.add(e.email)
         elif kind in (
-            "Goal.MilestoneAdded",
-            "Goal.GoalRevised",
-            "Action.ActionEdited",
-            "Action.ActionRetracted",
+            Goal.MilestoneAdded,
+            Goal.GoalRevised,
+            Action.ActionEdited,
+            Action.ActionRetracted,
         ):
             item_ids.add(origin)
-        elif kind == "Action.ActionLogged":
+        elif kind is Action.ActionLogged:
             if e.goal_id:
                 item_ids.add(str(e.goal_id))
             owners.add(str(e.owner_id))
-        elif kind in ("Feedback.FeedbackGiven", "Cheer.Cheered"):
+        elif kind in (Feedback.FeedbackGiven, Cheer.Cheered):
             item_ids.add(str(e.target_id))
-        elif kind == "Suggestion.SuggestionMade":
+        elif kind is Suggestion.SuggestionMade:
             item_ids.add(str(e.goal_id))
-        elif kind.startswith("Suggestion."):
+        elif kind in (Suggestion.SuggestionAccepted, Suggestion.SuggestionDeclined):
             suggestion_ids.add(origin)
-        elif kind == "Mentorship.MentorshipProposed":
+        elif kind is Mentorship.MentorshipProposed:
             emails.add(e.mentor_email)
-        elif kind.startswith("Mentorship."):
+        elif kind in MENTORSHIP_ANSWERS:
             mentorship_ids.add(origin)
-            if kind in ("Mentorship.MentorshipRenewed", "Mentorship.MentorshipEnded"):
+            if kind in (Mentorship.MentorshipRenewed, Mentorship.MentorshipEnded):
                 mentor_asked.add(origin)
-            if kind != "Mentorship.MentorshipRenewed":
+            if kind is not Mentorship.MentorshipRenewed:
                 answered.add(origin)
-        elif kind == "Group.MemberJoined":
+        elif kind is Group.MemberJoined:
             group_ids.add(origin)
-        elif kind == "Reminder.ReminderIssued":
+        elif kind is Reminder.ReminderIssued:
             member_ids.add(str(e.member_id))
             ref = text_or_none(e.ref_id)
             if ref is None or e.reminder in NAMED_REMINDERS:
@@ -142,7 +152,9 @@ class Notifications(Facts):
 
     name = "notifications"
     tables = TABLES
-    _load = staticmethod(_load)
+
+    def load(self, conn: Connection, batch: Rowsets, events: Sequence[Any]) -> None:
+        _load(conn, batch, events)
 
 
 def _notify(
@@ -185,7 +197,7 @@ def _title(b: Rowsets, item_id: str | None) -> str | None:
     return None if row is None else row["title"]
 
 
-@handles("Member.Registered")
+@HANDLERS.on(Member.Registered)
 def _registered(b: Rowsets, e: Any, _pos: int) -> None:
     member_id = str(e.originator_id)
     b[members].insert(
@@ -197,7 +209,7 @@ def _registered(b: Rowsets, e: Any, _pos: int) -> None:
         b.pending.delete(email=row["email"], position=row["position"])
 
 
-@handles("Action.ActionLogged")
+@HANDLERS.on(Action.ActionLogged)
 def _action_logged(b: Rowsets, e: Any, pos: int) -> None:
     owner, goal_id = str(e.owner_id), text_or_none(e.goal_id)
     b[items].insert(
@@ -247,17 +259,17 @@ def _on_item(b: Rowsets, e: Any, pos: int, kind: str, verb: str) -> None:
     _notify(b, [owner], e, pos, kind, text, link)
 
 
-@handles("Feedback.FeedbackGiven")
+@HANDLERS.on(Feedback.FeedbackGiven)
 def _feedback_given(b: Rowsets, e: Any, pos: int) -> None:
     _on_item(b, e, pos, "feedback_received", "left feedback on")
 
 
-@handles("Cheer.Cheered")
+@HANDLERS.on(Cheer.Cheered)
 def _cheered(b: Rowsets, e: Any, pos: int) -> None:
     _on_item(b, e, pos, "cheer_received", "cheered")
 
 
-@handles("Suggestion.SuggestionMade")
+@HANDLERS.on(Suggestion.SuggestionMade)
 def _suggestion_made(b: Rowsets, e: Any, pos: int) -> None:
     b[suggestions].insert(
         suggestion_id=str(e.originator_id),
@@ -275,7 +287,7 @@ def _suggestion_made(b: Rowsets, e: Any, pos: int) -> None:
     _notify(b, [str(e.mentee_id)], e, pos, "suggestion_made", text, link)
 
 
-@handles("Suggestion.SuggestionAccepted", "Suggestion.SuggestionDeclined")
+@HANDLERS.on(Suggestion.SuggestionAccepted, Suggestion.SuggestionDeclined)
 def _suggestion_answered(b: Rowsets, e: Any, pos: int) -> None:
     row = b[suggestions].get(str(e.originator_id))
     if row is None:  # its mentor was erased: nobody to tell
@@ -288,7 +300,7 @@ def _suggestion_answered(b: Rowsets, e: Any, pos: int) -> None:
     _notify(b, [row["mentor_id"]], e, pos, "suggestion_answered", text, link)
 
 
-@handles("Mentorship.MentorshipProposed")
+@HANDLERS.on(Mentorship.MentorshipProposed)
 def _proposed(b: Rowsets, e: Any, pos: int) -> None:
     b[mentorships].insert(
         mentorship_id=str(e.originator_id),
@@ -313,7 +325,7 @@ def _mentorship(b: Rowsets, e: Any, **values: Any) -> dict[str, Any] | None:
     return was
 
 
-@handles("Mentorship.MentorshipRenewed")
+@HANDLERS.on(Mentorship.MentorshipRenewed)
 def _renewed(b: Rowsets, e: Any, pos: int) -> None:
     row = _mentorship(b, e, status="proposed", mentor_id=None, asked_at=e.timestamp)
     if row is None:
@@ -329,7 +341,7 @@ def _withdraw(b: Rowsets, mentorship_id: str, before: int | None = None) -> None
             b.pending.delete(email=row["email"], position=row["position"])
 
 
-@handles("Mentorship.MentorshipAccepted", "Mentorship.MentorshipDeclined")
+@HANDLERS.on(Mentorship.MentorshipAccepted, Mentorship.MentorshipDeclined)
 def _answered(b: Rowsets, e: Any, pos: int) -> None:
     if type(e).__name__ == "MentorshipAccepted":
         verb, values = "accepted", {"mentor_id": str(e.mentor_id)}
@@ -344,7 +356,7 @@ def _answered(b: Rowsets, e: Any, pos: int) -> None:
     _notify(b, [row["mentee_id"]], e, pos, "mentorship_answered", text, link)
 
 
-@handles("Mentorship.MentorshipEnded")
+@HANDLERS.on(Mentorship.MentorshipEnded)
 def _ended(b: Rowsets, e: Any, pos: int) -> None:
     row = _mentorship(b, e, status="ended")
     if row is None:
@@ -362,7 +374,7 @@ def _ended(b: Rowsets, e: Any, pos: int) -> None:
     _notify(b, [mentor], e, pos, "mentorship_ended", text, link)
 
 
-@handles("Group.MemberJoined")
+@HANDLERS.on(Group.MemberJoined)
 def _member_joined(b: Rowsets, e: Any, pos: int) -> None:
     group_id = str(e.originator_id)
     group = b[groups].get(group_id)
@@ -374,7 +386,7 @@ def _member_joined(b: Rowsets, e: Any, pos: int) -> None:
     _notify(b, hosts, e, pos, "group_joined", text, link)
 
 
-@handles("Reminder.ReminderIssued")
+@HANDLERS.on(Reminder.ReminderIssued)
 def _reminded(b: Rowsets, e: Any, pos: int) -> None:
     """A reminder (SPEC 8) is also an in-app notification: `reminder_<name>`."""
     member_id = str(e.member_id)
@@ -428,8 +440,3 @@ def _notice(e: Any, kind: str, text: str, link: Link) -> dict[str, Any]:
         "item_kind": link[0],
         "item_id": str(link[1]) if link[1] else None,
     }
-
-
-# `Projection.apply` (one event) and the check that every handled event exists in the
-# domain (tests/unit/projections/test_dispatch.py) both go by `_dispatch`.
-Notifications._dispatch = dict.fromkeys(HANDLERS, Notifications._apply_event)

@@ -9,7 +9,8 @@ facilitators and buddy pairs. `Facts` keeps them current; `Notifications` (in
 
 The model applies a batch at a time (`projections.batching.Batch`, as the journal
 does): the rows a batch's events touch are loaded with one query per table, the
-handlers (functions of batch, event and log position, in `HANDLERS`) change them in
+handlers (functions of batch, event and log position, in `HANDLERS`, keyed by event
+class) change them in
 memory in log order, and the changes are written in bulk. The tables with a
 one-column key go through `Batch`; the four with a two-column key (inbox, pending,
 facilitators, buddies) are kept the same way by `Keyed`, below (facilitators has
@@ -19,10 +20,9 @@ nothing to update, cannot build).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from eventsourcing.persistence import Notification
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -43,9 +43,20 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
-from projections.base import Projection, UTCDateTime
-from projections.batching import CHUNK, Batch, Rows, Upsert
+from projections.base import UTCDateTime
+from projections.batching import (
+    CHUNK,
+    Batch,
+    BatchedProjection,
+    Handlers,
+    Rows,
+    Upsert,
+)
 from projections.db import metadata
+from service.domain.action import Action
+from service.domain.goal import Goal
+from service.domain.group import Group
+from service.domain.member import Member
 
 NOTICE_FIELDS = ("kind", "created_at", "actor_id", "text", "item_kind", "item_id")
 
@@ -336,61 +347,31 @@ class Rowsets:
             rows.write(conn)
 
 
-Handler = Callable[[Rowsets, Any, int], None]
-HANDLERS: dict[str, Handler] = {}
-"""The handler of each event (by qualified name): (rows, event, log position)."""
+HANDLERS = Handlers[Rowsets]()
+"""The handler of each event class: (rows, event, log position)."""
 
 
-def handles(*event_names: str) -> Callable[[Handler], Handler]:
-    def mark(func: Handler) -> Handler:
-        for name in event_names:
-            HANDLERS[name] = func
-        return func
+class Facts(BatchedProjection[Rowsets]):
+    """Applies a batch of events to the notifications' tables (`load` is the
+    subclass's); the facts' own events (below) notify nobody."""
 
-    return mark
+    handlers = HANDLERS
 
-
-class Facts(Projection):
-    """Applies a batch of events to the notifications' tables: `_load` (set by the
-    subclass) brings in the rows they touch, the handlers fold, the rows go out in
-    bulk. The facts' own events (below) notify nobody."""
-
-    @staticmethod
-    def _load(conn: Connection, b: Rowsets, events: Sequence[Any]) -> None:
-        """Bring in the rows the events read or change (one query per table)."""
-        raise NotImplementedError
-
-    def apply_batch(
-        self, conn: Connection, events: Sequence[tuple[Notification, Any]]
-    ) -> None:
-        """Apply the events in order: load what they touch, fold, write in bulk."""
-        b = Rowsets()
-        self._load(conn, b, [event for _, event in events])
-        for notification, event in events:
-            handler = HANDLERS.get(type(event).__qualname__)
-            if handler is not None:
-                handler(b, event, notification.id)
-        b.write(conn)
-
-    def _apply_event(self, conn: Connection, event: Any, pos: int) -> None:
-        """One event (`apply`, through `_dispatch`): a batch of one."""
-        b = Rowsets()
-        self._load(conn, b, [event])
-        HANDLERS[type(event).__qualname__](b, event, pos)
-        b.write(conn)
+    def new_batch(self) -> Rowsets:
+        return Rowsets()
 
 
-@handles("Member.ProfileUpdated")
+@HANDLERS.on(Member.ProfileUpdated)
 def _profile_updated(b: Rowsets, e: Any, _pos: int) -> None:
     b[members].update(str(e.originator_id), display_name=e.display_name)
 
 
-@handles("Member.NotificationsRead")
+@HANDLERS.on(Member.NotificationsRead)
 def _read(b: Rowsets, e: Any, _pos: int) -> None:
     b[members].update(str(e.originator_id), read_up_to=e.up_to)
 
 
-@handles("Member.Erased")
+@HANDLERS.on(Member.Erased)
 def _erased(b: Rowsets, e: Any, _pos: int) -> None:
     """Purge the member: their inbox, what they caused, their titles and links."""
     m = [str(e.originator_id)]
@@ -410,7 +391,7 @@ def _erased(b: Rowsets, e: Any, _pos: int) -> None:
     b[members].delete(m[0])
 
 
-@handles("Goal.GoalSet")
+@HANDLERS.on(Goal.GoalSet)
 def _goal_set(b: Rowsets, e: Any, _pos: int) -> None:
     b[items].insert(
         item_id=str(e.originator_id),
@@ -423,7 +404,7 @@ def _goal_set(b: Rowsets, e: Any, _pos: int) -> None:
     )
 
 
-@handles("Goal.MilestoneAdded")
+@HANDLERS.on(Goal.MilestoneAdded)
 def _milestone_added(b: Rowsets, e: Any, _pos: int) -> None:
     goal_id = str(e.originator_id)
     goal = b[items].get(goal_id)
@@ -446,46 +427,46 @@ def _changed(b: Rowsets, e: Any, names: tuple[str, ...]) -> None:
         b[items].update(str(e.originator_id), **values)
 
 
-@handles("Goal.GoalRevised")
+@HANDLERS.on(Goal.GoalRevised)
 def _goal_revised(b: Rowsets, e: Any, _pos: int) -> None:
     _changed(b, e, ("title", "visibility"))
 
 
-@handles("Action.ActionEdited")
+@HANDLERS.on(Action.ActionEdited)
 def _action_edited(b: Rowsets, e: Any, _pos: int) -> None:
     _changed(b, e, ("title", "goal_id", "visibility"))
 
 
-@handles("Action.ActionRetracted")
+@HANDLERS.on(Action.ActionRetracted)
 def _action_retracted(b: Rowsets, e: Any, _pos: int) -> None:
     b[items].update(str(e.originator_id), retracted=True)
 
 
-@handles("Group.GroupCreated")
+@HANDLERS.on(Group.GroupCreated)
 def _group_created(b: Rowsets, e: Any, _pos: int) -> None:
     group_id = str(e.originator_id)
     b[groups].insert(group_id=group_id, name=e.name)
     b.facilitators.insert(group_id=group_id, member_id=str(e.facilitator_id))
 
 
-@handles("Group.FacilitatorAdded")
+@HANDLERS.on(Group.FacilitatorAdded)
 def _facilitator_added(b: Rowsets, e: Any, _pos: int) -> None:
     b.facilitators.insert(group_id=str(e.originator_id), member_id=str(e.member_id))
 
 
-@handles("Group.MemberLeft", "Group.MemberRemoved")
+@HANDLERS.on(Group.MemberLeft, Group.MemberRemoved)
 def _member_left(b: Rowsets, e: Any, _pos: int) -> None:
     b.facilitators.delete(group_id=str(e.originator_id), member_id=str(e.member_id))
 
 
-@handles("Group.BuddiesPaired")
+@HANDLERS.on(Group.BuddiesPaired)
 def _paired(b: Rowsets, e: Any, _pos: int) -> None:
     group_id, one, other = str(e.originator_id), str(e.member_a), str(e.member_b)
     b.buddies.insert(member_id=one, group_id=group_id, buddy_id=other)
     b.buddies.insert(member_id=other, group_id=group_id, buddy_id=one)
 
 
-@handles("Group.BuddiesUnpaired")
+@HANDLERS.on(Group.BuddiesUnpaired)
 def _unpaired(b: Rowsets, e: Any, _pos: int) -> None:
     group_id = str(e.originator_id)
     for member_id in {str(e.member_a), str(e.member_b)}:
