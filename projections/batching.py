@@ -128,7 +128,8 @@ def _delete(table: Table, column: str) -> Delete:
 
 
 class Upsert:
-    """`INSERT … ON CONFLICT (primary key) DO UPDATE SET every other column`, compiled
+    """`INSERT … ON CONFLICT (primary key) DO UPDATE SET every other column` (`DO
+    NOTHING` for a table of key columns only), compiled
     once per table and dialect and sent with the driver's executemany: the rows go
     through the columns' own bind processors (the same values SQLAlchemy would send),
     without SQLAlchemy's per-row parameter handling and statement compilation."""
@@ -139,11 +140,14 @@ class Upsert:
         insert_of = pg_insert if dialect.name == "postgresql" else sqlite_insert
         plain = insert_of(table)
         keys = [c.name for c in table.primary_key.columns]
-        statement = plain.on_conflict_do_update(
-            index_elements=keys,
-            set_={
-                c.name: plain.excluded[c.name] for c in table.c if c.name not in keys
-            },
+        others = [c.name for c in table.c if c.name not in keys]
+        statement = (
+            plain.on_conflict_do_update(
+                index_elements=keys,
+                set_={name: plain.excluded[name] for name in others},
+            )
+            if others
+            else plain.on_conflict_do_nothing(index_elements=keys)  # keys only
         )
         compiled = statement.compile(
             dialect=dialect,  # with the connection's schema_translate_map, if any

@@ -21,16 +21,20 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from projections.batching import Batch
 from projections.notifications_facts import (
     HANDLERS,
     NOTICE_FIELDS,
     TABLES,
     Facts,
-    Rowsets,
+    buddies,
+    facilitators,
     groups,
+    inbox,
     items,
     members,
     mentorships,
+    pending,
     suggestions,
     text_or_none,
 )
@@ -75,7 +79,7 @@ def quoted(title: str) -> str:
     return f"\u201c{title}\u201d"
 
 
-def _load(conn: Connection, b: Rowsets, events: Sequence[Any]) -> None:
+def _load(conn: Connection, b: Batch, events: Sequence[Any]) -> None:
     """The rows the events read or change, by the keys found in them: one query per
     table (members twice: by id, then by the emails mentor requests go to, which
     come from the mentorships loaded first)."""
@@ -142,9 +146,9 @@ def _load(conn: Connection, b: Rowsets, events: Sequence[Any]) -> None:
     b.load(conn, items, item_id=item_ids)
     b.load(conn, suggestions, suggestion_id=suggestion_ids)
     b.load(conn, groups, group_id=group_ids)
-    b.pending.load(conn, email=registered, item_id=answered)
-    b.facilitators.load(conn, group_id=group_ids)
-    b.buddies.load(conn, member_id=owners)
+    b.load(conn, pending, email=registered, item_id=answered)
+    b.load(conn, facilitators, group_id=group_ids)
+    b.load(conn, buddies, member_id=owners)
 
 
 class Notifications(Facts):
@@ -153,12 +157,12 @@ class Notifications(Facts):
     name = "notifications"
     tables = TABLES
 
-    def load(self, conn: Connection, batch: Rowsets, events: Sequence[Any]) -> None:
+    def load(self, conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
         _load(conn, batch, events)
 
 
 def _notify(
-    b: Rowsets,
+    b: Batch,
     recipients: Iterable[str | None],
     e: Any,
     pos: int,
@@ -170,15 +174,15 @@ def _notify(
     actor = str(e.actor_id)
     notice = _notice(e, kind, text, link)
     for who in sorted({r for r in recipients if r is not None} - {actor}):
-        b.inbox.insert(member_id=who, position=pos, **notice)
+        b[inbox].insert(member_id=who, position=pos, **notice)
 
 
-def _member_with(b: Rowsets, email: str) -> str | None:
+def _member_with(b: Batch, email: str) -> str | None:
     found = b[members].where("email", email)
     return found[0]["member_id"] if found else None
 
 
-def _request(b: Rowsets, email: str, e: Any, pos: int, text: str) -> None:
+def _request(b: Batch, email: str, e: Any, pos: int, text: str) -> None:
     """A mentor request: to the member with `email`, or pending until they join."""
     found = _member_with(b, email)
     link = ("mentorship", e.originator_id)
@@ -186,10 +190,10 @@ def _request(b: Rowsets, email: str, e: Any, pos: int, text: str) -> None:
         _notify(b, [found], e, pos, "mentor_request", text, link)
         return
     notice = _notice(e, "mentor_request", text, link)
-    b.pending.insert(email=email, position=pos, **notice)
+    b[pending].insert(email=email, position=pos, **notice)
 
 
-def _title(b: Rowsets, item_id: str | None) -> str | None:
+def _title(b: Batch, item_id: str | None) -> str | None:
     """An item's title (None without an id or if it is not found)."""
     if item_id is None:
         return None
@@ -198,19 +202,19 @@ def _title(b: Rowsets, item_id: str | None) -> str | None:
 
 
 @HANDLERS.on(Member.Registered)
-def _registered(b: Rowsets, e: Any, _pos: int) -> None:
+def _registered(b: Batch, e: Any, _pos: int) -> None:
     member_id = str(e.originator_id)
     b[members].insert(
         member_id=member_id, email=e.email, display_name=e.display_name, read_up_to=0
     )
-    for row in b.pending.where("email", e.email):
+    for row in b[pending].where("email", e.email):
         notice = {name: row[name] for name in NOTICE_FIELDS}
-        b.inbox.insert(member_id=member_id, position=row["position"], **notice)
-        b.pending.delete(email=row["email"], position=row["position"])
+        b[inbox].insert(member_id=member_id, position=row["position"], **notice)
+        b[pending].delete((row["email"], row["position"]))
 
 
 @HANDLERS.on(Action.ActionLogged)
-def _action_logged(b: Rowsets, e: Any, pos: int) -> None:
+def _action_logged(b: Batch, e: Any, pos: int) -> None:
     owner, goal_id = str(e.owner_id), text_or_none(e.goal_id)
     b[items].insert(
         item_id=str(e.originator_id),
@@ -227,7 +231,7 @@ def _action_logged(b: Rowsets, e: Any, pos: int) -> None:
 
 
 def _buddy_activity(
-    b: Rowsets, e: Any, pos: int, owner: str, goal_id: str | None
+    b: Batch, e: Any, pos: int, owner: str, goal_id: str | None
 ) -> None:
     """Tell the owner's buddies of an action logged group-visible."""
     goal = None
@@ -236,21 +240,21 @@ def _buddy_activity(
         goal = None if row is None else row["visibility"]
     if action_visibility(e.visibility, goal_id, goal) != GROUP:
         return
-    pals = [row["buddy_id"] for row in b.buddies.where("member_id", owner)]
+    pals = [row["buddy_id"] for row in b[buddies].where("member_id", owner)]
     what = "a win: " if e.win else ""
     text = f"logged {what}{quoted(e.title)}"
     link = ("action", e.originator_id)
     _notify(b, pals, e, pos, "buddy_activity", text, link)
 
 
-def _label(b: Rowsets, kind: str, item_id: Any) -> str:
+def _label(b: Batch, kind: str, item_id: Any) -> str:
     if kind == "review":
         return "check-in"
     title = _title(b, str(item_id))
     return f"{kind} {quoted(title)}" if title else kind
 
 
-def _on_item(b: Rowsets, e: Any, pos: int, kind: str, verb: str) -> None:
+def _on_item(b: Batch, e: Any, pos: int, kind: str, verb: str) -> None:
     owner = str(e.target_owner_id)
     if owner == str(e.actor_id):
         return  # nobody hears of their own doing
@@ -260,17 +264,17 @@ def _on_item(b: Rowsets, e: Any, pos: int, kind: str, verb: str) -> None:
 
 
 @HANDLERS.on(Feedback.FeedbackGiven)
-def _feedback_given(b: Rowsets, e: Any, pos: int) -> None:
+def _feedback_given(b: Batch, e: Any, pos: int) -> None:
     _on_item(b, e, pos, "feedback_received", "left feedback on")
 
 
 @HANDLERS.on(Cheer.Cheered)
-def _cheered(b: Rowsets, e: Any, pos: int) -> None:
+def _cheered(b: Batch, e: Any, pos: int) -> None:
     _on_item(b, e, pos, "cheer_received", "cheered")
 
 
 @HANDLERS.on(Suggestion.SuggestionMade)
-def _suggestion_made(b: Rowsets, e: Any, pos: int) -> None:
+def _suggestion_made(b: Batch, e: Any, pos: int) -> None:
     b[suggestions].insert(
         suggestion_id=str(e.originator_id),
         mentor_id=str(e.mentor_id),
@@ -288,7 +292,7 @@ def _suggestion_made(b: Rowsets, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Suggestion.SuggestionAccepted, Suggestion.SuggestionDeclined)
-def _suggestion_answered(b: Rowsets, e: Any, pos: int) -> None:
+def _suggestion_answered(b: Batch, e: Any, pos: int) -> None:
     row = b[suggestions].get(str(e.originator_id))
     if row is None:  # its mentor was erased: nobody to tell
         return
@@ -301,7 +305,7 @@ def _suggestion_answered(b: Rowsets, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Mentorship.MentorshipProposed)
-def _proposed(b: Rowsets, e: Any, pos: int) -> None:
+def _proposed(b: Batch, e: Any, pos: int) -> None:
     b[mentorships].insert(
         mentorship_id=str(e.originator_id),
         mentee_id=str(e.mentee_id),
@@ -313,7 +317,7 @@ def _proposed(b: Rowsets, e: Any, pos: int) -> None:
     _request(b, e.mentor_email, e, pos, "asked you to be their mentor")
 
 
-def _mentorship(b: Rowsets, e: Any, **values: Any) -> dict[str, Any] | None:
+def _mentorship(b: Batch, e: Any, **values: Any) -> dict[str, Any] | None:
     """The mentorship's row as it was, after recording its new values; None once
     one of its members was erased (the erasure purged the row)."""
     row = b[mentorships].get(str(e.originator_id))
@@ -326,7 +330,7 @@ def _mentorship(b: Rowsets, e: Any, **values: Any) -> dict[str, Any] | None:
 
 
 @HANDLERS.on(Mentorship.MentorshipRenewed)
-def _renewed(b: Rowsets, e: Any, pos: int) -> None:
+def _renewed(b: Batch, e: Any, pos: int) -> None:
     row = _mentorship(b, e, status="proposed", mentor_id=None, asked_at=e.timestamp)
     if row is None:
         return
@@ -334,15 +338,15 @@ def _renewed(b: Rowsets, e: Any, pos: int) -> None:
     _request(b, row["mentor_email"], e, pos, text)
 
 
-def _withdraw(b: Rowsets, mentorship_id: str, before: int | None = None) -> None:
+def _withdraw(b: Batch, mentorship_id: str, before: int | None = None) -> None:
     """Delete the mentorship's pending requests (those before `before`, if given)."""
-    for row in b.pending.where("item_id", mentorship_id):
+    for row in b[pending].where("item_id", mentorship_id):
         if before is None or row["position"] < before:
-            b.pending.delete(email=row["email"], position=row["position"])
+            b[pending].delete((row["email"], row["position"]))
 
 
 @HANDLERS.on(Mentorship.MentorshipAccepted, Mentorship.MentorshipDeclined)
-def _answered(b: Rowsets, e: Any, pos: int) -> None:
+def _answered(b: Batch, e: Any, pos: int) -> None:
     if type(e).__name__ == "MentorshipAccepted":
         verb, values = "accepted", {"mentor_id": str(e.mentor_id)}
     else:
@@ -357,7 +361,7 @@ def _answered(b: Rowsets, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Mentorship.MentorshipEnded)
-def _ended(b: Rowsets, e: Any, pos: int) -> None:
+def _ended(b: Batch, e: Any, pos: int) -> None:
     row = _mentorship(b, e, status="ended")
     if row is None:
         return
@@ -375,19 +379,19 @@ def _ended(b: Rowsets, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Group.MemberJoined)
-def _member_joined(b: Rowsets, e: Any, pos: int) -> None:
+def _member_joined(b: Batch, e: Any, pos: int) -> None:
     group_id = str(e.originator_id)
     group = b[groups].get(group_id)
     if group is None:
         raise LookupError(f"notifications: no group {group_id}")
-    hosts = [row["member_id"] for row in b.facilitators.where("group_id", group_id)]
+    hosts = [row["member_id"] for row in b[facilitators].where("group_id", group_id)]
     text = f"joined your group {quoted(group['name'])}"
     link = ("group", group_id)
     _notify(b, hosts, e, pos, "group_joined", text, link)
 
 
 @HANDLERS.on(Reminder.ReminderIssued)
-def _reminded(b: Rowsets, e: Any, pos: int) -> None:
+def _reminded(b: Batch, e: Any, pos: int) -> None:
     """A reminder (SPEC 8) is also an in-app notification: `reminder_<name>`."""
     member_id = str(e.member_id)
     if b[members].get(member_id) is None:  # erased since
@@ -395,7 +399,7 @@ def _reminded(b: Rowsets, e: Any, pos: int) -> None:
     text, link, actor = _reminder_text(b, e)
     notice = _notice(e, f"reminder_{e.reminder}", text, link)
     notice["actor_id"] = actor
-    b.inbox.insert(member_id=member_id, position=pos, **notice)
+    b[inbox].insert(member_id=member_id, position=pos, **notice)
 
 
 def _day(value: date | None) -> str:
@@ -403,7 +407,7 @@ def _day(value: date | None) -> str:
     return f"{value:%A} {value.day} {value:%B}" if value is not None else "soon"
 
 
-def _reminder_text(b: Rowsets, e: Any) -> tuple[str, Link, str | None]:
+def _reminder_text(b: Batch, e: Any) -> tuple[str, Link, str | None]:
     """A reminder's text, what it links to, and the member named first (if any)."""
     ref = text_or_none(e.ref_id)
     if e.reminder == "review_due":
