@@ -58,6 +58,7 @@ from sqlalchemy import (
 )
 
 from projections.base import UTCDateTime
+from projections.batching import insert_rows
 from projections.db import metadata
 from service.application import MomentumApplication, to_history_entry
 from service.domain.base import MomentumAggregate
@@ -372,9 +373,8 @@ class AuditIndex:
                     "chain_hash": previous,
                 }
             )
-        if links:
-            conn.execute(audit_chain.insert(), links)
-        conn.execute(audit_index.insert(), rows)
+        insert_rows(conn, audit_chain, links)
+        insert_rows(conn, audit_index, rows)
         if self.signer is not None and links:
             self.signer.maybe_sign(conn, final, previous)
 

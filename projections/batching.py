@@ -91,7 +91,7 @@ bound parameters)."""
 
 _SELECTS: dict[tuple[Table, tuple[str, ...]], Select[Any]] = {}
 _DELETES: dict[tuple[Table, str], Delete] = {}
-_UPSERTS: dict[tuple[Table, str, tuple[Any, ...]], Upsert] = {}
+_UPSERTS: dict[tuple[Table, str, tuple[Any, ...], bool], Upsert] = {}
 
 
 def _select(table: Table, columns: tuple[str, ...]) -> Select[Any]:
@@ -129,26 +129,32 @@ def _delete(table: Table, column: str) -> Delete:
 
 class Upsert:
     """`INSERT … ON CONFLICT (primary key) DO UPDATE SET every other column` (`DO
-    NOTHING` for a table of key columns only), compiled
+    NOTHING` for a table of key columns only; a plain `INSERT` with `plain`), compiled
     once per table and dialect and sent with the driver's executemany: the rows go
     through the columns' own bind processors (the same values SQLAlchemy would send),
     without SQLAlchemy's per-row parameter handling and statement compilation."""
 
     def __init__(
-        self, table: Table, dialect: Dialect, translate: Mapping[Any, Any] | None
+        self,
+        table: Table,
+        dialect: Dialect,
+        translate: Mapping[Any, Any] | None,
+        *,
+        plain: bool = False,
     ) -> None:
         insert_of = pg_insert if dialect.name == "postgresql" else sqlite_insert
-        plain = insert_of(table)
+        statement = insert_of(table)
         keys = [c.name for c in table.primary_key.columns]
         others = [c.name for c in table.c if c.name not in keys]
-        statement = (
-            plain.on_conflict_do_update(
+        if plain:  # a plain INSERT: a row already there is an error
+            pass
+        elif others:
+            statement = statement.on_conflict_do_update(
                 index_elements=keys,
-                set_={name: plain.excluded[name] for name in others},
+                set_={name: statement.excluded[name] for name in others},
             )
-            if others
-            else plain.on_conflict_do_nothing(index_elements=keys)  # keys only
-        )
+        else:  # key columns only
+            statement = statement.on_conflict_do_nothing(index_elements=keys)
         compiled = statement.compile(
             dialect=dialect,  # with the connection's schema_translate_map, if any
             schema_translate_map=translate,
@@ -176,15 +182,30 @@ class Upsert:
         conn.exec_driver_sql(self.sql, params)
 
 
-def _upsert(table: Table, conn: Connection) -> Upsert:
+def _upsert(table: Table, conn: Connection, *, plain: bool = False) -> Upsert:
     """The table's `Upsert` for this connection's dialect and schema translation
     (blue/green rebuilds write to other schemas), built once."""
     translate = conn.get_execution_options().get("schema_translate_map")
-    key = (table, conn.dialect.name, tuple(sorted((translate or {}).items(), key=repr)))
+    key = (
+        table,
+        conn.dialect.name,
+        tuple(sorted((translate or {}).items(), key=repr)),
+        plain,
+    )
     upsert = _UPSERTS.get(key)
     if upsert is None:
-        upsert = _UPSERTS[key] = Upsert(table, conn.dialect, translate)
+        upsert = _UPSERTS[key] = Upsert(table, conn.dialect, translate, plain=plain)
     return upsert
+
+
+def insert_rows(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert many rows with one prebuilt statement through the driver's executemany
+    (as `Upsert` sends them): for append-only tables, where a row already there is an
+    error."""
+    if rows:
+        _upsert(table, conn, plain=True).send(conn, rows)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
