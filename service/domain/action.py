@@ -111,7 +111,22 @@ def check_occurred_on(value: Any, today: date) -> date:
 class Action(MomentumAggregate):
     """An action. `visibility` None means: the goal's, or 'mentors' without a goal."""
 
-    @event("ActionLogged")
+    class ActionLogged(MomentumAggregate.Created):
+        """A member logged a step they took on a day, optionally towards a goal."""
+
+        owner_id: UUID
+        goal_id: UUID | None
+        category: str
+        title: str
+        notes: str
+        minutes: int | None
+        occurred_on: date
+        evidence_url: str | None
+        win: bool
+        visibility: str | None
+        actor_id: UUID
+
+    @event(ActionLogged)
     def __init__(
         self,
         owner_id: UUID,
@@ -168,7 +183,13 @@ class Action(MomentumAggregate):
             )
         self._edited(changes=clean, actor_id=actor_id)
 
-    @event("ActionEdited")
+    class ActionEdited(MomentumAggregate.Event):
+        """Fields of the action were changed (`changes`: the new values only)."""
+
+        changes: dict[str, Any]
+        actor_id: UUID
+
+    @event(ActionEdited)
     def _edited(self, changes: dict[str, Any], actor_id: UUID) -> None:
         for name, value in changes.items():
             setattr(self, name, value)
@@ -182,6 +203,12 @@ class Action(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("ActionRetracted")
+    class ActionRetracted(MomentumAggregate.Event):
+        """The action was taken back: it stays in history but no longer counts."""
+
+        reason: str
+        actor_id: UUID
+
+    @event(ActionRetracted)
     def _retracted(self, reason: str, actor_id: UUID) -> None:
         self.retracted = True

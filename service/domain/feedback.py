@@ -24,7 +24,17 @@ SUGGESTION_KINDS = ("milestone", "action")
 class Feedback(MomentumAggregate):
     """Written feedback on one item; visible to whoever can see the item."""
 
-    @event("FeedbackGiven")
+    class FeedbackGiven(MomentumAggregate.Created):
+        """A member wrote feedback on an item (a goal, an action or a review)."""
+
+        author_id: UUID
+        target_kind: str
+        target_id: UUID
+        target_owner_id: UUID
+        text: str
+        actor_id: UUID
+
+    @event(FeedbackGiven)
     def __init__(
         self,
         author_id: UUID,
@@ -70,7 +80,12 @@ class Feedback(MomentumAggregate):
             raise RuleViolationError("This feedback is already withdrawn.")
         self._withdrawn(actor_id=actor_id)
 
-    @event("FeedbackWithdrawn")
+    class FeedbackWithdrawn(MomentumAggregate.Event):
+        """The author took the feedback back."""
+
+        actor_id: UUID
+
+    @event(FeedbackWithdrawn)
     def _withdrawn(self, actor_id: UUID) -> None:
         self.withdrawn = True
 
@@ -83,7 +98,16 @@ def cheer_id(author_id: UUID, target_id: UUID) -> UUID:
 class Cheer(MomentumAggregate):
     """A cheer for an item, typically a win; one per author per item."""
 
-    @event("Cheered")
+    class Cheered(MomentumAggregate.Created):
+        """A member cheered someone else's item (one cheer per author per item)."""
+
+        author_id: UUID
+        target_kind: str
+        target_id: UUID
+        target_owner_id: UUID
+        actor_id: UUID
+
+    @event(Cheered)
     def __init__(
         self,
         id: UUID,
@@ -122,7 +146,19 @@ class Cheer(MomentumAggregate):
 class Suggestion(MomentumAggregate):
     """A mentor's proposal of a milestone or an action for one of a mentee's goals."""
 
-    @event("SuggestionMade")
+    class SuggestionMade(MomentumAggregate.Created):
+        """A mentor suggested a milestone or an action for a mentee's goal."""
+
+        mentor_id: UUID
+        mentee_id: UUID
+        goal_id: UUID
+        kind: str
+        title: str
+        note: str
+        due_on: date | None
+        actor_id: UUID
+
+    @event(SuggestionMade)
     def __init__(
         self,
         mentor_id: UUID,
@@ -178,7 +214,13 @@ class Suggestion(MomentumAggregate):
         self._require_pending(actor_id)
         self._accepted(milestone_id=milestone_id, actor_id=actor_id)
 
-    @event("SuggestionAccepted")
+    class SuggestionAccepted(MomentumAggregate.Event):
+        """The mentee accepted; `milestone_id` is the milestone it became."""
+
+        milestone_id: UUID
+        actor_id: UUID
+
+    @event(SuggestionAccepted)
     def _accepted(self, milestone_id: UUID, actor_id: UUID) -> None:
         self.status = "accepted"
         self.milestone_id = milestone_id
@@ -191,6 +233,12 @@ class Suggestion(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("SuggestionDeclined")
+    class SuggestionDeclined(MomentumAggregate.Event):
+        """The mentee declined the suggestion, optionally saying why."""
+
+        reason: str
+        actor_id: UUID
+
+    @event(SuggestionDeclined)
     def _declined(self, reason: str, actor_id: UUID) -> None:
         self.status = "declined"

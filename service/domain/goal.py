@@ -94,7 +94,20 @@ def _check_metric(metric: Any) -> dict[str, Any] | None:
 class Goal(MomentumAggregate):
     """A member's goal. Only its owner changes it (checked by the service)."""
 
-    @event("GoalSet")
+    class GoalSet(MomentumAggregate.Created):
+        """A member set a new goal, with its SMART fields."""
+
+        owner_id: UUID
+        title: str
+        horizon: str
+        description: str
+        why: str
+        metric: dict[str, Any] | None
+        due_on: date
+        visibility: str
+        actor_id: UUID
+
+    @event(GoalSet)
     def __init__(
         self,
         owner_id: UUID,
@@ -163,7 +176,14 @@ class Goal(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("GoalRevised")
+    class GoalRevised(MomentumAggregate.Event):
+        """Fields of the goal were changed, with the reason (new values only)."""
+
+        changes: dict[str, Any]
+        reason: str
+        actor_id: UUID
+
+    @event(GoalRevised)
     def _revised(self, changes: dict[str, Any], reason: str, actor_id: UUID) -> None:
         for name, value in changes.items():
             setattr(self, name, value)
@@ -199,7 +219,15 @@ class Goal(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("MilestoneAdded")
+    class MilestoneAdded(MomentumAggregate.Event):
+        """A milestone was added to the goal's roadmap."""
+
+        milestone_id: UUID
+        title: str
+        due_on: date | None
+        actor_id: UUID
+
+    @event(MilestoneAdded)
     def _milestone_added(
         self, milestone_id: UUID, title: str, due_on: date | None, actor_id: UUID
     ) -> None:
@@ -225,7 +253,13 @@ class Goal(MomentumAggregate):
             raise RuleViolationError("This milestone is already completed.")
         self._milestone_completed(milestone_id=milestone_id, actor_id=actor_id)
 
-    @event("MilestoneCompleted")
+    class MilestoneCompleted(MomentumAggregate.Event):
+        """A milestone was marked done."""
+
+        milestone_id: UUID
+        actor_id: UUID
+
+    @event(MilestoneCompleted)
     def _milestone_completed(self, milestone_id: UUID, actor_id: UUID) -> None:
         self.milestones[str(milestone_id)]["completed"] = True
 
@@ -238,7 +272,13 @@ class Goal(MomentumAggregate):
             )
         self._milestone_reopened(milestone_id=milestone_id, actor_id=actor_id)
 
-    @event("MilestoneReopened")
+    class MilestoneReopened(MomentumAggregate.Event):
+        """A completed milestone was marked not done after all."""
+
+        milestone_id: UUID
+        actor_id: UUID
+
+    @event(MilestoneReopened)
     def _milestone_reopened(self, milestone_id: UUID, actor_id: UUID) -> None:
         self.milestones[str(milestone_id)]["completed"] = False
 
@@ -253,7 +293,14 @@ class Goal(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("ProgressRecorded")
+    class ProgressRecorded(MomentumAggregate.Event):
+        """A new value of the goal's metric was recorded, with a note."""
+
+        value: float
+        note: str
+        actor_id: UUID
+
+    @event(ProgressRecorded)
     def _progress_recorded(self, value: float, note: str, actor_id: UUID) -> None:
         self.current_value = value
 
@@ -268,7 +315,13 @@ class Goal(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("GoalPaused")
+    class GoalPaused(MomentumAggregate.Event):
+        """The active goal was paused, optionally with a reason."""
+
+        reason: str
+        actor_id: UUID
+
+    @event(GoalPaused)
     def _paused(self, reason: str, actor_id: UUID) -> None:
         self.status = "paused"
 
@@ -280,7 +333,12 @@ class Goal(MomentumAggregate):
             )
         self._resumed(actor_id=actor_id)
 
-    @event("GoalResumed")
+    class GoalResumed(MomentumAggregate.Event):
+        """The paused goal was made active again."""
+
+        actor_id: UUID
+
+    @event(GoalResumed)
     def _resumed(self, actor_id: UUID) -> None:
         self.status = "active"
 
@@ -292,7 +350,13 @@ class Goal(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("GoalAchieved")
+    class GoalAchieved(MomentumAggregate.Event):
+        """The goal was closed as achieved, with a closing reflection."""
+
+        reflection: str
+        actor_id: UUID
+
+    @event(GoalAchieved)
     def _achieved(self, reflection: str, actor_id: UUID) -> None:
         self.status = "achieved"
         self.closing_note = reflection
@@ -307,7 +371,13 @@ class Goal(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("GoalAbandoned")
+    class GoalAbandoned(MomentumAggregate.Event):
+        """The goal was closed as abandoned, with the reason."""
+
+        reason: str
+        actor_id: UUID
+
+    @event(GoalAbandoned)
     def _abandoned(self, reason: str, actor_id: UUID) -> None:
         self.status = "abandoned"
         self.closing_note = reason

@@ -25,7 +25,15 @@ INVITATION_LIFETIME = timedelta(days=14)
 class Group(MomentumAggregate):
     """Members hold ids; `buddies` maps each paired member to their buddy."""
 
-    @event("GroupCreated")
+    class GroupCreated(MomentumAggregate.Created):
+        """A group was created; `facilitator_id` is its first facilitator and member."""
+
+        name: str
+        purpose: str
+        facilitator_id: UUID
+        actor_id: UUID
+
+    @event(GroupCreated)
     def __init__(
         self, name: str, purpose: str, facilitator_id: UUID, actor_id: UUID
     ) -> None:
@@ -63,7 +71,15 @@ class Group(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("MemberInvited")
+    class MemberInvited(MomentumAggregate.Event):
+        """An invitation was opened for `email` (None: anyone with the link)."""
+
+        invitation_id: UUID
+        email: str | None
+        expires_at: datetime
+        actor_id: UUID
+
+    @event(MemberInvited)
     def _invited(
         self,
         invitation_id: UUID,
@@ -103,7 +119,14 @@ class Group(MomentumAggregate):
             member_id=member_id, invitation_id=invitation_id, actor_id=member_id
         )
 
-    @event("MemberJoined")
+    class MemberJoined(MomentumAggregate.Event):
+        """A member joined the group with an invitation."""
+
+        member_id: UUID
+        invitation_id: UUID
+        actor_id: UUID
+
+    @event(MemberJoined)
     def _joined(self, member_id: UUID, invitation_id: UUID, actor_id: UUID) -> None:
         self.members.add(member_id)
 
@@ -120,7 +143,13 @@ class Group(MomentumAggregate):
         self._unpair_if_paired(member_id, member_id)
         self._left(member_id=member_id, actor_id=member_id)
 
-    @event("MemberLeft")
+    class MemberLeft(MomentumAggregate.Event):
+        """A member left the group (their buddy pair dissolved first)."""
+
+        member_id: UUID
+        actor_id: UUID
+
+    @event(MemberLeft)
     def _left(self, member_id: UUID, actor_id: UUID) -> None:
         self.members.discard(member_id)
         self.facilitators.discard(member_id)
@@ -133,7 +162,13 @@ class Group(MomentumAggregate):
         self._unpair_if_paired(member_id, actor_id)
         self._removed(member_id=member_id, actor_id=actor_id)
 
-    @event("MemberRemoved")
+    class MemberRemoved(MomentumAggregate.Event):
+        """A facilitator removed a member from the group."""
+
+        member_id: UUID
+        actor_id: UUID
+
+    @event(MemberRemoved)
     def _removed(self, member_id: UUID, actor_id: UUID) -> None:
         self.members.discard(member_id)
         self.facilitators.discard(member_id)
@@ -153,7 +188,13 @@ class Group(MomentumAggregate):
             raise ConflictError("That member is already a facilitator.")
         self._facilitator_added(member_id=member_id, actor_id=actor_id)
 
-    @event("FacilitatorAdded")
+    class FacilitatorAdded(MomentumAggregate.Event):
+        """A member was named co-facilitator of the group."""
+
+        member_id: UUID
+        actor_id: UUID
+
+    @event(FacilitatorAdded)
     def _facilitator_added(self, member_id: UUID, actor_id: UUID) -> None:
         self.facilitators.add(member_id)
 
@@ -169,7 +210,14 @@ class Group(MomentumAggregate):
                 raise ConflictError("One of them already has a buddy in this group.")
         self._paired(member_a=member_a, member_b=member_b, actor_id=actor_id)
 
-    @event("BuddiesPaired")
+    class BuddiesPaired(MomentumAggregate.Event):
+        """Two members were paired as accountability buddies."""
+
+        member_a: UUID
+        member_b: UUID
+        actor_id: UUID
+
+    @event(BuddiesPaired)
     def _paired(self, member_a: UUID, member_b: UUID, actor_id: UUID) -> None:
         self.buddies[member_a] = member_b
         self.buddies[member_b] = member_a
@@ -189,7 +237,14 @@ class Group(MomentumAggregate):
                 member_a=member_id, member_b=self.buddies[member_id], actor_id=actor_id
             )
 
-    @event("BuddiesUnpaired")
+    class BuddiesUnpaired(MomentumAggregate.Event):
+        """A buddy pair was dissolved."""
+
+        member_a: UUID
+        member_b: UUID
+        actor_id: UUID
+
+    @event(BuddiesUnpaired)
     def _unpaired(self, member_a: UUID, member_b: UUID, actor_id: UUID) -> None:
         self.buddies.pop(member_a, None)
         self.buddies.pop(member_b, None)
@@ -203,17 +258,35 @@ def membership_index_id(member_id: UUID) -> UUID:
 class GroupMembershipIndex(MomentumAggregate):
     """Which groups a member belongs to, kept in step with Group in the same save."""
 
-    @event("IndexOpened")
+    class IndexOpened(MomentumAggregate.Created):
+        """The index of the groups a member belongs to was opened, empty."""
+
+        member_id: UUID
+        actor_id: UUID
+
+    @event(IndexOpened)
     def __init__(self, id: UUID, member_id: UUID, actor_id: UUID) -> None:
         self.member_id = member_id
         self.group_ids: set[UUID] = set()
 
-    @event("GroupEntered")
+    class GroupEntered(MomentumAggregate.Event):
+        """The member joined (or created) a group."""
+
+        group_id: UUID
+        actor_id: UUID
+
+    @event(GroupEntered)
     def entered(self, group_id: UUID, actor_id: UUID) -> None:
         """Record that the member joined (or created) `group_id`."""
         self.group_ids.add(group_id)
 
-    @event("GroupExited")
+    class GroupExited(MomentumAggregate.Event):
+        """The member left, or was removed from, a group."""
+
+        group_id: UUID
+        actor_id: UUID
+
+    @event(GroupExited)
     def exited(self, group_id: UUID, actor_id: UUID) -> None:
         """Record that the member left or was removed from `group_id`."""
         self.group_ids.discard(group_id)

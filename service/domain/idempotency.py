@@ -21,7 +21,14 @@ def idempotency_record_id(scope: str, key: str) -> UUID:
 class IdempotencyRecord(MomentumAggregate):
     """Saved in the same append as the command's own events."""
 
-    @event("RequestRemembered")
+    class RequestRemembered(MomentumAggregate.Created):
+        """The result of a request sent with an Idempotency-Key was kept."""
+
+        fingerprint: str
+        result: dict[str, Any]
+        actor_id: UUID | None
+
+    @event(RequestRemembered)
     def __init__(
         self, id: UUID, fingerprint: str, result: dict[str, Any], actor_id: UUID | None
     ) -> None:
@@ -32,7 +39,14 @@ class IdempotencyRecord(MomentumAggregate):
         """True within 24 hours of the request it remembers (its latest event)."""
         return now - self.modified_on < KEY_LIFETIME
 
-    @event("RequestRememberedAgain")
+    class RequestRememberedAgain(MomentumAggregate.Event):
+        """An expired key was reused: a new request's result was kept."""
+
+        fingerprint: str
+        result: dict[str, Any]
+        actor_id: UUID | None
+
+    @event(RequestRememberedAgain)
     def remember_again(
         self, fingerprint: str, result: dict[str, Any], actor_id: UUID | None
     ) -> None:

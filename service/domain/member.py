@@ -101,7 +101,16 @@ def legacy_email_index_id(email: str) -> UUID:
 class Member(MomentumAggregate):
     """A member. `password_hash` is never exposed by any query."""
 
-    @event("Registered")
+    class Registered(MomentumAggregate.Created):
+        """A member registered an account (they are their own actor)."""
+
+        email: str
+        display_name: str
+        timezone: str
+        password_hash: str
+        actor_id: UUID
+
+    @event(Registered)
     def __init__(
         self,
         id: UUID,
@@ -167,7 +176,15 @@ class Member(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("ProfileUpdated")
+    class ProfileUpdated(MomentumAggregate.Event):
+        """The member changed their display name, timezone and headline."""
+
+        display_name: str
+        timezone: str
+        headline: str
+        actor_id: UUID
+
+    @event(ProfileUpdated)
     def _profile_updated(
         self, display_name: str, timezone: str, headline: str, actor_id: UUID
     ) -> None:
@@ -187,7 +204,15 @@ class Member(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("AspirationsSet")
+    class AspirationsSet(MomentumAggregate.Event):
+        """The member recorded their aspirations, passions and strengths."""
+
+        aspirations: str
+        passions: str
+        strengths: str
+        actor_id: UUID
+
+    @event(AspirationsSet)
     def _aspirations_set(
         self, aspirations: str, passions: str, strengths: str, actor_id: UUID
     ) -> None:
@@ -208,7 +233,13 @@ class Member(MomentumAggregate):
             )
         self._weekly_target_set(actions_per_week=actions_per_week, actor_id=actor_id)
 
-    @event("WeeklyTargetSet")
+    class WeeklyTargetSet(MomentumAggregate.Event):
+        """The member set how many actions a week they aim for."""
+
+        actions_per_week: int
+        actor_id: UUID
+
+    @event(WeeklyTargetSet)
     def _weekly_target_set(self, actions_per_week: int, actor_id: UUID) -> None:
         self.weekly_target = actions_per_week
 
@@ -307,7 +338,16 @@ class Member(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("AwayPeriodSet")
+    class AwayPeriodSet(MomentumAggregate.Event):
+        """The member marked days away (no decay, no broken streaks)."""
+
+        period_id: UUID
+        starts_on: date
+        ends_on: date
+        reason: str
+        actor_id: UUID
+
+    @event(AwayPeriodSet)
     def _away_period_set(
         self,
         period_id: UUID,
@@ -329,7 +369,13 @@ class Member(MomentumAggregate):
             raise ValidationError("There is no such away period.", "period_id")
         self._away_period_cancelled(period_id=period_id, actor_id=actor_id)
 
-    @event("AwayPeriodCancelled")
+    class AwayPeriodCancelled(MomentumAggregate.Event):
+        """An away period was cancelled."""
+
+        period_id: UUID
+        actor_id: UUID
+
+    @event(AwayPeriodCancelled)
     def _away_period_cancelled(self, period_id: UUID, actor_id: UUID) -> None:
         del self.away_periods[str(period_id)]
 
@@ -345,7 +391,13 @@ class Member(MomentumAggregate):
         if role not in self.roles:
             self._role_granted(role=role, actor_id=actor_id)
 
-    @event("RoleGranted")
+    class RoleGranted(MomentumAggregate.Event):
+        """A role (such as admin) was granted to the member."""
+
+        role: str
+        actor_id: UUID
+
+    @event(RoleGranted)
     def _role_granted(self, role: str, actor_id: UUID) -> None:
         self.roles.add(role)
 
@@ -355,7 +407,13 @@ class Member(MomentumAggregate):
         if role in self.roles:
             self._role_revoked(role=role, actor_id=actor_id)
 
-    @event("RoleRevoked")
+    class RoleRevoked(MomentumAggregate.Event):
+        """A role was revoked from the member."""
+
+        role: str
+        actor_id: UUID
+
+    @event(RoleRevoked)
     def _role_revoked(self, role: str, actor_id: UUID) -> None:
         self.roles.discard(role)
 
@@ -371,7 +429,13 @@ class Member(MomentumAggregate):
         if up_to > self.notifications_read_up_to:
             self._notifications_read(up_to=up_to, actor_id=actor_id)
 
-    @event("NotificationsRead")
+    class NotificationsRead(MomentumAggregate.Event):
+        """The member read every notification up to log position `up_to`."""
+
+        up_to: int
+        actor_id: UUID
+
+    @event(NotificationsRead)
     def _notifications_read(self, up_to: int, actor_id: UUID) -> None:
         self.notifications_read_up_to = up_to
 
@@ -380,7 +444,13 @@ class Member(MomentumAggregate):
         self._require_active()
         self._password_changed(password_hash=password_hash, actor_id=actor_id)
 
-    @event("PasswordChanged")
+    class PasswordChanged(MomentumAggregate.Event):
+        """The member's password hash was replaced."""
+
+        password_hash: str
+        actor_id: UUID
+
+    @event(PasswordChanged)
     def _password_changed(self, password_hash: str, actor_id: UUID) -> None:
         self.password_hash = password_hash
 
@@ -390,7 +460,12 @@ class Member(MomentumAggregate):
         self._require_active()
         self._sessions_ended(actor_id=actor_id)
 
-    @event("SessionsEnded")
+    class SessionsEnded(MomentumAggregate.Event):
+        """Every signed-in session of the member was ended."""
+
+        actor_id: UUID
+
+    @event(SessionsEnded)
     def _sessions_ended(self, actor_id: UUID) -> None:
         self.sessions_ended += 1
 
@@ -400,7 +475,12 @@ class Member(MomentumAggregate):
         self._require_active()
         self._calendar_feed_reset(actor_id=actor_id)
 
-    @event("CalendarFeedReset")
+    class CalendarFeedReset(MomentumAggregate.Event):
+        """The calendar feed got a new secret URL; older URLs stopped working."""
+
+        actor_id: UUID
+
+    @event(CalendarFeedReset)
     def _calendar_feed_reset(self, actor_id: UUID) -> None:
         self.calendar_feed_resets += 1
 
@@ -409,7 +489,12 @@ class Member(MomentumAggregate):
         self._require_active()
         self._erased(actor_id=actor_id)
 
-    @event("Erased")
+    class Erased(MomentumAggregate.Event):
+        """The account was erased; its content is shredded elsewhere (SPEC 9)."""
+
+        actor_id: UUID
+
+    @event(Erased)
     def _erased(self, actor_id: UUID) -> None:
         self.erased = True
         self.password_hash = ""
@@ -430,7 +515,13 @@ class EmailIndex(MomentumAggregate):
     """Reserves one email address for one member (`member_id`), or for nobody once
     released (erasure); its id derives from the email (see `email_index_id`)."""
 
-    @event("EmailClaimed")
+    class EmailClaimed(MomentumAggregate.Created):
+        """An email address was reserved for a member."""
+
+        member_id: UUID
+        actor_id: UUID
+
+    @event(EmailClaimed)
     def __init__(self, id: UUID, member_id: UUID, actor_id: UUID) -> None:
         self.member_id: UUID | None = member_id
 
@@ -439,7 +530,12 @@ class EmailIndex(MomentumAggregate):
         if self.member_id is not None:
             self._released(actor_id=actor_id)
 
-    @event("EmailReleased")
+    class EmailReleased(MomentumAggregate.Event):
+        """The address was freed for a new account."""
+
+        actor_id: UUID
+
+    @event(EmailReleased)
     def _released(self, actor_id: UUID) -> None:
         self.member_id = None
 
@@ -451,6 +547,12 @@ class EmailIndex(MomentumAggregate):
             )
         self._claimed_again(member_id=member_id, actor_id=actor_id)
 
-    @event("EmailClaimedAgain")
+    class EmailClaimedAgain(MomentumAggregate.Event):
+        """A released address was reserved for a new member."""
+
+        member_id: UUID
+        actor_id: UUID
+
+    @event(EmailClaimedAgain)
     def _claimed_again(self, member_id: UUID, actor_id: UUID) -> None:
         self.member_id = member_id

@@ -20,7 +20,15 @@ def mentorship_id(mentee_id: UUID, mentor_email: str) -> UUID:
 class Mentorship(MomentumAggregate):
     """Proposed → accepted | declined; accepted → ended; then proposed again."""
 
-    @event("MentorshipProposed")
+    class MentorshipProposed(MomentumAggregate.Created):
+        """A mentee invited whoever holds `mentor_email` to mentor them."""
+
+        mentee_id: UUID
+        mentor_email: str
+        message: str
+        actor_id: UUID
+
+    @event(MentorshipProposed)
     def __init__(
         self, id: UUID, mentee_id: UUID, mentor_email: str, message: str, actor_id: UUID
     ) -> None:
@@ -59,7 +67,13 @@ class Mentorship(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("MentorshipRenewed")
+    class MentorshipRenewed(MomentumAggregate.Event):
+        """The mentee invited the same person again after a decline or end."""
+
+        message: str
+        actor_id: UUID
+
+    @event(MentorshipRenewed)
     def _renewed(self, message: str, actor_id: UUID) -> None:
         self.message = message
         self.mentor_id = None
@@ -70,7 +84,13 @@ class Mentorship(MomentumAggregate):
         self._require_proposed("accepted")
         self._accepted(mentor_id=mentor_id, actor_id=mentor_id)
 
-    @event("MentorshipAccepted")
+    class MentorshipAccepted(MomentumAggregate.Event):
+        """The invited person accepted and became the mentor."""
+
+        mentor_id: UUID
+        actor_id: UUID
+
+    @event(MentorshipAccepted)
     def _accepted(self, mentor_id: UUID, actor_id: UUID) -> None:
         self.mentor_id = mentor_id
         self.status = "accepted"
@@ -80,7 +100,12 @@ class Mentorship(MomentumAggregate):
         self._require_proposed("declined")
         self._declined(actor_id=actor_id)
 
-    @event("MentorshipDeclined")
+    class MentorshipDeclined(MomentumAggregate.Event):
+        """The invited person declined."""
+
+        actor_id: UUID
+
+    @event(MentorshipDeclined)
     def _declined(self, actor_id: UUID) -> None:
         self.status = "declined"
 
@@ -93,7 +118,13 @@ class Mentorship(MomentumAggregate):
             actor_id=actor_id,
         )
 
-    @event("MentorshipEnded")
+    class MentorshipEnded(MomentumAggregate.Event):
+        """Either side ended it (or the mentee withdrew a pending request)."""
+
+        reason: str
+        actor_id: UUID
+
+    @event(MentorshipEnded)
     def _ended(self, reason: str, actor_id: UUID) -> None:
         self.status = "ended"
 

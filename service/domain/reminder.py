@@ -32,7 +32,19 @@ def reminder_id(member_id: UUID, reminder: str, about: str) -> UUID:
 class Reminder(MomentumAggregate):
     """Issued once; nothing happens to it afterwards."""
 
-    @event("ReminderIssued")
+    class ReminderIssued(MomentumAggregate.Created):
+        """A reminder about one thing was issued to a member."""
+
+        member_id: UUID
+        reminder: str
+        about: str
+        ref_kind: str | None
+        ref_id: UUID | None
+        goal_id: UUID | None
+        day: date | None
+        actor_id: UUID | None
+
+    @event(ReminderIssued)
     def __init__(
         self,
         id: UUID,

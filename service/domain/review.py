@@ -74,7 +74,20 @@ def check_commitments(commitments: Any) -> list[dict[str, Any]]:
 class Review(MomentumAggregate):
     """A check-in. Commitments are marked kept or missed at the next review."""
 
-    @event("ReviewRecorded")
+    class ReviewRecorded(MomentumAggregate.Created):
+        """A member recorded a check-in: signals, reflections, next steps."""
+
+        owner_id: UUID
+        period: str
+        signals: dict[str, int]
+        went_well: str
+        stuck_on: str
+        lessons: str
+        commitments: list[dict[str, Any]]
+        visibility: str
+        actor_id: UUID
+
+    @event(ReviewRecorded)
     def __init__(
         self,
         owner_id: UUID,
@@ -147,11 +160,23 @@ class Review(MomentumAggregate):
         else:
             self._missed(commitment_id=commitment_id, actor_id=actor_id)
 
-    @event("CommitmentKept")
+    class CommitmentKept(MomentumAggregate.Event):
+        """A commitment of this review was marked kept."""
+
+        commitment_id: UUID
+        actor_id: UUID
+
+    @event(CommitmentKept)
     def _kept(self, commitment_id: UUID, actor_id: UUID) -> None:
         self.outcomes[str(commitment_id)] = True
 
-    @event("CommitmentMissed")
+    class CommitmentMissed(MomentumAggregate.Event):
+        """A commitment of this review was marked missed."""
+
+        commitment_id: UUID
+        actor_id: UUID
+
+    @event(CommitmentMissed)
     def _missed(self, commitment_id: UUID, actor_id: UUID) -> None:
         self.outcomes[str(commitment_id)] = False
 
@@ -184,7 +209,13 @@ class Review(MomentumAggregate):
             )
         self._amended(changes=clean, actor_id=actor_id)
 
-    @event("ReviewAmended")
+    class ReviewAmended(MomentumAggregate.Event):
+        """The review's texts, signals or visibility were changed (new values only)."""
+
+        changes: dict[str, Any]
+        actor_id: UUID
+
+    @event(ReviewAmended)
     def _amended(self, changes: dict[str, Any], actor_id: UUID) -> None:
         for name, value in changes.items():
             setattr(self, name, value)

@@ -26,7 +26,14 @@ def token_id(secret: str) -> UUID:
 class ApiToken(MomentumAggregate):
     """A bearer token of one member."""
 
-    @event("TokenIssued")
+    class TokenIssued(MomentumAggregate.Created):
+        """An API token was issued to a member, valid until `expires_at`."""
+
+        member_id: UUID
+        expires_at: datetime
+        actor_id: UUID
+
+    @event(TokenIssued)
     def __init__(
         self, id: UUID, member_id: UUID, expires_at: datetime, actor_id: UUID
     ) -> None:
@@ -43,6 +50,11 @@ class ApiToken(MomentumAggregate):
         if not self.revoked:
             self._revoked(actor_id=actor_id)
 
-    @event("TokenRevoked")
+    class TokenRevoked(MomentumAggregate.Event):
+        """The token was revoked."""
+
+        actor_id: UUID
+
+    @event(TokenRevoked)
     def _revoked(self, actor_id: UUID) -> None:
         self.revoked = True
