@@ -87,7 +87,7 @@ def rebuild(
         scratch = engine.execution_options(schema_translate_map={None: schema})
         _create(scratch, beside)
         shadow = ProjectionRunner(
-            runner.app, scratch, beside, batch_size=runner.batch_size
+            runner.app, scratch, beside, batch_size=runner.rebuild_batch_size
         )
         replayed = max(replayed, shadow.catch_up(progress))
         with engine.begin() as conn:
@@ -105,22 +105,45 @@ def in_place(
     """Empty the models' live tables and replay the log into them. Only for a
     model that reads or writes tables beyond its own while it applies events (the
     audit index checks the live chain): readers see it partial meanwhile."""
+    from projections.runner import ProjectionRunner
+
     with runner.engine.begin() as conn:
         for model in models:
             for table in reversed(model.tables):
                 conn.execute(table.delete())
             tracking.reset(conn, model.name)
-    return runner.catch_up(progress)
+    replay = ProjectionRunner(
+        runner.app, runner.engine, models, batch_size=runner.rebuild_batch_size
+    )
+    return replay.catch_up(progress)
 
 
 def _create(scratch: Engine, models: Sequence[ReadModel]) -> None:
     """The models' tables and a tracking table in the scratch schema, empty, with
     a tracking row at 0 for each model."""
     with scratch.begin() as conn:
-        for table in [tracking.tracking, *(t for m in models for t in m.tables)]:
-            conn.execute(CreateTable(table))
-            for index in table.indexes:
-                conn.execute(CreateIndex(index))
+        statements = [
+            statement
+            for table in [tracking.tracking, *(t for m in models for t in m.tables)]
+            for statement in (CreateTable(table), *map(CreateIndex, table.indexes))
+        ]
+        if conn.dialect.name == "postgresql":  # one round trip, not one per statement
+            translate = conn.get_execution_options().get("schema_translate_map")
+            conn.exec_driver_sql(
+                ";\n".join(
+                    str(
+                        s.compile(
+                            dialect=conn.dialect,
+                            schema_translate_map=translate,
+                            render_schema_translate=True,
+                        )
+                    )
+                    for s in statements
+                )
+            )
+        else:
+            for statement in statements:
+                conn.execute(statement)
         for model in models:
             tracking.ensure(conn, model.name)
 

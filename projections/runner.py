@@ -28,6 +28,10 @@ from projections.batching import HeldInserts
 from projections.db import wipe_side_files
 from service.application import MomentumApplication
 
+REBUILD_BATCH = 2000
+"""Events per transaction when a rebuild replays the log (a bulk job: bigger batches
+than the follower's)."""
+
 ANALYZE_AFTER = 5000
 """A catch-up that applied at least this many events refreshes the statistics."""
 
@@ -98,11 +102,13 @@ class ProjectionRunner:
         models: Sequence[ReadModel],
         *,
         batch_size: int = 500,
+        rebuild_batch_size: int = REBUILD_BATCH,
     ) -> None:
         self.app = app
         self.engine = engine
         self.models = list(models)
         self.batch_size = batch_size
+        self.rebuild_batch_size = rebuild_batch_size
         self._changed = threading.Condition()
         self._poked = False
 

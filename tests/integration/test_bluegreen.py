@@ -50,7 +50,9 @@ def _dump(engine: Engine) -> Dump:
 
 def _built(app: MomentumApplication, url: str, clock: FixedClock) -> ProjectionRunner:
     History(app, clock, "b").everything()
-    runner = ProjectionRunner(app, make_engine(url), all_models(), batch_size=7)
+    runner = ProjectionRunner(
+        app, make_engine(url), all_models(), batch_size=7, rebuild_batch_size=7
+    )
     runner.setup()
     runner.catch_up()
     return runner
