@@ -203,17 +203,17 @@ def _timezone(b: Batch, member_id: str | None) -> str:
 
 
 @HANDLERS.on(Member.Registered)
-def _member_registered(b: Batch, e: Any, _pos: int) -> None:
+def _member_registered(b: Batch, e: Member.Registered, _pos: int) -> None:
     b[goal_members].insert(member_id=str(e.originator_id), timezone=e.timezone)
 
 
 @HANDLERS.on(Member.ProfileUpdated)
-def _member_profile_updated(b: Batch, e: Any, _pos: int) -> None:
+def _member_profile_updated(b: Batch, e: Member.ProfileUpdated, _pos: int) -> None:
     b[goal_members].update(str(e.originator_id), timezone=e.timezone)
 
 
 @HANDLERS.on(Member.Erased)
-def _member_erased(b: Batch, e: Any, _pos: int) -> None:
+def _member_erased(b: Batch, e: Member.Erased, _pos: int) -> None:
     member_id = str(e.originator_id)
     owned = [row["goal_id"] for row in b[goals].where("owner_id", member_id)]
     for table in (milestones, progress, milestone_steps):
@@ -227,7 +227,7 @@ def _member_erased(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Goal.GoalSet)
-def _goal_set(b: Batch, e: Any, _pos: int) -> None:
+def _goal_set(b: Batch, e: Goal.GoalSet, _pos: int) -> None:
     owner_id = str(e.owner_id)
     b[goals].insert(
         goal_id=str(e.originator_id),
@@ -259,7 +259,7 @@ def _update_goal(b: Batch, e: Any, **values: Any) -> dict[str, Any] | None:
 
 
 @HANDLERS.on(Goal.GoalRevised)
-def _goal_revised(b: Batch, e: Any, _pos: int) -> None:
+def _goal_revised(b: Batch, e: Goal.GoalRevised, _pos: int) -> None:
     values = {k: v for k, v in e.changes.items() if k in REVISED_COLUMNS}
     if "metric" in e.changes:
         # The domain restarts a changed metric at its baseline; the old values
@@ -270,27 +270,27 @@ def _goal_revised(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Goal.GoalPaused)
-def _goal_paused(b: Batch, e: Any, _pos: int) -> None:
+def _goal_paused(b: Batch, e: Goal.GoalPaused, _pos: int) -> None:
     _update_goal(b, e, status="paused")
 
 
 @HANDLERS.on(Goal.GoalResumed)
-def _goal_resumed(b: Batch, e: Any, _pos: int) -> None:
+def _goal_resumed(b: Batch, e: Goal.GoalResumed, _pos: int) -> None:
     _update_goal(b, e, status="active")
 
 
 @HANDLERS.on(Goal.GoalAchieved)
-def _goal_achieved(b: Batch, e: Any, _pos: int) -> None:
+def _goal_achieved(b: Batch, e: Goal.GoalAchieved, _pos: int) -> None:
     _update_goal(b, e, status="achieved", closed_at=e.timestamp)
 
 
 @HANDLERS.on(Goal.GoalAbandoned)
-def _goal_abandoned(b: Batch, e: Any, _pos: int) -> None:
+def _goal_abandoned(b: Batch, e: Goal.GoalAbandoned, _pos: int) -> None:
     _update_goal(b, e, status="abandoned", closed_at=e.timestamp)
 
 
 @HANDLERS.on(Goal.ProgressRecorded)
-def _progress_recorded(b: Batch, e: Any, _pos: int) -> None:
+def _progress_recorded(b: Batch, e: Goal.ProgressRecorded, _pos: int) -> None:
     goal_id = str(e.originator_id)
     goal = b[goals].get(goal_id)
     owner_id = None if goal is None else goal["owner_id"]
@@ -304,7 +304,7 @@ def _progress_recorded(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Goal.MilestoneAdded)
-def _milestone_added(b: Batch, e: Any, _pos: int) -> None:
+def _milestone_added(b: Batch, e: Goal.MilestoneAdded, _pos: int) -> None:
     goal_id = str(e.originator_id)
     b[milestones].insert(
         milestone_id=str(e.milestone_id),
@@ -334,7 +334,9 @@ def _step(b: Batch, e: Any, goal: dict[str, Any] | None) -> None:
 
 
 @HANDLERS.on(Goal.MilestoneCompleted, Goal.MilestoneReopened)
-def _mark_milestone(b: Batch, e: Any, _pos: int) -> None:
+def _mark_milestone(
+    b: Batch, e: Goal.MilestoneCompleted | Goal.MilestoneReopened, _pos: int
+) -> None:
     done = type(e) is Goal.MilestoneCompleted
     b[milestones].update(
         str(e.milestone_id), completed=done, completed_at=e.timestamp if done else None
@@ -351,7 +353,7 @@ def _mark_milestone(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Action.ActionLogged)
-def _action_logged(b: Batch, e: Any, _pos: int) -> None:
+def _action_logged(b: Batch, e: Action.ActionLogged, _pos: int) -> None:
     b[goal_actions].insert(
         action_id=str(e.originator_id),
         owner_id=str(e.owner_id),
@@ -362,7 +364,7 @@ def _action_logged(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Action.ActionEdited)
-def _action_edited(b: Batch, e: Any, _pos: int) -> None:
+def _action_edited(b: Batch, e: Action.ActionEdited, _pos: int) -> None:
     values: dict[str, Any] = {}
     if "goal_id" in e.changes:
         goal_id = e.changes["goal_id"]
@@ -374,5 +376,5 @@ def _action_edited(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Action.ActionRetracted)
-def _action_retracted(b: Batch, e: Any, _pos: int) -> None:
+def _action_retracted(b: Batch, e: Action.ActionRetracted, _pos: int) -> None:
     b[goal_actions].update(str(e.originator_id), retracted=True)

@@ -274,17 +274,17 @@ def _target(e: Any) -> dict[str, str]:
 
 
 @HANDLERS.on(Member.Registered)
-def _member_registered(b: Batch, e: Any, _pos: int) -> None:
+def _member_registered(b: Batch, e: Member.Registered, _pos: int) -> None:
     b[members].insert(member_id=str(e.originator_id), timezone=e.timezone)
 
 
 @HANDLERS.on(Member.ProfileUpdated)
-def _member_profile_updated(b: Batch, e: Any, _pos: int) -> None:
+def _member_profile_updated(b: Batch, e: Member.ProfileUpdated, _pos: int) -> None:
     b[members].update(str(e.originator_id), timezone=e.timezone)
 
 
 @HANDLERS.on(Member.Erased)
-def _member_erased(b: Batch, e: Any, _pos: int) -> None:
+def _member_erased(b: Batch, e: Member.Erased, _pos: int) -> None:
     member_id = str(e.originator_id)
     own_goals = [
         row["item_id"]
@@ -304,7 +304,7 @@ def _member_erased(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Goal.GoalSet)
-def _goal_set(b: Batch, e: Any, pos: int) -> None:
+def _goal_set(b: Batch, e: Goal.GoalSet, pos: int) -> None:
     goal_id = str(e.originator_id)
     _add_item(
         b,
@@ -320,7 +320,7 @@ def _goal_set(b: Batch, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Goal.GoalRevised)
-def _goal_revised(b: Batch, e: Any, pos: int) -> None:
+def _goal_revised(b: Batch, e: Goal.GoalRevised, pos: int) -> None:
     changes: dict[str, Any] = e.changes
     goal_id = str(e.originator_id)
     values: dict[str, Any] = {}
@@ -347,7 +347,7 @@ def _goal_visibility_changed(b: Batch, goal_id: str, visibility: str) -> None:
 
 
 @HANDLERS.on(Goal.MilestoneAdded)
-def _milestone_added(b: Batch, e: Any, pos: int) -> None:
+def _milestone_added(b: Batch, e: Goal.MilestoneAdded, pos: int) -> None:
     b[milestones].insert(
         milestone_id=str(e.milestone_id), goal_id=str(e.originator_id), title=e.title
     )
@@ -356,7 +356,9 @@ def _milestone_added(b: Batch, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Goal.MilestoneCompleted, Goal.MilestoneReopened)
-def _milestone_changed(b: Batch, e: Any, pos: int) -> None:
+def _milestone_changed(
+    b: Batch, e: Goal.MilestoneCompleted | Goal.MilestoneReopened, pos: int
+) -> None:
     milestone_id = str(e.milestone_id)
     title = _one(b[milestones].get(milestone_id), f"milestone {milestone_id}")["title"]
     done = type(e) is Goal.MilestoneCompleted
@@ -365,7 +367,7 @@ def _milestone_changed(b: Batch, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Goal.ProgressRecorded)
-def _progress_recorded(b: Batch, e: Any, pos: int) -> None:
+def _progress_recorded(b: Batch, e: Goal.ProgressRecorded, pos: int) -> None:
     _goal_entry(b, e, pos, "progress", note=e.note, value=e.value)
 
 
@@ -410,7 +412,7 @@ def _goal_entry(
 
 
 @HANDLERS.on(Action.ActionLogged)
-def _action_logged(b: Batch, e: Any, pos: int) -> None:
+def _action_logged(b: Batch, e: Action.ActionLogged, pos: int) -> None:
     owner_id = str(e.owner_id)
     goal_id = str(e.goal_id) if e.goal_id else None
     visibility = action_visibility(e.visibility, goal_id, _goal_visibility(b, goal_id))
@@ -440,7 +442,7 @@ def _action_logged(b: Batch, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Action.ActionEdited)
-def _action_edited(b: Batch, e: Any, _pos: int) -> None:
+def _action_edited(b: Batch, e: Action.ActionEdited, _pos: int) -> None:
     changes: dict[str, Any] = e.changes
     action_id = str(e.originator_id)
     item = _one(b[items].get(action_id), f"action {action_id}")
@@ -463,7 +465,7 @@ def _action_edited(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Action.ActionRetracted)
-def _action_retracted(b: Batch, e: Any, _pos: int) -> None:
+def _action_retracted(b: Batch, e: Action.ActionRetracted, _pos: int) -> None:
     action_id = str(e.originator_id)
     b[entries].purge("item_id", [action_id])
     b[items].delete(action_id)
@@ -473,7 +475,7 @@ def _action_retracted(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Review.ReviewRecorded)
-def _review_recorded(b: Batch, e: Any, pos: int) -> None:
+def _review_recorded(b: Batch, e: Review.ReviewRecorded, pos: int) -> None:
     owner_id = str(e.owner_id)
     title = f"{e.period.capitalize()} review"
     vis = e.visibility
@@ -483,7 +485,7 @@ def _review_recorded(b: Batch, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Review.ReviewAmended)
-def _review_amended(b: Batch, e: Any, _pos: int) -> None:
+def _review_amended(b: Batch, e: Review.ReviewAmended, _pos: int) -> None:
     changes: dict[str, Any] = e.changes
     review_id = str(e.originator_id)
     if "visibility" in changes:
@@ -499,19 +501,19 @@ def _review_amended(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Feedback.FeedbackGiven)
-def _feedback_given(b: Batch, e: Any, _pos: int) -> None:
+def _feedback_given(b: Batch, e: Feedback.FeedbackGiven, _pos: int) -> None:
     b[feedback].insert(
         feedback_id=str(e.originator_id), text=e.text, at=e.timestamp, **_target(e)
     )
 
 
 @HANDLERS.on(Feedback.FeedbackWithdrawn)
-def _feedback_withdrawn(b: Batch, e: Any, _pos: int) -> None:
+def _feedback_withdrawn(b: Batch, e: Feedback.FeedbackWithdrawn, _pos: int) -> None:
     b[feedback].delete(str(e.originator_id))
 
 
 @HANDLERS.on(Cheer.Cheered)
-def _cheered(b: Batch, e: Any, _pos: int) -> None:
+def _cheered(b: Batch, e: Cheer.Cheered, _pos: int) -> None:
     b[cheers].insert(cheer_id=str(e.originator_id), **_target(e))
 
 

@@ -202,7 +202,7 @@ def _title(b: Batch, item_id: str | None) -> str | None:
 
 
 @HANDLERS.on(Member.Registered)
-def _registered(b: Batch, e: Any, _pos: int) -> None:
+def _registered(b: Batch, e: Member.Registered, _pos: int) -> None:
     member_id = str(e.originator_id)
     b[members].insert(
         member_id=member_id, email=e.email, display_name=e.display_name, read_up_to=0
@@ -214,7 +214,7 @@ def _registered(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Action.ActionLogged)
-def _action_logged(b: Batch, e: Any, pos: int) -> None:
+def _action_logged(b: Batch, e: Action.ActionLogged, pos: int) -> None:
     owner, goal_id = str(e.owner_id), text_or_none(e.goal_id)
     b[items].insert(
         item_id=str(e.originator_id),
@@ -264,17 +264,17 @@ def _on_item(b: Batch, e: Any, pos: int, kind: str, verb: str) -> None:
 
 
 @HANDLERS.on(Feedback.FeedbackGiven)
-def _feedback_given(b: Batch, e: Any, pos: int) -> None:
+def _feedback_given(b: Batch, e: Feedback.FeedbackGiven, pos: int) -> None:
     _on_item(b, e, pos, "feedback_received", "left feedback on")
 
 
 @HANDLERS.on(Cheer.Cheered)
-def _cheered(b: Batch, e: Any, pos: int) -> None:
+def _cheered(b: Batch, e: Cheer.Cheered, pos: int) -> None:
     _on_item(b, e, pos, "cheer_received", "cheered")
 
 
 @HANDLERS.on(Suggestion.SuggestionMade)
-def _suggestion_made(b: Batch, e: Any, pos: int) -> None:
+def _suggestion_made(b: Batch, e: Suggestion.SuggestionMade, pos: int) -> None:
     b[suggestions].insert(
         suggestion_id=str(e.originator_id),
         mentor_id=str(e.mentor_id),
@@ -292,11 +292,13 @@ def _suggestion_made(b: Batch, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Suggestion.SuggestionAccepted, Suggestion.SuggestionDeclined)
-def _suggestion_answered(b: Batch, e: Any, pos: int) -> None:
+def _suggestion_answered(
+    b: Batch, e: Suggestion.SuggestionAccepted | Suggestion.SuggestionDeclined, pos: int
+) -> None:
     row = b[suggestions].get(str(e.originator_id))
     if row is None:  # its mentor was erased: nobody to tell
         return
-    verb = "accepted" if type(e).__name__ == "SuggestionAccepted" else "declined"
+    verb = "accepted" if isinstance(e, Suggestion.SuggestionAccepted) else "declined"
     row["status"] = verb
     b[suggestions].changed(row)
     text = f"{verb} your suggestion {quoted(row['title'])}"
@@ -305,7 +307,7 @@ def _suggestion_answered(b: Batch, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Mentorship.MentorshipProposed)
-def _proposed(b: Batch, e: Any, pos: int) -> None:
+def _proposed(b: Batch, e: Mentorship.MentorshipProposed, pos: int) -> None:
     b[mentorships].insert(
         mentorship_id=str(e.originator_id),
         mentee_id=str(e.mentee_id),
@@ -330,7 +332,7 @@ def _mentorship(b: Batch, e: Any, **values: Any) -> dict[str, Any] | None:
 
 
 @HANDLERS.on(Mentorship.MentorshipRenewed)
-def _renewed(b: Batch, e: Any, pos: int) -> None:
+def _renewed(b: Batch, e: Mentorship.MentorshipRenewed, pos: int) -> None:
     row = _mentorship(b, e, status="proposed", mentor_id=None, asked_at=e.timestamp)
     if row is None:
         return
@@ -346,8 +348,10 @@ def _withdraw(b: Batch, mentorship_id: str, before: int | None = None) -> None:
 
 
 @HANDLERS.on(Mentorship.MentorshipAccepted, Mentorship.MentorshipDeclined)
-def _answered(b: Batch, e: Any, pos: int) -> None:
-    if type(e).__name__ == "MentorshipAccepted":
+def _answered(
+    b: Batch, e: Mentorship.MentorshipAccepted | Mentorship.MentorshipDeclined, pos: int
+) -> None:
+    if isinstance(e, Mentorship.MentorshipAccepted):
         verb, values = "accepted", {"mentor_id": str(e.mentor_id)}
     else:
         verb, values = "declined", {}
@@ -361,7 +365,7 @@ def _answered(b: Batch, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Mentorship.MentorshipEnded)
-def _ended(b: Batch, e: Any, pos: int) -> None:
+def _ended(b: Batch, e: Mentorship.MentorshipEnded, pos: int) -> None:
     row = _mentorship(b, e, status="ended")
     if row is None:
         return
@@ -379,7 +383,7 @@ def _ended(b: Batch, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Group.MemberJoined)
-def _member_joined(b: Batch, e: Any, pos: int) -> None:
+def _member_joined(b: Batch, e: Group.MemberJoined, pos: int) -> None:
     group_id = str(e.originator_id)
     group = b[groups].get(group_id)
     if group is None:
@@ -391,7 +395,7 @@ def _member_joined(b: Batch, e: Any, pos: int) -> None:
 
 
 @HANDLERS.on(Reminder.ReminderIssued)
-def _reminded(b: Batch, e: Any, pos: int) -> None:
+def _reminded(b: Batch, e: Reminder.ReminderIssued, pos: int) -> None:
     """A reminder (SPEC 8) is also an in-app notification: `reminder_<name>`."""
     member_id = str(e.member_id)
     if b[members].get(member_id) is None:  # erased since

@@ -156,17 +156,17 @@ class Facts(BatchedProjection[Batch]):
 
 
 @HANDLERS.on(Member.ProfileUpdated)
-def _profile_updated(b: Batch, e: Any, _pos: int) -> None:
+def _profile_updated(b: Batch, e: Member.ProfileUpdated, _pos: int) -> None:
     b[members].update(str(e.originator_id), display_name=e.display_name)
 
 
 @HANDLERS.on(Member.NotificationsRead)
-def _read(b: Batch, e: Any, _pos: int) -> None:
+def _read(b: Batch, e: Member.NotificationsRead, _pos: int) -> None:
     b[members].update(str(e.originator_id), read_up_to=e.up_to)
 
 
 @HANDLERS.on(Member.Erased)
-def _erased(b: Batch, e: Any, _pos: int) -> None:
+def _erased(b: Batch, e: Member.Erased, _pos: int) -> None:
     """Purge the member: their inbox, what they caused, their titles and links."""
     m = [str(e.originator_id)]
     b[inbox].purge("member_id", m)
@@ -186,7 +186,7 @@ def _erased(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Goal.GoalSet)
-def _goal_set(b: Batch, e: Any, _pos: int) -> None:
+def _goal_set(b: Batch, e: Goal.GoalSet, _pos: int) -> None:
     b[items].insert(
         item_id=str(e.originator_id),
         kind="goal",
@@ -199,7 +199,7 @@ def _goal_set(b: Batch, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Goal.MilestoneAdded)
-def _milestone_added(b: Batch, e: Any, _pos: int) -> None:
+def _milestone_added(b: Batch, e: Goal.MilestoneAdded, _pos: int) -> None:
     goal_id = str(e.originator_id)
     goal = b[items].get(goal_id)
     if goal is None:  # its owner was erased
@@ -222,46 +222,48 @@ def _changed(b: Batch, e: Any, names: tuple[str, ...]) -> None:
 
 
 @HANDLERS.on(Goal.GoalRevised)
-def _goal_revised(b: Batch, e: Any, _pos: int) -> None:
+def _goal_revised(b: Batch, e: Goal.GoalRevised, _pos: int) -> None:
     _changed(b, e, ("title", "visibility"))
 
 
 @HANDLERS.on(Action.ActionEdited)
-def _action_edited(b: Batch, e: Any, _pos: int) -> None:
+def _action_edited(b: Batch, e: Action.ActionEdited, _pos: int) -> None:
     _changed(b, e, ("title", "goal_id", "visibility"))
 
 
 @HANDLERS.on(Action.ActionRetracted)
-def _action_retracted(b: Batch, e: Any, _pos: int) -> None:
+def _action_retracted(b: Batch, e: Action.ActionRetracted, _pos: int) -> None:
     b[items].update(str(e.originator_id), retracted=True)
 
 
 @HANDLERS.on(Group.GroupCreated)
-def _group_created(b: Batch, e: Any, _pos: int) -> None:
+def _group_created(b: Batch, e: Group.GroupCreated, _pos: int) -> None:
     group_id = str(e.originator_id)
     b[groups].insert(group_id=group_id, name=e.name)
     b[facilitators].insert(group_id=group_id, member_id=str(e.facilitator_id))
 
 
 @HANDLERS.on(Group.FacilitatorAdded)
-def _facilitator_added(b: Batch, e: Any, _pos: int) -> None:
+def _facilitator_added(b: Batch, e: Group.FacilitatorAdded, _pos: int) -> None:
     b[facilitators].insert(group_id=str(e.originator_id), member_id=str(e.member_id))
 
 
 @HANDLERS.on(Group.MemberLeft, Group.MemberRemoved)
-def _member_left(b: Batch, e: Any, _pos: int) -> None:
+def _member_left(
+    b: Batch, e: Group.MemberLeft | Group.MemberRemoved, _pos: int
+) -> None:
     b[facilitators].delete((str(e.originator_id), str(e.member_id)))
 
 
 @HANDLERS.on(Group.BuddiesPaired)
-def _paired(b: Batch, e: Any, _pos: int) -> None:
+def _paired(b: Batch, e: Group.BuddiesPaired, _pos: int) -> None:
     group_id, one, other = str(e.originator_id), str(e.member_a), str(e.member_b)
     b[buddies].insert(member_id=one, group_id=group_id, buddy_id=other)
     b[buddies].insert(member_id=other, group_id=group_id, buddy_id=one)
 
 
 @HANDLERS.on(Group.BuddiesUnpaired)
-def _unpaired(b: Batch, e: Any, _pos: int) -> None:
+def _unpaired(b: Batch, e: Group.BuddiesUnpaired, _pos: int) -> None:
     group_id = str(e.originator_id)
     for member_id in {str(e.member_a), str(e.member_b)}:
         b[buddies].delete((member_id, group_id))
