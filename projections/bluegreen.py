@@ -34,7 +34,10 @@ A model that reads or writes tables beyond its own while applying events cannot 
 replayed into a scratch copy of its tables alone: the audit index checks every
 replayed link against the live, append-only `audit_chain` (that is how a rebuild
 catches rewritten events). It says so with `rebuilt_in_place = True` and is rebuilt
-as before: emptied and replayed on the live tables.
+as before: emptied and replayed on the live tables — in the same pass over the log
+as the scratch replay (the replaying runner keeps each model's tables and tracking
+row where they are: `ProjectionRunner(engines=…)`), so the log is read and decoded
+once.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from projections import tracking
 from projections.db import sqlite_pragmas, wipe_side_files
@@ -80,16 +84,20 @@ def rebuild(
 
     here = [m for m in models if getattr(m, "rebuilt_in_place", False)]
     beside = [m for m in models if m not in here]
-    replayed = in_place(runner, here, None if beside else progress) if here else 0
     if not beside:
-        return replayed
+        return in_place(runner, here, progress)
+    _empty(runner.engine, here)
     with _scratch(runner.engine) as (engine, schema):
         scratch = engine.execution_options(schema_translate_map={None: schema})
         _create(scratch, beside)
-        shadow = ProjectionRunner(
-            runner.app, scratch, beside, batch_size=runner.rebuild_batch_size
+        shadow = ProjectionRunner(  # one pass over the log for both kinds
+            runner.app,
+            scratch,
+            [m for m in runner.models if m in models],
+            batch_size=runner.rebuild_batch_size,
+            engines={m.name: runner.engine for m in here},
         )
-        replayed = max(replayed, shadow.catch_up(progress))
+        replayed = shadow.catch_up(progress)
         with engine.begin() as conn:
             _swap(conn, beside, schema)
     wipe_side_files(runner.engine)  # no copy of erased rows left in -wal
@@ -107,26 +115,30 @@ def in_place(
     audit index checks the live chain): readers see it partial meanwhile."""
     from projections.runner import ProjectionRunner
 
-    with runner.engine.begin() as conn:
-        for model in models:
-            for table in reversed(model.tables):
-                conn.execute(table.delete())
-            tracking.reset(conn, model.name)
+    _empty(runner.engine, models)
     replay = ProjectionRunner(
         runner.app, runner.engine, models, batch_size=runner.rebuild_batch_size
     )
     return replay.catch_up(progress)
 
 
+def _empty(engine: Engine, models: Sequence[ReadModel]) -> None:
+    """Empty the models' live tables and set their positions to zero."""
+    with engine.begin() as conn:
+        for model in models:
+            for table in reversed(model.tables):
+                conn.execute(table.delete())
+            tracking.reset(conn, model.name)
+
+
 def _create(scratch: Engine, models: Sequence[ReadModel]) -> None:
     """The models' tables and a tracking table in the scratch schema, empty, with
     a tracking row at 0 for each model."""
     with scratch.begin() as conn:
-        statements = [
-            statement
-            for table in [tracking.tracking, *(t for m in models for t in m.tables)]
-            for statement in (CreateTable(table), *map(CreateIndex, table.indexes))
-        ]
+        statements: list[ExecutableDDLElement] = []
+        for table in [tracking.tracking, *(t for m in models for t in m.tables)]:
+            statements.append(CreateTable(table))
+            statements.extend(CreateIndex(index) for index in table.indexes)
         if conn.dialect.name == "postgresql":  # one round trip, not one per statement
             translate = conn.get_execution_options().get("schema_translate_map")
             conn.exec_driver_sql(
