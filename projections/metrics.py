@@ -10,37 +10,45 @@ and commitment outcomes — do not depend on the time of reading:
 `projections.metrics_queries` computes momentum, streaks and rut risk for a given
 `now`, so an idle member's momentum falls with no new event.
 
-This module holds the projection (`Metrics`: its `@on` handlers and `apply_batch`)
-and its database reads and writes. The tables are in `projections.metrics_tables`;
-what a checkpoint holds, and the maths that computes it from the previous one, in
-`projections.metrics_checkpoints` (no database access).
+This module holds the projection (`Metrics`, a `BatchedProjection` of
+`projections.batching`: its `HANDLERS` and `load`) and its database reads and writes.
+The tables are in `projections.metrics_tables`; what a checkpoint holds, and the
+maths that computes it from the previous one, in `projections.metrics_checkpoints`
+(no database access).
 
-A change recomputes the checkpoints from the week it touches on, once per batch: an
-action from its day, a timed point from its instant, an away period from its first
-day, a new timezone (it moves every noon and week boundary) or weekly target (every
-streak) from the first week.
+The model applies a batch at a time, as the journal and the goal board do. `load`
+brings in the rows the batch's events read or change, one query per table, by the
+keys found in the events: the members (of member events, those who log actions and
+the owners of edited actions: an action's lead is taken in its member's timezone),
+the actions edited or retracted, the owners of goals that score a point, the points
+of reopened milestones, the away periods cancelled, the reviews amended and the
+reviews of erased members (their outcomes go too). The handlers (keyed by the
+domain's event classes) change those rows in memory, in log order, into a
+`MetricsBatch`: a `Batch` of the tables that also carries the batch's weekly
+tallies — (member, Monday) -> the noon-equivalent weight and the number of actions
+per weekday that the batch adds or takes away — and, per member it touched, the
+earliest day it touched. An erasure purges the member's rows (in memory now, in the
+database first thing when the batch is written) and drops what was pending for them.
+`MetricsBatch.write` sends the facts in bulk (deletes, one upsert per table), then
+adds the tallies to the weeks and recomputes the checkpoints of the members touched,
+each from the week it touched on, once per batch: an action from its day, a timed
+point from its instant, an away period from its first day, a new timezone (it moves
+every noon and week boundary) or weekly target (every streak) from the first week.
+The weeks (and the members' clocks and timed points) are read with a few statements
+per group of members — those touched recently together, those touched from the
+first week together, anyone else touched far back alone — and written in bulk too
+(deletes, one upsert).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
-from eventsourcing.persistence import Notification
-from sqlalchemy import (
-    BindParameter,
-    Connection,
-    bindparam,
-    delete,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import BindParameter, Connection, bindparam, func, select
 
-from projections.base import Projection, on
-from projections.batching import HeldInserts
+from projections.batching import Batch, BatchedProjection, Handlers, Rows
 from projections.formulas import WEIGHTS, noon_equivalent, noon_lead, week_start
 from projections.metrics_checkpoints import MemberClock, StoredWeek, next_week
 from projections.metrics_tables import (
@@ -53,62 +61,13 @@ from projections.metrics_tables import (
     points,
     reviews,
 )
-from service.domain.member import DEFAULT_WEEKLY_TARGET
+from service.domain.action import Action
+from service.domain.goal import Goal
+from service.domain.member import DEFAULT_WEEKLY_TARGET, Member
+from service.domain.review import Review
 
 FROM_THE_START = date.min  # a Monday: recompute every week of the member
 
-
-def _action_weight(win: bool) -> float:
-    return WEIGHTS["win"] if win else WEIGHTS["action"]
-
-
-def _timezones(
-    conn: Connection, events: Sequence[tuple[Notification, Any]]
-) -> dict[str, str | None]:
-    """The timezones of the members who log actions in a batch, in one statement
-    (a lead is taken in the member's timezone); None for a member not known yet."""
-    ids = sorted(
-        {
-            str(e.owner_id)
-            for _, e in events
-            if type(e).__qualname__ == "Action.ActionLogged"
-        }
-    )
-    if not ids:
-        return {}
-    zones: dict[str, str | None] = dict.fromkeys(ids)
-    found = select(members.c.member_id, members.c.timezone)
-    for member_id, timezone in conn.execute(
-        found.where(members.c.member_id.in_(_IDS)), {"ids": ids}
-    ).all():
-        zones[member_id] = timezone
-    return zones
-
-
-def _lead(conn: Connection, member_id: str, logged: datetime, day: date) -> float:
-    """The lead of an action of `day` logged at `logged` (`formulas.noon_lead`) in
-    the member's timezone now; 0 for an earlier day (no timezone read) or a member
-    this model does not know."""
-    utc_day = logged.astimezone(UTC).date()
-    if not utc_day - timedelta(days=1) <= day <= utc_day + timedelta(days=1):
-        return 0.0  # a local date is within a day of the UTC date
-    zones: dict[str, str | None] = conn.info[_ZONES]
-    if member_id not in zones:
-        zones[member_id] = conn.execute(
-            select(members.c.timezone).where(members.c.member_id == member_id)
-        ).scalar()
-    timezone = zones[member_id]
-    return 0.0 if timezone is None else noon_lead(logged, day, timezone)
-
-
-# Weekly tallies change by (member, Monday) -> ([weight per weekday], [count per
-# weekday]); a batch of events adds up its changes and writes them once at its end,
-# with the checkpoints of the members it touched, each from the earliest day touched.
-Tally = dict[tuple[str, date], tuple[list[float], list[int]]]
-Dirty = dict[str, date]
-_TALLY = "metrics.tally"  # keys of the batch's tally and dirty members in `info`
-_DIRTY = "metrics.dirty"
-_ZONES = "metrics.zones"  # and of the members' timezones read in the batch
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _ALL_WEEKS = select(action_weeks).where(action_weeks.c.member_id.in_(_IDS))
 _WEEKS_SINCE = _ALL_WEEKS.where(action_weeks.c.week >= bindparam("since"))
@@ -145,18 +104,8 @@ MEMBERS_AWAY = (
     .outerjoin(away_periods, away_periods.c.member_id == members.c.member_id)
     .where(members.c.member_id.in_(_IDS))
 )
-_WEEK_KEY = (
-    action_weeks.c.member_id == bindparam("m"),
-    action_weeks.c.week == bindparam("monday"),
-)
-_VALUES = [c.name for c in action_weeks.columns if not c.primary_key]
-_SET_WEEK = (
-    update(action_weeks)
-    .where(*_WEEK_KEY)
-    .values({action_weeks.c[name]: bindparam(f"new_{name}") for name in _VALUES})
-)
-_DROP_WEEK = delete(action_weeks).where(*_WEEK_KEY)
 MARGIN = timedelta(weeks=2)
+RECENT_DAYS = 56  # members touched this close to the latest are read together
 
 
 def stored_weeks(
@@ -186,69 +135,69 @@ def stored_weeks(
     return found
 
 
-def _touched(conn: Connection, member_id: str, day: date) -> None:
-    """The member's checkpoints change from the week of `day` on."""
-    dirty: Dirty = conn.info[_DIRTY]
-    dirty[member_id] = min(day, dirty.get(member_id, day))
+# --- The batch -----------------------------------------------------------------------
+
+# Weekly tallies change by (member, Monday) -> ([weight per weekday], [count per
+# weekday]); the checkpoints of the members touched change from a day on.
+Tally = dict[tuple[str, date], tuple[list[float], list[int]]]
+Dirty = dict[str, date]
+FACTS = (members, away_periods, goal_owners, actions, points, reviews, outcomes)
 
 
-def _touched_at(conn: Connection, member_id: str, at: datetime) -> None:
-    """The member's checkpoints change from the week of the instant `at` on (in any
-    timezone its local date is at most a day before its UTC date)."""
-    _touched(conn, member_id, at.astimezone(UTC).date() - timedelta(days=1))
+class MetricsBatch(Batch):
+    """The facts' rows a batch touches (`Batch`), the action weeks it purges, and
+    what it changes in the weeks: `tally` and `dirty` (from which day on each member
+    touched has its checkpoints recomputed)."""
+
+    def __init__(self) -> None:
+        super().__init__((*FACTS, action_weeks))
+        self.tally: Tally = {}
+        self.dirty: Dirty = {}
+
+    def touched(self, member_id: str, day: date) -> None:
+        """The member's checkpoints change from the week of `day` on."""
+        dirty = self.dirty
+        dirty[member_id] = min(day, dirty.get(member_id, day))
+
+    def touched_at(self, member_id: str, at: datetime) -> None:
+        """The member's checkpoints change from the week of the instant `at` on (in
+        any timezone its local date is at most a day before its UTC date)."""
+        self.touched(member_id, at.astimezone(UTC).date() - timedelta(days=1))
+
+    def count_action(
+        self, member_id: str, day: date, weight: float, lead: float, sign: int
+    ) -> None:
+        """Add an action (sign 1) to its week, or take one away (sign −1): its
+        noon-equivalent weight and its count."""
+        weights, counts = self.tally.setdefault(
+            (member_id, week_start(day)), ([0.0] * 7, [0] * 7)
+        )
+        weights[day.weekday()] += sign * noon_equivalent(weight, lead)
+        counts[day.weekday()] += sign
+        self.touched(member_id, day)
+
+    def forget(self, member_id: str) -> None:
+        """Drop what was pending for an erased member (their rows are purged)."""
+        for key in [k for k in self.tally if k[0] == member_id]:
+            del self.tally[key]
+        self.dirty.pop(member_id, None)
+
+    def write(self, conn: Connection) -> None:
+        """The facts (and the purges of weeks) in bulk, then the weeks of the members
+        touched, their checkpoints recomputed from what is now stored."""
+        super().write(conn)
+        if self.dirty:
+            weeks = Batch([action_weeks])
+            _write_weeks(conn, self.tally, self.dirty, weeks[action_weeks])
+            weeks.write(conn)
 
 
-def _count_action(
-    conn: Connection, member_id: str, day: date, weight: float, lead: float, sign: int
-) -> None:
-    """Add an action (sign 1) to its week, or take one away (sign −1): its
-    noon-equivalent weight and its count."""
-    tally: Tally = conn.info[_TALLY]
-    weights, counts = tally.setdefault(
-        (member_id, week_start(day)), ([0.0] * 7, [0] * 7)
-    )
-    weights[day.weekday()] += sign * noon_equivalent(weight, lead)
-    counts[day.weekday()] += sign
-    _touched(conn, member_id, day)
-
-
-@dataclass
-class _Writes:
-    """Week rows to insert, update and delete, sent once per batch."""
-
-    inserts: list[dict[str, Any]]
-    updates: list[dict[str, Any]]
-    deletes: list[dict[str, Any]]
-
-    def save(self, member_id: str, old: StoredWeek | None, new: StoredWeek) -> None:
-        values = {
-            **{f"w{n}": w for n, w in enumerate(new.weights)},
-            **{f"n{n}": c for n, c in enumerate(new.counts)},
-            "raw_end": new.raw_end,
-            "run": new.run,
-            "review_run": new.review_run,
-            "last_day": new.last_day,
-        }
-        if old is None:
-            self.inserts.append({"member_id": member_id, "week": new.monday, **values})
-        elif old != new:
-            key = {"m": member_id, "monday": new.monday}
-            self.updates.append(key | {f"new_{k}": v for k, v in values.items()})
-
-    def send(self, conn: Connection) -> None:
-        if self.deletes:
-            conn.execute(_DROP_WEEK, self.deletes)
-        if self.updates:
-            conn.execute(_SET_WEEK, self.updates)
-        if self.inserts:
-            conn.execute(action_weeks.insert(), self.inserts)
-
-
-def _write_weeks(conn: Connection, tally: Tally, dirty: Dirty) -> None:
+def _write_weeks(conn: Connection, tally: Tally, dirty: Dirty, out: Rows) -> None:
     """Add the batch's tallies to the weeks and recompute the checkpoints of the
-    members it touched, each from the week it touched on: in bulk for the usual
-    recent changes, alone for a member touched far back (every week, after a new
-    timezone or target). A member this model does not know has no weeks."""
+    members it touched, each from the week it touched on, into `out`: in bulk for
+    the usual recent changes and for the members touched from the start (a new
+    timezone or target), alone for a member touched far back otherwise. A member
+    this model does not know has no weeks."""
     targets: dict[str, tuple[str, int]] = {}
     periods: dict[str, list[tuple[date, date]]] = {}
     found = conn.execute(MEMBERS_AWAY, {"ids": list(dirty)}).all()
@@ -264,9 +213,11 @@ def _write_weeks(conn: Connection, tally: Tally, dirty: Dirty) -> None:
     if not since:
         return
     newest = max(since.values())
-    recent = {m for m, monday in since.items() if (newest - monday).days <= 56}
-    writes = _Writes([], [], [])
-    for group in [sorted(recent)] + [[m] for m in sorted(set(since) - recent)]:
+    recent = {m for m, monday in since.items() if (newest - monday).days <= RECENT_DAYS}
+    whole = {m for m, monday in since.items() if monday == FROM_THE_START} - recent
+    groups = [sorted(recent), sorted(whole)]
+    groups += [[m] for m in sorted(set(since) - recent - whole)]
+    for group in [g for g in groups if g]:
         low = min(since[m] for m in group)
         weeks = stored_weeks(conn, group, low)
         timed: dict[str, list[tuple[datetime, float, str]]] = {m: [] for m in group}
@@ -280,8 +231,7 @@ def _write_weeks(conn: Connection, tally: Tally, dirty: Dirty) -> None:
         for m in group:
             member = MemberClock.of(*targets[m], periods[m])
             changes = tallies.get(m, {})
-            _write_member(m, since[m], member, weeks[m], changes, timed[m], writes)
-    writes.send(conn)
+            _write_member(m, since[m], member, weeks[m], changes, timed[m], out)
 
 
 def _write_member(
@@ -291,11 +241,11 @@ def _write_member(
     rows: list[StoredWeek],
     tally: dict[date, tuple[list[float], list[int]]],
     timed: list[tuple[datetime, float, str]],
-    writes: _Writes,
+    out: Rows,
 ) -> None:
     """The member's weeks from the week `since` on, in order, with their tallies
-    added: a row for each week with a point, its checkpoint recomputed; no row for
-    a week without one."""
+    added: a row for each week with a point, its checkpoint recomputed (written if
+    it changed); no row for a week without one."""
     before, stored = None, {}
     for week in rows:
         if week.monday < since:
@@ -319,19 +269,42 @@ def _write_member(
     for monday in sorted(weeks):
         if monday not in by_week and not any(weeks[monday].counts):
             if monday in stored:
-                writes.deletes.append({"m": member_id, "monday": monday})
+                out.delete((member_id, monday))
             continue
         new = next_week(before, weeks[monday], by_week.get(monday, []), member, known)
-        writes.save(member_id, stored.get(monday), new)
+        if new != stored.get(monday):
+            out.insert(**_week_row(member_id, new))
         known[monday] = before = new
 
 
-def _action_row(conn: Connection, action_id: str) -> Any:
-    """The stored action; None once its owner was erased."""
-    return conn.execute(select(actions).where(actions.c.action_id == action_id)).first()
+def _week_row(member_id: str, week: StoredWeek) -> dict[str, Any]:
+    return {
+        "member_id": member_id,
+        "week": week.monday,
+        **{f"w{n}": w for n, w in enumerate(week.weights)},
+        **{f"n{n}": c for n, c in enumerate(week.counts)},
+        "raw_end": week.raw_end,
+        "run": week.run,
+        "review_run": week.review_run,
+        "last_day": week.last_day,
+    }
 
 
-class Metrics(Projection):
+# --- The projection ------------------------------------------------------------------
+
+HANDLERS = Handlers[MetricsBatch]()
+"""The handler of each event class: (batch, event, log position)."""
+MEMBER_EVENTS = (
+    Member.Registered,
+    Member.ProfileUpdated,
+    Member.WeeklyTargetSet,
+    Member.Erased,
+)
+GOAL_POINTS = (Goal.MilestoneCompleted, Goal.GoalAchieved)
+ACTION_CHANGES = (Action.ActionEdited, Action.ActionRetracted)
+
+
+class Metrics(BatchedProjection[MetricsBatch]):
     """Keeps the facts behind each member's momentum metrics, and the checkpoints."""
 
     name = "metrics"
@@ -345,232 +318,259 @@ class Metrics(Projection):
         reviews,
         outcomes,
     )
+    handlers = HANDLERS
 
-    def apply(self, conn: Connection, event: Any, notification: Notification) -> None:
-        """One event on its own: a batch of one."""
-        self.apply_batch(conn, [(notification, event)])
+    def new_batch(self) -> MetricsBatch:
+        return MetricsBatch()
 
-    def apply_batch(
-        self, conn: Connection, events: Sequence[tuple[Notification, Any]]
+    def load(
+        self, conn: Connection, batch: MetricsBatch, events: Sequence[Any]
     ) -> None:
-        """Apply events in order, single-row inserts sent together (`HeldInserts`),
-        the weekly tallies of actions written once for the whole batch, then the
-        checkpoints of the members it touched recomputed once."""
-        tally: Tally = {}
-        dirty: Dirty = {}
-        conn.info[_TALLY], conn.info[_DIRTY] = tally, dirty
-        conn.info[_ZONES] = _timezones(conn, events)
-        held = HeldInserts(conn)
-        try:
-            for notification, event in events:
-                Projection.apply(self, cast(Connection, held), event, notification)
-            held.flush()
-            _write_weeks(conn, tally, dirty)
-        finally:
-            del conn.info[_TALLY], conn.info[_DIRTY], conn.info[_ZONES]
+        _load(conn, batch, events)
 
-    @on("Member.Registered")
-    def _registered(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.info[_ZONES][str(e.originator_id)] = e.timezone
-        conn.execute(
-            members.insert(),
-            {
-                "member_id": str(e.originator_id),
-                "timezone": e.timezone,
-                "weekly_target": DEFAULT_WEEKLY_TARGET,
-                "joined_at": e.timestamp,
-            },
-        )
 
-    @on("Member.ProfileUpdated")
-    def _profile_updated(self, conn: Connection, e: Any, _pos: int) -> None:
-        member = members.c.member_id == str(e.originator_id)
-        conn.info[_ZONES].pop(str(e.originator_id), None)
-        moved = conn.execute(
-            update(members)
-            .where(member, members.c.timezone != e.timezone)
-            .values(timezone=e.timezone)
-        )
-        if moved.rowcount:  # every noon and every week boundary moved
-            _touched(conn, str(e.originator_id), FROM_THE_START)
+def _load(conn: Connection, b: MetricsBatch, events: Sequence[Any]) -> None:
+    """The rows the events read or change, by the keys found in them, one query per
+    table: actions first (an edit reads its member's timezone), then members, goal
+    owners, points, away periods and reviews (by id, and by member for erasures:
+    their reviews' outcomes go too)."""
+    member_ids: set[str] = set()
+    erased: set[str] = set()
+    goal_ids: set[str] = set()
+    action_ids: set[str] = set()
+    point_keys: set[str] = set()
+    period_ids: set[str] = set()
+    review_ids: set[str] = set()
+    for e in events:
+        kind = type(e)
+        origin = str(e.originator_id)
+        if kind is Action.ActionLogged:
+            member_ids.add(str(e.owner_id))
+        elif kind in ACTION_CHANGES:
+            action_ids.add(origin)
+        elif kind in MEMBER_EVENTS:
+            member_ids.add(origin)
+            if kind is Member.Erased:
+                erased.add(origin)
+        elif kind is Member.AwayPeriodCancelled:
+            period_ids.add(str(e.period_id))
+        elif kind in GOAL_POINTS:
+            goal_ids.add(origin)
+        elif kind is Goal.MilestoneReopened:
+            point_keys.add(f"{origin}/{e.milestone_id}")
+        elif kind is Review.ReviewAmended:
+            review_ids.add(origin)
+    b.load(conn, actions, action_id=action_ids)
+    loaded = b[actions]
+    for action_id in action_ids:
+        row = loaded.get(action_id)
+        if row is not None:
+            member_ids.add(row["member_id"])
+    b.load(conn, members, member_id=member_ids)
+    b.load(conn, goal_owners, goal_id=goal_ids)
+    b.load(conn, points, key=point_keys)
+    b.load(conn, away_periods, period_id=period_ids)
+    b.load(conn, reviews, review_id=review_ids, member_id=erased)
 
-    @on("Member.WeeklyTargetSet")
-    def _weekly_target_set(self, conn: Connection, e: Any, _pos: int) -> None:
-        member = members.c.member_id == str(e.originator_id)
-        changed = conn.execute(
-            update(members)
-            .where(member, members.c.weekly_target != e.actions_per_week)
-            .values(weekly_target=e.actions_per_week)
-        )
-        if changed.rowcount:  # every streak
-            _touched(conn, str(e.originator_id), FROM_THE_START)
 
-    @on("Member.AwayPeriodSet")
-    def _away_period_set(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            away_periods.insert(),
-            {
-                "period_id": str(e.period_id),
-                "member_id": str(e.originator_id),
-                "starts_on": e.starts_on,
-                "ends_on": e.ends_on,
-            },
-        )
-        _touched(conn, str(e.originator_id), e.starts_on)
+def _action_weight(win: bool) -> float:
+    return WEIGHTS["win"] if win else WEIGHTS["action"]
 
-    @on("Member.AwayPeriodCancelled")
-    def _away_period_cancelled(self, conn: Connection, e: Any, _pos: int) -> None:
-        period = away_periods.c.period_id == str(e.period_id)
-        found = conn.execute(select(away_periods).where(period)).first()
-        if found is None:
-            return
-        conn.execute(delete(away_periods).where(period))
-        _touched(conn, found.member_id, found.starts_on)
 
-    @on("Member.Erased")
-    def _erased(self, conn: Connection, e: Any, _pos: int) -> None:
-        member_id = str(e.originator_id)
-        for key in [k for k in conn.info[_TALLY] if k[0] == member_id]:
-            del conn.info[_TALLY][key]  # their rows go now, with what was pending
-        conn.info[_DIRTY].pop(member_id, None)
-        conn.info[_ZONES].pop(member_id, None)
-        theirs = select(reviews.c.review_id).where(reviews.c.member_id == member_id)
-        conn.execute(delete(outcomes).where(outcomes.c.review_id.in_(theirs)))
-        for table in (away_periods, actions, action_weeks, points, reviews, members):
-            conn.execute(delete(table).where(table.c.member_id == member_id))
-        conn.execute(delete(goal_owners).where(goal_owners.c.owner_id == member_id))
+def _lead(b: MetricsBatch, member_id: str, logged: datetime, day: date) -> float:
+    """The lead of an action of `day` logged at `logged` (`formulas.noon_lead`) in
+    the member's timezone now; 0 for an earlier day (no timezone read) or a member
+    this model does not know."""
+    utc_day = logged.astimezone(UTC).date()
+    if not utc_day - timedelta(days=1) <= day <= utc_day + timedelta(days=1):
+        return 0.0  # a local date is within a day of the UTC date
+    member = b[members].get(member_id)
+    return 0.0 if member is None else noon_lead(logged, day, member["timezone"])
 
-    @on("Goal.GoalSet")
-    def _goal_set(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            goal_owners.insert(),
-            {"goal_id": str(e.originator_id), "owner_id": str(e.owner_id)},
-        )
 
-    @staticmethod
-    def _point(
-        conn: Connection, member_id: str, key: str, kind: str, at: datetime
-    ) -> None:
-        conn.execute(
-            points.insert(),
-            {
-                "key": key,
-                "member_id": member_id,
-                "kind": kind,
-                "weight": WEIGHTS[kind],
-                "at": at,
-            },
-        )
-        _touched_at(conn, member_id, at)
+@HANDLERS.on(Member.Registered)
+def _registered(b: MetricsBatch, e: Member.Registered, _pos: int) -> None:
+    b[members].insert(
+        member_id=str(e.originator_id),
+        timezone=e.timezone,
+        weekly_target=DEFAULT_WEEKLY_TARGET,
+        joined_at=e.timestamp,
+    )
 
-    def _goal_point(self, conn: Connection, e: Any, key: str, kind: str) -> None:
-        """A point for the goal's owner, read from this model's own goal table."""
-        owner = conn.execute(
-            select(goal_owners.c.owner_id).where(
-                goal_owners.c.goal_id == str(e.originator_id)
-            )
-        ).scalar()
-        if owner is not None:
-            self._point(conn, owner, key, kind, e.timestamp)
 
-    @on("Goal.MilestoneCompleted")
-    def _milestone_completed(self, conn: Connection, e: Any, _pos: int) -> None:
-        key = f"{e.originator_id}/{e.milestone_id}"
-        self._goal_point(conn, e, key, "milestone")
+@HANDLERS.on(Member.ProfileUpdated)
+def _profile_updated(b: MetricsBatch, e: Member.ProfileUpdated, _pos: int) -> None:
+    member_id = str(e.originator_id)
+    member = b[members].get(member_id)
+    if member is not None and member["timezone"] != e.timezone:
+        b[members].update(member_id, timezone=e.timezone)
+        b.touched(member_id, FROM_THE_START)  # every noon and every week boundary
 
-    @on("Goal.MilestoneReopened")
-    def _milestone_reopened(self, conn: Connection, e: Any, _pos: int) -> None:
-        # A reopened milestone no longer counts (SPEC 5 is silent; it is not done).
-        key = points.c.key == f"{e.originator_id}/{e.milestone_id}"
-        found = conn.execute(select(points.c.member_id, points.c.at).where(key)).first()
-        if found is None:
-            return
-        conn.execute(delete(points).where(key))
-        _touched_at(conn, found.member_id, found.at)
 
-    @on("Goal.GoalAchieved")
-    def _goal_achieved(self, conn: Connection, e: Any, _pos: int) -> None:
-        self._goal_point(conn, e, f"{e.originator_id}/achieved", "achieved")
+@HANDLERS.on(Member.WeeklyTargetSet)
+def _weekly_target_set(b: MetricsBatch, e: Member.WeeklyTargetSet, _pos: int) -> None:
+    member_id = str(e.originator_id)
+    member = b[members].get(member_id)
+    if member is not None and member["weekly_target"] != e.actions_per_week:
+        b[members].update(member_id, weekly_target=e.actions_per_week)
+        b.touched(member_id, FROM_THE_START)  # every streak
 
-    @on("Action.ActionLogged")
-    def _action_logged(self, conn: Connection, e: Any, _pos: int) -> None:
-        member_id, weight = str(e.owner_id), _action_weight(e.win)
-        lead = _lead(conn, member_id, e.timestamp, e.occurred_on)
-        conn.execute(
-            actions.insert(),
-            {
-                "action_id": str(e.originator_id),
-                "member_id": member_id,
-                "day": e.occurred_on,
-                "weight": weight,
-                "lead": lead,
-                "logged_at": e.timestamp,
-            },
-        )
-        _count_action(conn, member_id, e.occurred_on, weight, lead, 1)
 
-    @on("Action.ActionEdited")
-    def _action_edited(self, conn: Connection, e: Any, _pos: int) -> None:
-        """A new weight keeps the lead; a new day takes the lead it would have had
-        if the action had been logged for that day at its original logging instant
-        (in the member's timezone at the edit)."""
-        if "occurred_on" not in e.changes and "win" not in e.changes:
-            return
-        old = _action_row(conn, str(e.originator_id))
-        if old is None:
-            return
-        day = e.changes.get("occurred_on", old.day)
-        weight = _action_weight(e.changes["win"]) if "win" in e.changes else old.weight
-        lead = old.lead
-        if day != old.day:
-            lead = _lead(conn, old.member_id, old.logged_at, day)
-        _count_action(conn, old.member_id, old.day, old.weight, old.lead, -1)
-        _count_action(conn, old.member_id, day, weight, lead, 1)
-        conn.execute(
-            update(actions)
-            .where(actions.c.action_id == old.action_id)
-            .values(day=day, weight=weight, lead=lead)
-        )
+@HANDLERS.on(Member.AwayPeriodSet)
+def _away_period_set(b: MetricsBatch, e: Member.AwayPeriodSet, _pos: int) -> None:
+    b[away_periods].insert(
+        period_id=str(e.period_id),
+        member_id=str(e.originator_id),
+        starts_on=e.starts_on,
+        ends_on=e.ends_on,
+    )
+    b.touched(str(e.originator_id), e.starts_on)
 
-    @on("Action.ActionRetracted")
-    def _action_retracted(self, conn: Connection, e: Any, _pos: int) -> None:
-        old = _action_row(conn, str(e.originator_id))
-        if old is None:
-            return
-        _count_action(conn, old.member_id, old.day, old.weight, old.lead, -1)
-        conn.execute(delete(actions).where(actions.c.action_id == old.action_id))
 
-    @on("Review.ReviewRecorded")
-    def _review_recorded(self, conn: Connection, e: Any, _pos: int) -> None:
-        review_id, owner = str(e.originator_id), str(e.owner_id)
-        self._point(conn, owner, review_id, "review", e.timestamp)
-        conn.execute(
-            reviews.insert(),
-            {
-                "review_id": review_id,
-                "member_id": owner,
-                "at": e.timestamp,
-                **e.signals,
-            },
-        )
+@HANDLERS.on(Member.AwayPeriodCancelled)
+def _away_period_cancelled(
+    b: MetricsBatch, e: Member.AwayPeriodCancelled, _pos: int
+) -> None:
+    period_id = str(e.period_id)
+    found = b[away_periods].get(period_id)
+    if found is None:
+        return
+    b[away_periods].delete(period_id)
+    b.touched(found["member_id"], found["starts_on"])
 
-    @on("Review.ReviewAmended")
-    def _review_amended(self, conn: Connection, e: Any, _pos: int) -> None:
-        if "signals" in e.changes:
-            conn.execute(
-                update(reviews)
-                .where(reviews.c.review_id == str(e.originator_id))
-                .values(**e.changes["signals"])
-            )
 
-    @on("Review.CommitmentKept", "Review.CommitmentMissed")
-    def _commitment_marked(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            outcomes.insert(),
-            {
-                "review_id": str(e.originator_id),
-                "commitment_id": str(e.commitment_id),
-                "kept": type(e).__qualname__ == "Review.CommitmentKept",
-                "marked_at": e.timestamp,
-            },
-        )
+@HANDLERS.on(Member.Erased)
+def _erased(b: MetricsBatch, e: Member.Erased, _pos: int) -> None:
+    """Purge every row of the member, and what the batch held for them."""
+    member = [str(e.originator_id)]
+    b.forget(member[0])
+    theirs = [row["review_id"] for row in b[reviews].where("member_id", member[0])]
+    b[outcomes].purge("review_id", theirs)
+    for table in (away_periods, actions, action_weeks, points, reviews):
+        b[table].purge("member_id", member)
+    b[goal_owners].purge("owner_id", member)
+    b[members].delete(member[0])
+
+
+@HANDLERS.on(Goal.GoalSet)
+def _goal_set(b: MetricsBatch, e: Goal.GoalSet, _pos: int) -> None:
+    b[goal_owners].insert(goal_id=str(e.originator_id), owner_id=str(e.owner_id))
+
+
+def _point(b: MetricsBatch, member_id: str, key: str, kind: str, at: datetime) -> None:
+    b[points].insert(
+        key=key, member_id=member_id, kind=kind, weight=WEIGHTS[kind], at=at
+    )
+    b.touched_at(member_id, at)
+
+
+def _goal_point(
+    b: MetricsBatch,
+    e: Goal.MilestoneCompleted | Goal.GoalAchieved,
+    key: str,
+    kind: str,
+) -> None:
+    """A point for the goal's owner, read from this model's own goal table."""
+    goal = b[goal_owners].get(str(e.originator_id))
+    if goal is not None:
+        _point(b, goal["owner_id"], key, kind, e.timestamp)
+
+
+@HANDLERS.on(Goal.MilestoneCompleted)
+def _milestone_completed(
+    b: MetricsBatch, e: Goal.MilestoneCompleted, _pos: int
+) -> None:
+    _goal_point(b, e, f"{e.originator_id}/{e.milestone_id}", "milestone")
+
+
+@HANDLERS.on(Goal.MilestoneReopened)
+def _milestone_reopened(b: MetricsBatch, e: Goal.MilestoneReopened, _pos: int) -> None:
+    # A reopened milestone no longer counts (SPEC 5 is silent; it is not done).
+    key = f"{e.originator_id}/{e.milestone_id}"
+    found = b[points].get(key)
+    if found is None:
+        return
+    b[points].delete(key)
+    b.touched_at(found["member_id"], found["at"])
+
+
+@HANDLERS.on(Goal.GoalAchieved)
+def _goal_achieved(b: MetricsBatch, e: Goal.GoalAchieved, _pos: int) -> None:
+    _goal_point(b, e, f"{e.originator_id}/achieved", "achieved")
+
+
+@HANDLERS.on(Action.ActionLogged)
+def _action_logged(b: MetricsBatch, e: Action.ActionLogged, _pos: int) -> None:
+    member_id, weight = str(e.owner_id), _action_weight(e.win)
+    lead = _lead(b, member_id, e.timestamp, e.occurred_on)
+    b[actions].insert(
+        action_id=str(e.originator_id),
+        member_id=member_id,
+        day=e.occurred_on,
+        weight=weight,
+        lead=lead,
+        logged_at=e.timestamp,
+    )
+    b.count_action(member_id, e.occurred_on, weight, lead, 1)
+
+
+@HANDLERS.on(Action.ActionEdited)
+def _action_edited(b: MetricsBatch, e: Action.ActionEdited, _pos: int) -> None:
+    """A new weight keeps the lead; a new day takes the lead it would have had if
+    the action had been logged for that day at its original logging instant (in the
+    member's timezone at the edit)."""
+    if "occurred_on" not in e.changes and "win" not in e.changes:
+        return
+    action_id = str(e.originator_id)
+    old = b[actions].get(action_id)
+    if old is None:
+        return
+    member_id, old_day, old_weight, old_lead = (
+        old["member_id"],
+        old["day"],
+        old["weight"],
+        old["lead"],
+    )
+    day = e.changes.get("occurred_on", old_day)
+    weight = _action_weight(e.changes["win"]) if "win" in e.changes else old_weight
+    lead = old_lead
+    if day != old_day:
+        lead = _lead(b, member_id, old["logged_at"], day)
+    b.count_action(member_id, old_day, old_weight, old_lead, -1)
+    b.count_action(member_id, day, weight, lead, 1)
+    b[actions].update(action_id, day=day, weight=weight, lead=lead)
+
+
+@HANDLERS.on(Action.ActionRetracted)
+def _action_retracted(b: MetricsBatch, e: Action.ActionRetracted, _pos: int) -> None:
+    action_id = str(e.originator_id)
+    old = b[actions].get(action_id)
+    if old is None:
+        return
+    b.count_action(old["member_id"], old["day"], old["weight"], old["lead"], -1)
+    b[actions].delete(action_id)
+
+
+@HANDLERS.on(Review.ReviewRecorded)
+def _review_recorded(b: MetricsBatch, e: Review.ReviewRecorded, _pos: int) -> None:
+    review_id, owner = str(e.originator_id), str(e.owner_id)
+    _point(b, owner, review_id, "review", e.timestamp)
+    b[reviews].insert(review_id=review_id, member_id=owner, at=e.timestamp, **e.signals)
+
+
+@HANDLERS.on(Review.ReviewAmended)
+def _review_amended(b: MetricsBatch, e: Review.ReviewAmended, _pos: int) -> None:
+    if "signals" in e.changes:
+        b[reviews].update(str(e.originator_id), **e.changes["signals"])
+
+
+@HANDLERS.on(Review.CommitmentKept, Review.CommitmentMissed)
+def _commitment_marked(
+    b: MetricsBatch, e: Review.CommitmentKept | Review.CommitmentMissed, _pos: int
+) -> None:
+    b[outcomes].insert(
+        review_id=str(e.originator_id),
+        commitment_id=str(e.commitment_id),
+        kept=type(e) is Review.CommitmentKept,
+        marked_at=e.timestamp,
+    )
