@@ -2,24 +2,34 @@
 
 Membership itself lives in `relations` (visibility needs it); the board's query
 combines these tables with the members' metrics and their group-visible wins.
+
+The model applies a batch at a time, as `projections.relations` does (its `Tables`:
+`batching.Rows` for groups, `KeySet` for facilitators and buddy pairs, which have key
+columns only): `load` brings in the pairs of the groups someone leaves, one query;
+the handlers (`HANDLERS`, keyed by event class) change the rows in memory in log
+order; the changes are written in bulk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Row, String, Table, Text, delete, or_, select
+from sqlalchemy import Column, Connection, Row, String, Table, Text, select
 
 from projections import relations
-from projections.base import Projection, UTCDateTime, on
+from projections.base import UTCDateTime
+from projections.batching import BatchedProjection, Handlers
 from projections.db import metadata
 from projections.formulas import week_start
 from projections.journal_queries import JournalEntry
 from projections.journal_queries import wins as journal_wins
 from projections.metrics_queries import metrics_for_many
+from projections.relations import Tables
 from service.clock import local_date
+from service.domain.group import Group
 
 MAX_WINS = 100
 """The most wins a board shows (the newest of the week)."""
@@ -54,66 +64,62 @@ def _pair(e: Any) -> tuple[str, str]:
     return a, b
 
 
-class GroupBoard(Projection):
+HANDLERS = Handlers[Tables]()
+"""The handler of each event class: (rows, event, log position)."""
+LEAVING = (Group.MemberLeft, Group.MemberRemoved)
+
+
+class GroupBoard(BatchedProjection[Tables]):
     """Keeps groups, facilitators and buddy pairs in step with the log."""
 
     name = "groups"
     tables = (groups, facilitators, buddies)
+    handlers = HANDLERS
 
-    @on("Group.GroupCreated")
-    def _created(self, conn: Connection, e: Any, _pos: int) -> None:
-        gid = str(e.originator_id)
-        conn.execute(
-            groups.insert().values(
-                group_id=gid, name=e.name, purpose=e.purpose, created_at=e.timestamp
-            )
-        )
-        conn.execute(
-            facilitators.insert().values(group_id=gid, member_id=str(e.facilitator_id))
-        )
+    def new_batch(self) -> Tables:
+        return Tables(self.tables)
 
-    @on("Group.FacilitatorAdded")
-    def _facilitator_added(self, conn: Connection, e: Any, _pos: int) -> None:
-        conn.execute(
-            facilitators.insert().values(
-                group_id=str(e.originator_id), member_id=str(e.member_id)
-            )
-        )
+    def load(self, conn: Connection, batch: Tables, events: Sequence[Any]) -> None:
+        """The buddy pairs of the groups someone leaves, in one query (the rest is
+        only added, or deleted by key)."""
+        left = {str(e.originator_id) for e in events if type(e) in LEAVING}
+        batch.load(conn, buddies, group_id=left)
 
-    @on("Group.BuddiesPaired")
-    def _paired(self, conn: Connection, e: Any, _pos: int) -> None:
-        a, b = _pair(e)
-        conn.execute(
-            buddies.insert().values(
-                group_id=str(e.originator_id), member_a=a, member_b=b
-            )
-        )
 
-    @on("Group.BuddiesUnpaired")
-    def _unpaired(self, conn: Connection, e: Any, _pos: int) -> None:
-        a, b = _pair(e)
-        conn.execute(
-            delete(buddies).where(
-                buddies.c.group_id == str(e.originator_id),
-                buddies.c.member_a == a,
-                buddies.c.member_b == b,
-            )
-        )
+@HANDLERS.on(Group.GroupCreated)
+def _created(b: Tables, e: Any, _pos: int) -> None:
+    gid = str(e.originator_id)
+    b[groups].insert(
+        group_id=gid, name=e.name, purpose=e.purpose, created_at=e.timestamp
+    )
+    b.keys(facilitators).add(group_id=gid, member_id=str(e.facilitator_id))
 
-    @on("Group.MemberLeft", "Group.MemberRemoved")
-    def _left(self, conn: Connection, e: Any, _pos: int) -> None:
-        gid, member = str(e.originator_id), str(e.member_id)
-        conn.execute(
-            delete(buddies).where(
-                buddies.c.group_id == gid,
-                or_(buddies.c.member_a == member, buddies.c.member_b == member),
-            )
-        )
-        conn.execute(
-            delete(facilitators).where(
-                facilitators.c.group_id == gid, facilitators.c.member_id == member
-            )
-        )
+
+@HANDLERS.on(Group.FacilitatorAdded)
+def _facilitator_added(b: Tables, e: Any, _pos: int) -> None:
+    b.keys(facilitators).add(group_id=str(e.originator_id), member_id=str(e.member_id))
+
+
+@HANDLERS.on(Group.BuddiesPaired)
+def _paired(b: Tables, e: Any, _pos: int) -> None:
+    a, other = _pair(e)
+    b.keys(buddies).add(group_id=str(e.originator_id), member_a=a, member_b=other)
+
+
+@HANDLERS.on(Group.BuddiesUnpaired)
+def _unpaired(b: Tables, e: Any, _pos: int) -> None:
+    a, other = _pair(e)
+    b.keys(buddies).remove(group_id=str(e.originator_id), member_a=a, member_b=other)
+
+
+@HANDLERS.on(*LEAVING)
+def _left(b: Tables, e: Any, _pos: int) -> None:
+    gid, member = str(e.originator_id), str(e.member_id)
+    pairs = b.keys(buddies)
+    for row in pairs.where("group_id", gid):
+        if member in (row["member_a"], row["member_b"]):
+            pairs.remove(**row)
+    b.keys(facilitators).remove(group_id=gid, member_id=member)
 
 
 @dataclass(frozen=True)
