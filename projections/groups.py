@@ -3,9 +3,8 @@
 Membership itself lives in `relations` (visibility needs it); the board's query
 combines these tables with the members' metrics and their group-visible wins.
 
-The model applies a batch at a time, as `projections.relations` does (its `Tables`:
-`batching.Rows` for groups, `KeySet` for facilitators and buddy pairs, which have key
-columns only): `load` brings in the pairs of the groups someone leaves, one query;
+The model applies a batch at a time (`projections.batching.BatchedProjection`, as the
+journal does): `load` brings in the pairs of the groups someone leaves, one query;
 the handlers (`HANDLERS`, keyed by event class) change the rows in memory in log
 order; the changes are written in bulk.
 """
@@ -21,13 +20,12 @@ from sqlalchemy import Column, Connection, Row, String, Table, Text, select
 
 from projections import relations
 from projections.base import UTCDateTime
-from projections.batching import BatchedProjection, Handlers
+from projections.batching import Batch, BatchedProjection, Handlers
 from projections.db import metadata
 from projections.formulas import week_start
 from projections.journal_queries import JournalEntry
 from projections.journal_queries import wins as journal_wins
 from projections.metrics_queries import metrics_for_many
-from projections.relations import Tables
 from service.clock import local_date
 from service.domain.group import Group
 
@@ -64,22 +62,19 @@ def _pair(e: Any) -> tuple[str, str]:
     return a, b
 
 
-HANDLERS = Handlers[Tables]()
+HANDLERS = Handlers[Batch]()
 """The handler of each event class: (rows, event, log position)."""
 LEAVING = (Group.MemberLeft, Group.MemberRemoved)
 
 
-class GroupBoard(BatchedProjection[Tables]):
+class GroupBoard(BatchedProjection[Batch]):
     """Keeps groups, facilitators and buddy pairs in step with the log."""
 
     name = "groups"
     tables = (groups, facilitators, buddies)
     handlers = HANDLERS
 
-    def new_batch(self) -> Tables:
-        return Tables(self.tables)
-
-    def load(self, conn: Connection, batch: Tables, events: Sequence[Any]) -> None:
+    def load(self, conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
         """The buddy pairs of the groups someone leaves, in one query (the rest is
         only added, or deleted by key)."""
         left = {str(e.originator_id) for e in events if type(e) in LEAVING}
@@ -87,39 +82,39 @@ class GroupBoard(BatchedProjection[Tables]):
 
 
 @HANDLERS.on(Group.GroupCreated)
-def _created(b: Tables, e: Any, _pos: int) -> None:
+def _created(b: Batch, e: Group.GroupCreated, _pos: int) -> None:
     gid = str(e.originator_id)
     b[groups].insert(
         group_id=gid, name=e.name, purpose=e.purpose, created_at=e.timestamp
     )
-    b.keys(facilitators).add(group_id=gid, member_id=str(e.facilitator_id))
+    b[facilitators].insert(group_id=gid, member_id=str(e.facilitator_id))
 
 
 @HANDLERS.on(Group.FacilitatorAdded)
-def _facilitator_added(b: Tables, e: Any, _pos: int) -> None:
-    b.keys(facilitators).add(group_id=str(e.originator_id), member_id=str(e.member_id))
+def _facilitator_added(b: Batch, e: Group.FacilitatorAdded, _pos: int) -> None:
+    b[facilitators].insert(group_id=str(e.originator_id), member_id=str(e.member_id))
 
 
 @HANDLERS.on(Group.BuddiesPaired)
-def _paired(b: Tables, e: Any, _pos: int) -> None:
+def _paired(b: Batch, e: Group.BuddiesPaired, _pos: int) -> None:
     a, other = _pair(e)
-    b.keys(buddies).add(group_id=str(e.originator_id), member_a=a, member_b=other)
+    b[buddies].insert(group_id=str(e.originator_id), member_a=a, member_b=other)
 
 
 @HANDLERS.on(Group.BuddiesUnpaired)
-def _unpaired(b: Tables, e: Any, _pos: int) -> None:
+def _unpaired(b: Batch, e: Group.BuddiesUnpaired, _pos: int) -> None:
     a, other = _pair(e)
-    b.keys(buddies).remove(group_id=str(e.originator_id), member_a=a, member_b=other)
+    b[buddies].delete((str(e.originator_id), a, other))
 
 
 @HANDLERS.on(*LEAVING)
-def _left(b: Tables, e: Any, _pos: int) -> None:
+def _left(b: Batch, e: Any, _pos: int) -> None:
     gid, member = str(e.originator_id), str(e.member_id)
-    pairs = b.keys(buddies)
+    pairs = b[buddies]
     for row in pairs.where("group_id", gid):
         if member in (row["member_a"], row["member_b"]):
-            pairs.remove(**row)
-    b.keys(facilitators).remove(group_id=gid, member_id=member)
+            pairs.delete((gid, row["member_a"], row["member_b"]))
+    b[facilitators].delete((gid, member))
 
 
 @dataclass(frozen=True)

@@ -9,39 +9,30 @@ The model applies a batch at a time (`projections.batching.BatchedProjection`, a
 journal does): `load` brings in the rows the batch's events read (members whose
 profile or target changes, mentorships whose status changes), one query per table;
 the handlers (`HANDLERS`, keyed by event class) change them in memory in log order;
-the changes are written in bulk. Group memberships have key columns only: they are
-kept by `KeySet` (below, also used by `projections.groups`), never loaded, and
-written with bulk deletes and one `INSERT … ON CONFLICT DO NOTHING` (`Upsert`, with
-nothing to update, cannot build it). Preferences are replaced whole and members
-deleted by key, so neither is loaded for that.
+the changes are written in bulk. Group memberships (key columns only: written with
+`INSERT … ON CONFLICT DO NOTHING`) are only added or deleted by key, preferences
+replaced whole and members deleted by key, so none is loaded for that.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     Column,
     Connection,
-    Delete,
-    Insert,
     Integer,
-    Select,
     String,
     Table,
     and_,
-    bindparam,
-    delete,
     exists,
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from projections.batching import CHUNK, Batch, BatchedProjection, Handlers, Rows
+from projections.batching import Batch, BatchedProjection, Handlers
 from projections.db import metadata
 from service.domain.group import Group
 from service.domain.member import DEFAULT_PREFERENCES, SCHEDULE_PREFERENCES, Member
@@ -109,178 +100,9 @@ quiet hours (what the sender plans by); a member without a row has the defaults
 (`DEFAULT_PREFERENCE_ROW`)."""
 
 
-# --- Rows of a table whose columns are all its key, for a batch --------------------
-
-_KEY_SELECTS: dict[tuple[Table, tuple[str, ...]], Select[Any]] = {}
-_KEY_DELETES: dict[tuple[Table, str | None], Delete] = {}
-_KEY_INSERTS: dict[tuple[Table, str], Insert] = {}
-
-
-def _key_select(table: Table, columns: tuple[str, ...]) -> Select[Any]:
-    """`SELECT * FROM table WHERE a IN (:a) OR b IN (:b) …`, built once."""
-    statement = _KEY_SELECTS.get((table, columns))
-    if statement is None:
-        statement = select(table).where(
-            or_(*(table.c[n].in_(bindparam(n, expanding=True)) for n in columns))
-        )
-        _KEY_SELECTS[(table, columns)] = statement
-    return statement
-
-
-def _key_delete(table: Table, column: str | None) -> Delete:
-    """`DELETE … WHERE column IN (:keys)`, or by every column (column None: sent
-    with executemany), built once."""
-    statement = _KEY_DELETES.get((table, column))
-    if statement is None:
-        if column is None:
-            where = and_(*(c == bindparam(c.name) for c in table.c))
-        else:
-            where = table.c[column].in_(bindparam("keys", expanding=True))
-        statement = _KEY_DELETES[(table, column)] = delete(table).where(where)
-    return statement
-
-
-def _key_insert(table: Table, dialect: str) -> Insert:
-    """`INSERT … ON CONFLICT DO NOTHING` (sent with executemany), built once."""
-    statement = _KEY_INSERTS.get((table, dialect))
-    if statement is None:
-        insert_of = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert_of(table).on_conflict_do_nothing()
-        _KEY_INSERTS[(table, dialect)] = statement
-    return statement
-
-
-class KeySet:
-    """The rows of a table whose columns are all its primary key (memberships,
-    pairs) that a batch touches: a set of keys, as `batching.Rows` keeps rows. Rows
-    are added and removed by value whether or not they were loaded (there is nothing
-    else in a row to know); `where` reads only what `load` looked up. `write` sends,
-    in bulk: purges, deletes (one executemany) and one executemany of
-    `INSERT … ON CONFLICT DO NOTHING`. (A general helper kept here, not in
-    `projections.batching`.)"""
-
-    def __init__(self, table: Table) -> None:
-        self.table = table
-        self.columns = tuple(c.name for c in table.c)
-        if {c.name for c in table.primary_key.columns} != set(self.columns):
-            raise ValueError(f"{table.name}: not a table of key columns only")
-        self._rows: dict[tuple[Any, ...], dict[str, Any]] = {}  # present now
-        self._known: set[tuple[Any, ...]] = set()  # loaded or changed
-        self._looked_up: dict[str, set[Any]] = {}
-        self._changed: dict[tuple[Any, ...], None] = {}  # in order
-        self._purged: dict[str, set[Any]] = {}
-
-    def _key(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(row[name] for name in self.columns)
-
-    def load(self, conn: Connection, **keys: Collection[Any]) -> None:
-        """Bring in the rows whose column is one of the keys given for it, in one
-        query (more past `CHUNK` keys); rows changed in memory are kept as they are."""
-        todo = {
-            column: sorted(set(values) - self._looked_up.get(column, set()))
-            for column, values in keys.items()
-        }
-        todo = {column: values for column, values in todo.items() if values}
-        if not todo:
-            return
-        columns = tuple(sorted(todo))
-        statement = _key_select(self.table, columns)
-        for start in range(0, max(len(v) for v in todo.values()), CHUNK):
-            params = {c: todo[c][start : start + CHUNK] for c in columns}
-            for found in conn.execute(statement, params):
-                row = dict(found._mapping)
-                key = self._key(row)
-                if key not in self._known:
-                    self._rows[key] = row
-                    self._known.add(key)
-            for column in columns:
-                self._looked_up.setdefault(column, set()).update(params[column])
-
-    def where(self, column: str, value: Any) -> list[dict[str, Any]]:
-        """The rows whose `column` is `value` (looked up by that value)."""
-        if value not in self._looked_up.get(column, ()):
-            raise LookupError(f"{self.table.name}: {column}={value!r} was not loaded")
-        return [row for row in self._rows.values() if row[column] == value]
-
-    def add(self, **row: Any) -> None:
-        """The row with these values is there (already or from now on)."""
-        key = self._key(row)
-        self._rows[key] = dict(row)
-        self._known.add(key)
-        self._changed[key] = None
-
-    def remove(self, **row: Any) -> None:
-        """The row with these values is not there (loaded or not)."""
-        key = self._key(row)
-        self._rows.pop(key, None)
-        self._known.add(key)
-        self._changed[key] = None
-
-    def purge(self, column: str, values: Iterable[Any]) -> None:
-        """Remove every row whose `column` is one of `values`, loaded or not: in
-        memory now, in the database first thing in `write` (rows added later in the
-        batch are kept)."""
-        chosen = set(values)
-        if not chosen:
-            return
-        self._purged.setdefault(column, set()).update(chosen)
-        for key, row in list(self._rows.items()):
-            if row[column] in chosen:
-                del self._rows[key]
-                self._changed[key] = None
-
-    def write(self, conn: Connection) -> None:
-        """Send every change: purges, then deletes, then inserts."""
-        for column, values in self._purged.items():
-            ordered = sorted(values)
-            for start in range(0, len(ordered), CHUNK):
-                chunk = ordered[start : start + CHUNK]
-                conn.execute(_key_delete(self.table, column), {"keys": chunk})
-        gone = [
-            dict(zip(self.columns, key, strict=True))
-            for key in self._changed
-            if key not in self._rows
-        ]
-        if gone:
-            conn.execute(_key_delete(self.table, None), gone)
-        kept = [self._rows[key] for key in self._changed if key in self._rows]
-        if kept:
-            conn.execute(_key_insert(self.table, conn.dialect.name), kept)
-        self._purged.clear()
-        self._changed.clear()
-
-
-class Tables:
-    """One batch's rows of a model's tables: `b[table]` (`batching.Rows`, through a
-    `Batch`) for a table with columns besides its key, `b.keys(table)` (`KeySet`)
-    for a table of key columns only."""
-
-    def __init__(self, tables: Sequence[Table]) -> None:
-        self._sets = {t: KeySet(t) for t in tables if len(t.primary_key) == len(t.c)}
-        self.batch = Batch([t for t in tables if t not in self._sets])
-
-    def __getitem__(self, table: Table) -> Rows:
-        return self.batch[table]
-
-    def keys(self, table: Table) -> KeySet:
-        return self._sets[table]
-
-    def load(self, conn: Connection, table: Table, **keys: Collection[Any]) -> None:
-        """Bring in rows of `table` by column values (see `Batch.load`)."""
-        if table in self._sets:
-            self._sets[table].load(conn, **keys)
-        else:
-            self.batch.load(conn, table, **keys)
-
-    def write(self, conn: Connection) -> None:
-        self.batch.write(conn)
-        for rows in self._sets.values():
-            rows.write(conn)
-
-
 # --- The read model -------------------------------------------------------------
 
-HANDLERS = Handlers[Tables]()
+HANDLERS = Handlers[Batch]()
 """The handler of each event class: (rows, event, log position)."""
 MEMBER_CHANGES = (Member.ProfileUpdated, Member.WeeklyTargetSet)
 STATUS_CHANGES = (
@@ -291,17 +113,14 @@ STATUS_CHANGES = (
 )
 
 
-class Relations(BatchedProjection[Tables]):
+class Relations(BatchedProjection[Batch]):
     """Keeps members, mentor links and group memberships in step with the log."""
 
     name = "relations"
     tables = (members, mentor_links, group_members, member_preferences)
     handlers = HANDLERS
 
-    def new_batch(self) -> Tables:
-        return Tables(self.tables)
-
-    def load(self, conn: Connection, batch: Tables, events: Sequence[Any]) -> None:
+    def load(self, conn: Connection, batch: Batch, events: Sequence[Any]) -> None:
         """The members whose profile or target changes and the mentorships whose
         status changes; one query per table (the rest is only added or deleted)."""
         member_ids: set[str] = set()
@@ -320,7 +139,7 @@ class Relations(BatchedProjection[Tables]):
 
 
 @HANDLERS.on(Member.Registered)
-def _member_registered(b: Tables, e: Any, _pos: int) -> None:
+def _member_registered(b: Batch, e: Member.Registered, _pos: int) -> None:
     b[members].insert(
         member_id=str(e.originator_id),
         email=e.email,
@@ -331,33 +150,35 @@ def _member_registered(b: Tables, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Member.Erased)
-def _member_erased(b: Tables, e: Any, _pos: int) -> None:
+def _member_erased(b: Batch, e: Member.Erased, _pos: int) -> None:
     """An erased member leaves no name, email or link behind (SPEC 9)."""
     member_id = str(e.originator_id)
     # A link's mentor_id changes, which `purge` allows here: a row changed in the
     # batch is written again after the purge, as it is in memory.
     b[mentor_links].purge("mentee_id", [member_id])
     b[mentor_links].purge("mentor_id", [member_id])
-    b.keys(group_members).purge("member_id", [member_id])
+    b[group_members].purge("member_id", [member_id])
     b[member_preferences].delete(member_id)
     b[members].delete(member_id)
 
 
 @HANDLERS.on(Member.NotificationPreferencesChanged)
-def _preferences_changed(b: Tables, e: Any, _pos: int) -> None:
+def _preferences_changed(
+    b: Batch, e: Member.NotificationPreferencesChanged, _pos: int
+) -> None:
     member_id = str(e.originator_id)
     b[member_preferences].insert(member_id=member_id, **preference_row(e.preferences))
 
 
 @HANDLERS.on(Member.ProfileUpdated)
-def _member_profile_updated(b: Tables, e: Any, _pos: int) -> None:
+def _member_profile_updated(b: Batch, e: Member.ProfileUpdated, _pos: int) -> None:
     b[members].update(
         str(e.originator_id), display_name=e.display_name, timezone=e.timezone
     )
 
 
 @HANDLERS.on(Member.WeeklyTargetSet)
-def _member_weekly_target_set(b: Tables, e: Any, _pos: int) -> None:
+def _member_weekly_target_set(b: Batch, e: Member.WeeklyTargetSet, _pos: int) -> None:
     b[members].update(str(e.originator_id), weekly_target=e.actions_per_week)
 
 
@@ -365,7 +186,7 @@ def _member_weekly_target_set(b: Tables, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Mentorship.MentorshipProposed)
-def _mentorship_proposed(b: Tables, e: Any, _pos: int) -> None:
+def _mentorship_proposed(b: Batch, e: Mentorship.MentorshipProposed, _pos: int) -> None:
     b[mentor_links].insert(
         mentorship_id=str(e.originator_id),
         mentee_id=str(e.mentee_id),
@@ -375,27 +196,27 @@ def _mentorship_proposed(b: Tables, e: Any, _pos: int) -> None:
     )
 
 
-def _status(b: Tables, e: Any, **values: Any) -> None:
+def _status(b: Batch, e: Any, **values: Any) -> None:
     b[mentor_links].update(str(e.originator_id), **values)
 
 
 @HANDLERS.on(Mentorship.MentorshipRenewed)
-def _mentorship_renewed(b: Tables, e: Any, _pos: int) -> None:
+def _mentorship_renewed(b: Batch, e: Mentorship.MentorshipRenewed, _pos: int) -> None:
     _status(b, e, status="proposed", mentor_id=None)
 
 
 @HANDLERS.on(Mentorship.MentorshipAccepted)
-def _mentorship_accepted(b: Tables, e: Any, _pos: int) -> None:
+def _mentorship_accepted(b: Batch, e: Mentorship.MentorshipAccepted, _pos: int) -> None:
     _status(b, e, status="accepted", mentor_id=str(e.mentor_id))
 
 
 @HANDLERS.on(Mentorship.MentorshipDeclined)
-def _mentorship_declined(b: Tables, e: Any, _pos: int) -> None:
+def _mentorship_declined(b: Batch, e: Mentorship.MentorshipDeclined, _pos: int) -> None:
     _status(b, e, status="declined")
 
 
 @HANDLERS.on(Mentorship.MentorshipEnded)
-def _mentorship_ended(b: Tables, e: Any, _pos: int) -> None:
+def _mentorship_ended(b: Batch, e: Mentorship.MentorshipEnded, _pos: int) -> None:
     _status(b, e, status="ended")
 
 
@@ -403,22 +224,22 @@ def _mentorship_ended(b: Tables, e: Any, _pos: int) -> None:
 
 
 @HANDLERS.on(Group.GroupCreated)
-def _group_created(b: Tables, e: Any, _pos: int) -> None:
-    b.keys(group_members).add(
+def _group_created(b: Batch, e: Group.GroupCreated, _pos: int) -> None:
+    b[group_members].insert(
         group_id=str(e.originator_id), member_id=str(e.facilitator_id)
     )
 
 
 @HANDLERS.on(Group.MemberJoined)
-def _group_member_joined(b: Tables, e: Any, _pos: int) -> None:
-    b.keys(group_members).add(group_id=str(e.originator_id), member_id=str(e.member_id))
+def _group_member_joined(b: Batch, e: Group.MemberJoined, _pos: int) -> None:
+    b[group_members].insert(group_id=str(e.originator_id), member_id=str(e.member_id))
 
 
 @HANDLERS.on(Group.MemberLeft, Group.MemberRemoved)
-def _group_member_left(b: Tables, e: Any, _pos: int) -> None:
-    b.keys(group_members).remove(
-        group_id=str(e.originator_id), member_id=str(e.member_id)
-    )
+def _group_member_left(
+    b: Batch, e: Group.MemberLeft | Group.MemberRemoved, _pos: int
+) -> None:
+    b[group_members].delete((str(e.originator_id), str(e.member_id)))
 
 
 def is_mentor(conn: Connection, mentor_id: str, mentee_id: str) -> bool:
