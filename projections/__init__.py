@@ -2,8 +2,9 @@
 
 Where things live, for each read model `<model>`:
 
-- `<model>.py`: the projection — its `@on` handlers (and `apply_batch`, if it has
-  one) and the database reads and writes they make;
+- `<model>.py`: the projection — a `batching.BatchedProjection` with its `load` and
+  its handlers (registered by event class), and the database reads and writes they
+  make;
 - `<model>_queries.py`: the reads for pages, the API and notify (notify imports only
   these, never a model's tables);
 - its tables: next to the projection in `<model>.py`, or in `<model>_tables.py` once

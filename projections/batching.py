@@ -1,15 +1,11 @@
-"""Writing a read model's rows a batch at a time.
+"""Read models applied a batch at a time.
 
-`Batch` (batch-at-a-time, below) is the design for read models that define their own
-`apply_batch`: the rows a batch touches are loaded with one query per table, changed
-in memory in log order and written back in bulk.
-
-`HeldInserts` serves the read models that still apply events one by one. Most events
-add rows (an action: a journal entry, an activity point, an audit row); sending each
-as its own statement costs more than the work. `HeldInserts` wraps the batch's
-connection: `conn.execute(table.insert(), {row})` is held, and anything else
-first sends the held rows of every table it reads or writes, so each handler still
-sees its own earlier writes. The runner sends whatever is left before it commits.
+`BatchedProjection` (at the end) is the base of the read models: `load` brings in
+the rows a batch's events touch with one query per table (`Batch.load`), the handlers
+(`Handlers`, keyed by the domain's event classes) change them in memory in log order
+(`Rows`), and `Batch.write` sends the changes in bulk: purges and deletes by key
+(`WHERE … IN (…)`, chunked) and one executemany of a prebuilt upsert per table
+(`Upsert`). `insert_rows` is the same prebuilt executemany for append-only tables.
 """
 
 from __future__ import annotations
@@ -32,55 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql import ClauseElement, Executable
-from sqlalchemy.sql.dml import Delete, Insert
-from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql.dml import Delete
 
 Key = tuple[Table, frozenset[str]]
-
-
-class HeldInserts:
-    """A Connection stand-in that batches plain single-row inserts."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._held: dict[Key, list[Mapping[str, Any]]] = {}
-
-    def execute(self, statement: Executable, parameters: Any = None) -> Any:
-        """Hold `table.insert()` with one row of values; run anything else."""
-        if (
-            isinstance(statement, Insert)
-            and isinstance(parameters, Mapping)
-            and _is_plain(statement)
-        ):
-            table = statement.table
-            assert isinstance(table, Table)
-            self._held.setdefault((table, frozenset(parameters)), []).append(parameters)
-            return None
-        if self._held:  # no tables found (text SQL): send everything
-            found = find_tables(cast(ClauseElement, statement), include_crud=True)
-            self.flush(set(found) or None)
-        return self._conn.execute(statement, parameters)
-
-    def flush(self, tables: set[Any] | None = None) -> None:
-        """Send the held rows (of `tables`, or all), in the order first held."""
-        for key in list(self._held):
-            if tables is None or key[0] in tables:
-                self._conn.execute(key[0].insert(), self._held.pop(key))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
-
-
-def _is_plain(statement: Insert) -> bool:
-    """`table.insert()` with no values, select, returning or dialect options."""
-    return (
-        not statement._values
-        and statement.select is None
-        and not statement._returning
-        and not statement._post_values_clause
-        and statement._multi_values == ()
-    )
 
 
 # --- Batch-at-a-time ------------------------------------------------------------------

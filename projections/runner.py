@@ -17,14 +17,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, Table, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from projections import bluegreen, migrate, tracking
-from projections.batching import HeldInserts
 from projections.db import wipe_side_files
 from service.application import MomentumApplication
 
@@ -72,24 +71,12 @@ class ReadModel(Protocol):
     def tables(self) -> Sequence[Table]:
         """Its tables, parents first."""
 
-    def apply(self, conn: Connection, event: Any, notification: Notification) -> None:
-        """Change the read model's rows for one event (`notification.id` is its
-        position in the log)."""
-
-
-def apply_batch(
-    model: ReadModel, conn: Connection, events: Sequence[tuple[Notification, Any]]
-) -> None:
-    """Apply events in order: the model's own `apply_batch` if it has one, else one
-    `apply` each, with single-row inserts sent together (`HeldInserts`)."""
-    batch_apply = getattr(model, "apply_batch", None)
-    if batch_apply is not None:
-        batch_apply(conn, events)
-        return
-    held = HeldInserts(conn)
-    for notification, event in events:
-        model.apply(cast(Connection, held), event, notification)
-    held.flush()
+    def apply_batch(
+        self, conn: Connection, events: Sequence[tuple[Notification, Any]]
+    ) -> None:
+        """Change the read model's rows for these events, in log order, in the
+        caller's transaction (`notification.id` is an event's position in the
+        log). Events it does not handle change nothing."""
 
 
 class ProjectionRunner:
@@ -267,7 +254,7 @@ class ProjectionRunner:
     ) -> None:
         with self._engines[model.name].begin() as conn:
             tracking.advance(conn, model.name, expected, todo[-1][0].id)
-            apply_batch(model, conn, todo)
+            model.apply_batch(conn, todo)
 
     def _apply_singly(
         self, model: ReadModel, expected: int, todo: list[tuple[Notification, Any]]

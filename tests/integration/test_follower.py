@@ -3,7 +3,7 @@ stops alone, loudly; stopping the follower is immediate."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -87,10 +87,10 @@ def test_postgres_notify_wakes_the_follower_for_writes_of_another_process(
 class Broken(Relations):
     """Relations with a bug that raises on the third event."""
 
-    def apply(self, conn: Connection, event: Any, notification: Any) -> None:
-        if notification.id == 3:
+    def apply_batch(self, conn: Connection, events: Sequence[tuple[Any, Any]]) -> None:
+        if any(n.id == 3 for n, _ in events):
             raise RuntimeError("bug in a read model")
-        super().apply(conn, event, notification)
+        super().apply_batch(conn, events)
 
 
 def _broken_runner(app: MomentumApplication, engine: Engine) -> ProjectionRunner:

@@ -26,8 +26,8 @@ class RefusesGoals:
     name = "refuser"
     tables = ()
 
-    def apply(self, conn: Connection, event: Any, notification: Any) -> None:
-        if notification.topic.endswith(":Goal.GoalSet"):
+    def apply_batch(self, conn: Connection, events: list[tuple[Any, Any]]) -> None:
+        if any(n.topic.endswith(":Goal.GoalSet") for n, _ in events):
             raise ValueError("cannot apply this goal")
 
 
