@@ -7,11 +7,11 @@ returns a `sync` function that applies everything recorded so far.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from projections.db import make_engine
 from projections.relations import Relations
@@ -25,6 +25,25 @@ Sync = Callable[[], int]
 def engine() -> Engine:
     """An in-memory SQLite database for the read models."""
     return make_engine("memory://")
+
+
+@pytest.fixture
+def backend_engine(backend: str) -> Engine:
+    """A read-model database on each backend (SQLite file, PostgreSQL schema)."""
+    return make_engine(backend)
+
+
+@pytest.fixture
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements sent to `engine` while the test runs."""
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

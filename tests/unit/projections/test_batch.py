@@ -4,12 +4,10 @@ per batch, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import (
     Boolean,
@@ -24,16 +22,17 @@ from sqlalchemy import (
 )
 
 from projections.batching import Batch
-from projections.db import make_engine
 from projections.journal import Journal
 from projections.relations import Relations
-from projections.runner import ProjectionRunner
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
 from tests.conftest import PASSWORD
-from tests.histories import History, every_operation
-from tests.unit.projections.batch_check import one_by_one_then_in_one_batch
+from tests.histories import History
+from tests.unit.projections.batch_check import (
+    equivalence_test,
+    statements_for_one_batch,
+)
 
 meta = MetaData()
 things = Table(
@@ -44,19 +43,6 @@ things = Table(
     Column("name", String(20), nullable=False),
     Column("done", Boolean, nullable=False, default=False),
 )
-
-
-@pytest.fixture
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements sent to `engine` while the test runs."""
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        sent.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def _rows(engine: Engine) -> list[tuple[Any, ...]]:
@@ -150,47 +136,10 @@ def test_long_key_lists_are_loaded_and_deleted_in_chunks(engine: Engine) -> None
 # The journal, one batch against one event per batch.
 
 
-@pytest.fixture
-def backend_engine(backend: str) -> Engine:
-    return make_engine(backend)
-
-
 EXTRAS = st.lists(
     st.tuples(st.sampled_from(["erase", "timezone", "amend", "edit"]), st.integers()),
     max_size=5,
 )
-_examples = iter(range(10**6))
-
-
-@settings(
-    max_examples=3,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    database=None,
-)
-@given(
-    steps=st.lists(st.lists(every_operation, max_size=12), min_size=1, max_size=4),
-    extras=EXTRAS,
-)
-def test_the_journal_in_one_batch_equals_it_one_event_per_batch(
-    stored_app: MomentumApplication,
-    backend_engine: Engine,
-    clock: FixedClock,
-    steps: list[list[tuple[Any, ...]]],
-    extras: list[tuple[str, int]],
-) -> None:
-    history = History(stored_app, clock, f"b{next(_examples)}")
-    history.everything()
-    for ops in steps:
-        for op in ops:
-            history.run(op)
-        for kind, i in extras:
-            _extra(history, kind, i)
-            clock.advance(hours=5)
-    one_by_one, in_one = one_by_one_then_in_one_batch(
-        stored_app, backend_engine, [Relations(), Journal()]
-    )
-    assert in_one == one_by_one
 
 
 def _extra(history: History, kind: str, i: int) -> None:
@@ -219,6 +168,11 @@ def _extra(history: History, kind: str, i: int) -> None:
                 history.do(c.ReviseGoal(owner, goal, {"visibility": "group"}, "x"))
 
 
+test_the_journal_in_one_batch_equals_it_one_event_per_batch = equivalence_test(
+    lambda: [Relations(), Journal()], EXTRAS, _extra
+)
+
+
 def test_the_journal_sends_a_few_statements_per_batch_not_per_event(
     app: MomentumApplication, clock: FixedClock, engine: Engine, statements: list[str]
 ) -> None:
@@ -228,17 +182,10 @@ def test_the_journal_sends_a_few_statements_per_batch_not_per_event(
         _extra(history, "edit", i)
         _extra(history, "amend", i)
     history.do(c.EraseMember(history.m(4), PASSWORD))
-    runner = ProjectionRunner(app, engine, [Journal()])
-    runner.setup()
-    notifications = app.recorder.select_notifications(start=1, limit=10_000)
-    events = [(n, app.mapper.to_domain_event(n)) for n in notifications]
-    assert len(events) > 150
-    statements.clear()
-    with engine.begin() as conn:
-        Journal().apply_batch(conn, events)
+    sent = statements_for_one_batch(app, engine, Journal(), statements)
     # loads: items (and the goals of edited actions), members, milestones, entries;
     # writes: at most purges, deletes and one upsert per column and table
-    assert len(statements) <= 5 + 3 * len(Journal.tables) + 4
+    assert sent <= 5 + 3 * len(Journal.tables) + 4
 
 
 def test_a_batch_writes_where_the_connection_translates_the_schema(

@@ -5,12 +5,9 @@ rows whose primary key has several columns (metric values, milestone steps)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import (
     Column,
@@ -20,21 +17,21 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    event,
     select,
 )
 
 from projections.batching import Batch
-from projections.db import make_engine
 from projections.goals import GoalBoard
 from projections.relations import Relations
-from projections.runner import ProjectionRunner
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
 from tests.conftest import PASSWORD
-from tests.histories import History, every_operation
-from tests.unit.projections.batch_check import one_by_one_then_in_one_batch
+from tests.histories import History
+from tests.unit.projections.batch_check import (
+    equivalence_test,
+    statements_for_one_batch,
+)
 
 meta = MetaData()
 values = Table(
@@ -45,24 +42,6 @@ values = Table(
     Column("value", Float, nullable=False),
 )
 DAY = date(2026, 3, 2)
-
-
-@pytest.fixture
-def backend_engine(backend: str) -> Engine:
-    return make_engine(backend)
-
-
-@pytest.fixture
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements sent to `engine` while the test runs."""
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        sent.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def test_rows_with_a_primary_key_of_several_columns(backend_engine: Engine) -> None:
@@ -111,38 +90,6 @@ EXTRAS = st.lists(
     ),
     max_size=5,
 )
-_examples = iter(range(10**6))
-
-
-@settings(
-    max_examples=3,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    database=None,
-)
-@given(
-    steps=st.lists(st.lists(every_operation, max_size=12), min_size=1, max_size=4),
-    extras=EXTRAS,
-)
-def test_the_goal_board_in_one_batch_equals_it_one_event_per_batch(
-    stored_app: MomentumApplication,
-    backend_engine: Engine,
-    clock: FixedClock,
-    steps: list[list[tuple[Any, ...]]],
-    extras: list[tuple[str, int]],
-) -> None:
-    history = History(stored_app, clock, f"g{next(_examples)}")
-    history.everything()
-    for ops in steps:
-        for op in ops:
-            history.run(op)
-        for kind, i in extras:
-            _extra(history, kind, i)
-            clock.advance(hours=5)
-    one_by_one, in_one = one_by_one_then_in_one_batch(
-        stored_app, backend_engine, [Relations(), GoalBoard()]
-    )
-    assert in_one == one_by_one
 
 
 def _extra(history: History, kind: str, i: int) -> None:
@@ -181,6 +128,11 @@ def _extra(history: History, kind: str, i: int) -> None:
             history.do(c.RetractAction(owner, action, "twice"))
 
 
+test_the_goal_board_in_one_batch_equals_it_one_event_per_batch = equivalence_test(
+    lambda: [Relations(), GoalBoard()], EXTRAS, _extra
+)
+
+
 def test_the_goal_board_sends_a_few_statements_per_batch_not_per_event(
     app: MomentumApplication, clock: FixedClock, engine: Engine, statements: list[str]
 ) -> None:
@@ -190,16 +142,9 @@ def test_the_goal_board_sends_a_few_statements_per_batch_not_per_event(
         for kind in ("metric", "progress", "relink", "timezone"):
             _extra(history, kind, i)
     history.do(c.EraseMember(history.m(4), PASSWORD))
-    runner = ProjectionRunner(app, engine, [GoalBoard()])
-    runner.setup()
-    notifications = app.recorder.select_notifications(start=1, limit=10_000)
-    events = [(n, app.mapper.to_domain_event(n)) for n in notifications]
-    assert len(events) > 150
-    statements.clear()
-    with engine.begin() as conn:
-        GoalBoard().apply_batch(conn, events)
+    sent = statements_for_one_batch(app, engine, GoalBoard(), statements)
     # loads: goals, members, milestones, actions; writes: at most purges, deletes
     # and one upsert per column and table
-    assert len(statements) <= 4 + 3 * len(GoalBoard.tables) + 4
+    assert sent <= 4 + 3 * len(GoalBoard.tables) + 4
     with engine.connect() as conn:
         assert conn.execute(select(GoalBoard.tables[1])).first() is not None

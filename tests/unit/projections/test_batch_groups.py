@@ -7,25 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
 
-from projections.db import make_engine
 from projections.groups import GroupBoard
 from service import commands as c
-from service.application import MomentumApplication
-from service.clock import FixedClock
 from tests.conftest import PASSWORD
 from tests.histories import History, member_ix
-from tests.unit.projections.batch_check import Dump, one_by_one_then_in_one_batch
-
-
-@pytest.fixture
-def backend_engine(backend: str) -> Engine:
-    return make_engine(backend)
-
+from tests.unit.projections.batch_check import Dump, equivalence_test
 
 OPERATIONS = st.one_of(
     st.tuples(st.just("create_group"), member_ix),
@@ -39,39 +27,6 @@ EXTRAS = st.lists(
     st.tuples(st.sampled_from(["erase", "pair_leave", "pair_remove"]), member_ix),
     max_size=5,
 )
-_examples = iter(range(10**6))
-
-
-@settings(
-    max_examples=3,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    database=None,
-)
-@given(
-    steps=st.lists(st.lists(OPERATIONS, max_size=15), min_size=1, max_size=4),
-    extras=EXTRAS,
-)
-def test_the_group_board_in_one_batch_equals_it_one_event_per_batch(
-    stored_app: MomentumApplication,
-    backend_engine: Engine,
-    clock: FixedClock,
-    steps: list[list[tuple[Any, ...]]],
-    extras: list[tuple[str, int]],
-) -> None:
-    history = History(stored_app, clock, f"b{next(_examples)}")
-    history.everything()
-    for ops in steps:
-        for op in ops:
-            history.run(op)
-        for kind, i in extras:
-            _extra(history, kind, i)
-            clock.advance(hours=5)
-    one_by_one, in_one = one_by_one_then_in_one_batch(
-        stored_app, backend_engine, [GroupBoard()]
-    )
-    assert in_one == one_by_one
-    _as_the_write_side_has_it(history, in_one)
 
 
 def _as_the_write_side_has_it(history: History, dump: Dump) -> None:
@@ -106,3 +61,12 @@ def _extra(history: History, kind: str, i: int) -> None:
         history.leave(g, i + 1)
     else:
         history.remove(g, i + 3)
+
+
+test_the_group_board_in_one_batch_equals_it_one_event_per_batch = equivalence_test(
+    lambda: [GroupBoard()],
+    EXTRAS,
+    _extra,
+    operations=OPERATIONS,
+    check=_as_the_write_side_has_it,
+)

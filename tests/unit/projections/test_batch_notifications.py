@@ -5,27 +5,14 @@ reminders included), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
 
-from projections.db import make_engine
 from projections.notifications import Notifications
 from service import commands as c
-from service.application import MomentumApplication
-from service.clock import FixedClock
 from tests.conftest import PASSWORD
-from tests.histories import History, every_operation
-from tests.unit.projections.batch_check import one_by_one_then_in_one_batch
-
-
-@pytest.fixture
-def backend_engine(backend: str) -> Engine:
-    return make_engine(backend)
-
+from tests.histories import History
+from tests.unit.projections.batch_check import Dump, equivalence_test
 
 EXTRAS = st.lists(
     st.tuples(
@@ -36,39 +23,6 @@ EXTRAS = st.lists(
     ),
     max_size=6,
 )
-_examples = iter(range(10**6))
-
-
-@settings(
-    max_examples=3,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    database=None,
-)
-@given(
-    steps=st.lists(st.lists(every_operation, max_size=12), min_size=1, max_size=4),
-    extras=EXTRAS,
-)
-def test_notifications_in_one_batch_equal_them_one_event_per_batch(
-    stored_app: MomentumApplication,
-    backend_engine: Engine,
-    clock: FixedClock,
-    steps: list[list[tuple[Any, ...]]],
-    extras: list[tuple[str, int]],
-) -> None:
-    history = History(stored_app, clock, f"n{next(_examples)}")
-    history.everything()
-    for ops in steps:
-        for op in ops:
-            history.run(op)
-        for kind, i in extras:
-            _extra(history, kind, i)
-            clock.advance(hours=5)
-    one_by_one, in_one = one_by_one_then_in_one_batch(
-        stored_app, backend_engine, [Notifications()]
-    )
-    assert one_by_one["rm_notifications_inbox"]
-    assert in_one == one_by_one
 
 
 def _extra(history: History, kind: str, i: int) -> None:
@@ -115,3 +69,12 @@ def _remind(history: History, member: uuid.UUID, i: int) -> None:
             member, "buddy_quiet", about, "member", history.m(i + 1)
         )
     history.do(reminder)
+
+
+def _someone_was_notified(_history: History, rows: Dump) -> None:
+    assert rows["rm_notifications_inbox"]
+
+
+test_notifications_in_one_batch_equal_them_one_event_per_batch = equivalence_test(
+    lambda: [Notifications()], EXTRAS, _extra, check=_someone_was_notified
+)

@@ -9,26 +9,14 @@ import itertools
 from typing import Any
 from uuid import UUID
 
-import pytest
 from eventsourcing.application import AggregateNotFoundError
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
 
-from projections.db import make_engine
 from projections.relations import Relations
 from service import commands as c
-from service.application import MomentumApplication
-from service.clock import FixedClock
 from tests.conftest import PASSWORD
 from tests.histories import History, member_ix, relation_operation
-from tests.unit.projections.batch_check import Dump, one_by_one_then_in_one_batch
-
-
-@pytest.fixture
-def backend_engine(backend: str) -> Engine:
-    return make_engine(backend)
-
+from tests.unit.projections.batch_check import Dump, equivalence_test, erased_members
 
 EXTRAS = st.lists(
     st.tuples(
@@ -38,53 +26,13 @@ EXTRAS = st.lists(
     ),
     max_size=5,
 )
-_examples = iter(range(10**6))
-
-
-@settings(
-    max_examples=3,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-    database=None,
-)
-@given(
-    steps=st.lists(st.lists(relation_operation, max_size=12), min_size=1, max_size=4),
-    extras=EXTRAS,
-)
-def test_relations_in_one_batch_equal_them_one_event_per_batch(
-    stored_app: MomentumApplication,
-    backend_engine: Engine,
-    clock: FixedClock,
-    steps: list[list[tuple[Any, ...]]],
-    extras: list[tuple[str, int, int]],
-) -> None:
-    history = History(stored_app, clock, f"r{next(_examples)}")
-    history.everything()
-    for ops in steps:
-        for op in ops:
-            history.run(op)
-        for kind, i, j in extras:
-            _extra(history, kind, i, j)
-            clock.advance(hours=5)
-    one_by_one, in_one = one_by_one_then_in_one_batch(
-        stored_app, backend_engine, [Relations()]
-    )
-    assert in_one == one_by_one
-    _as_the_write_side_has_it(history, in_one)
 
 
 def _as_the_write_side_has_it(history: History, dump: Dump) -> None:
     """The rows agree with the aggregates: members (erased ones gone), every
     mentorship's status and mentor, every group's members."""
     repository = history.app.repository
-    erased: set[UUID] = set()
-    for member in history.members:
-        try:
-            gone = bool(repository.get(member).erased)
-        except Exception:  # shredded
-            gone = True
-        if gone:
-            erased.add(member)
+    erased = erased_members(history)
     people = {row[0]: row[2:] for row in dump["rm_members"]}
     for member in history.members:
         if member in erased:
@@ -137,3 +85,12 @@ def _extra(history: History, kind: str, i: int, j: int) -> None:
         history.invite_join(len(history.groups) - 1, j, by_email=False)
         history.add_facilitator(len(history.groups) - 1, j)
         history.leave(len(history.groups) - 1, i)
+
+
+test_relations_in_one_batch_equal_them_one_event_per_batch = equivalence_test(
+    lambda: [Relations()],
+    EXTRAS,
+    _extra,
+    operations=relation_operation,
+    check=_as_the_write_side_has_it,
+)
