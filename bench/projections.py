@@ -47,6 +47,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import command_line, machine, write_results
+from projections.runner import BATCH
 from service.application import MomentumApplication
 from service.clock import FixedClock, using
 from service.domain.action import CATEGORIES, Action
@@ -70,7 +71,7 @@ TARGET_RATE = 10_000.0
 RSS_LIMIT_MB = 300.0
 FLAT = 1.2  # "flat": peak RSS at most 1.2 × the smallest log's, same backend
 PLAIN_EVENTS = 20_000
-PLAIN_BATCH = 500  # the runner's batch size
+PLAIN_BATCH = BATCH  # the runner's batch size
 BUDGET_FACTOR = 1.8  # time budget per measurement: 1.8 × the time the largest
 MIN_BUDGET = 60.0  # log needs at the target rate, at least a minute
 CHUNK = 2_000  # events per write while generating
@@ -1013,7 +1014,8 @@ def plain_batches(events: int) -> list[list[tuple[Any, ...]]]:
 
 
 def plain_sqlite(path: Path, events: int, models: int) -> float:
-    """One row per event per read model, 500 events per transaction per model."""
+    """One row per event per read model, `PLAIN_BATCH` events per transaction per
+    model."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")  # as projections.db sets it

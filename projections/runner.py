@@ -27,9 +27,9 @@ from projections import bluegreen, migrate, tracking
 from projections.db import wipe_side_files
 from service.application import MomentumApplication
 
-REBUILD_BATCH = 2000
-"""Events per transaction when a rebuild replays the log (a bulk job: bigger batches
-than the follower's)."""
+BATCH = 2000
+"""Events per transaction, at most: a follower that is far behind (a catch-up) or a
+rebuild applies the log in batches this big; a live follower usually has a few."""
 
 ANALYZE_AFTER = 5000
 """A catch-up that applied at least this many events refreshes the statistics."""
@@ -88,8 +88,8 @@ class ProjectionRunner:
         engine: Engine,
         models: Sequence[ReadModel],
         *,
-        batch_size: int = 500,
-        rebuild_batch_size: int = REBUILD_BATCH,
+        batch_size: int = BATCH,
+        rebuild_batch_size: int = BATCH,
         engines: Mapping[str, Engine] | None = None,
     ) -> None:
         self.app = app
