@@ -25,6 +25,7 @@ from eventsourcing.utils import strtobool
 
 from service import clock as clock_module
 from service import idempotency, queries
+from service.auth_cache import AuthCache, MemberView, TokenView
 from service.clock import Clock, SystemClock
 from service.commands import Command, Result
 from service.crypto import SealingMapper
@@ -107,6 +108,7 @@ class MomentumApplication(Application[UUID]):
         self.invitations = InvitationTokens(secret_key)
         self.email_index_key = derive_key(secret_key, EMAIL_INDEX)
         self.keys = self._key_ring(key_cache_seconds)
+        self.auth_cache = AuthCache(self.recorder)
         self.finish_erasures()
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -268,20 +270,45 @@ class MomentumApplication(Application[UUID]):
 
     def member_for_token(self, secret: str) -> UUID:
         """The member a bearer token belongs to; AuthenticationError if the token is
-        unknown, expired or revoked, or the account was erased."""
+        unknown, expired or revoked, or the account was erased. Answered from the
+        process's `auth_cache` (kept current through the log: a revocation or an
+        erasure is seen by the next request after it committed, in every process);
+        expiry is checked against the clock on every call."""
         from service.domain.token import ApiToken, token_id
 
         try:
-            token: object = self.repository.get(token_id(secret))
-        except (AggregateNotFoundError, ValueError):
-            token = None
-        if not isinstance(token, ApiToken) or not token.is_valid_at(self.clock.now()):
+            the_id = token_id(secret)
+        except ValueError:
+            raise AuthenticationError("Missing, expired or revoked token.") from None
+
+        def load() -> TokenView:
+            try:
+                token: object = self.repository.get(the_id)
+            except (AggregateNotFoundError, ValueError):
+                token = None
+            if not isinstance(token, ApiToken) or token.revoked:
+                raise AuthenticationError("Missing, expired or revoked token.")
+            return TokenView(token.member_id, token.expires_at)
+
+        cache = self.auth_cache
+        position = cache.catch_up()
+        token = cache.token(the_id, load, at=position)
+        if not self.clock.now() < token.expires_at:
             raise AuthenticationError("Missing, expired or revoked token.")
         try:
-            self.get_member(token.member_id)
+            self.member_view(token.member_id, at=position)
         except NotFoundError:
             raise AuthenticationError("Your account no longer exists.") from None
         return token.member_id
+
+    def member_view(self, member_id: UUID, *, at: int | None = None) -> MemberView:
+        """What signing in needs of a member (name, email, roles, session
+        fingerprint inputs), from the process's `auth_cache`; NotFoundError if
+        absent or erased (seen by the next call after the erasure committed).
+        `at`: a position the cache just caught up to (see `AuthCache.catch_up`)."""
+        return self.auth_cache.member(
+            member_id, lambda: MemberView.of(self.get_member(member_id)), at=at
+        )
 
     def events_of(self, aggregate_id: UUID) -> Iterator[MomentumAggregate.Event]:
         """Every stored event of one aggregate, oldest first."""

@@ -7,6 +7,11 @@ HMAC of the member's current password hash and session generation
 ends, on every device, including copies of the cookie; changing the password ends
 every other session (the changing browser is signed in again); an erased member is
 signed out on their next request (the loader finds no member).
+
+The loader reads the member through the application's per-process `auth_cache`
+(`service.auth_cache`), not the event store: a sign-out everywhere, a password
+change or an erasure is seen by the next request after it committed, in every
+process.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from werkzeug.wrappers import Response
 
 from service import commands as c
-from service.domain.member import Member
+from service.auth_cache import MemberView
 from service.errors import NotFoundError
 from web.system import current_system as system
 
@@ -33,12 +38,12 @@ login_manager = LoginManager()
 class SignedIn(UserMixin):  # type: ignore[misc]
     """The signed-in member as the pages need them."""
 
-    def __init__(self, member: Member) -> None:
+    def __init__(self, member: MemberView) -> None:
         self.member_id: UUID = member.id
         self.display_name: str = member.display_name
         self.email: str = member.email
         self.timezone: str = member.timezone
-        self.roles: frozenset[str] = frozenset(member.roles)
+        self.roles: frozenset[str] = member.roles
         self._session_id = f"{member.id}.{fingerprint(member)}"
 
     def get_id(self) -> str:
@@ -51,7 +56,7 @@ class SignedIn(UserMixin):  # type: ignore[misc]
         return "admin" in self.roles
 
 
-def fingerprint(member: Member) -> str:
+def fingerprint(member: MemberView) -> str:
     """A short keyed digest of the password hash and the session generation (never
     the hash itself). Generation 0 digests the hash alone, as sessions started
     before generations existed did, so those stay signed in."""
@@ -67,7 +72,7 @@ def load_signed_in(session_id: str) -> SignedIn | None:
     """The member a session cookie names, if it still stands for them."""
     raw_id, _, print_ = session_id.partition(".")
     try:
-        member = system().app.get_member(UUID(raw_id))
+        member = system().app.member_view(UUID(raw_id))
     except (ValueError, NotFoundError):
         return None
     if not hmac.compare_digest(print_, fingerprint(member)):
@@ -77,7 +82,7 @@ def load_signed_in(session_id: str) -> SignedIn | None:
 
 def sign_in(member_id: UUID, *, remember: bool = False) -> None:
     """Start a session for the member (after their password was checked)."""
-    login_user(SignedIn(system().app.get_member(member_id)), remember=remember)
+    login_user(SignedIn(system().app.member_view(member_id)), remember=remember)
 
 
 def sign_out_everywhere() -> None:

@@ -1,0 +1,196 @@
+"""Who a bearer token or a session cookie stands for, without replaying aggregates.
+
+Every API request names a token and every page request a member; loading the
+`ApiToken` and `Member` aggregates for each (two event-store reads and a
+decryption) was most of a cheap request's cost. `AuthCache` keeps, per process,
+what those checks need: token id -> (member id, expiry) and member id ->
+`MemberView` (what the session check and the pages' header read), in two bounded
+LRU maps.
+
+It stays right through the log, not through time. The cache remembers the
+notification id up to which it is known to be valid. Every lookup first asks the
+recorder for the log's head (one indexed MAX query); if the log moved, it reads
+only the new notifications whose topics can change an answer (`INVALIDATING`:
+`ApiToken.TokenRevoked` and every `Member` event — password change, sessions
+ended, erasure, profile and role changes) and evicts their originators. Expiry is
+compared with the application's clock on every lookup, cached or not.
+
+The bound: a revocation, password change, sign-out everywhere or erasure is seen
+by the very next lookup in any process that starts after the revoking command
+committed — no follower tick, no TTL. This relies on notification ids being
+assigned in commit order (the library's recorders lock the table on PostgreSQL;
+SQLite has one writer), so no event can commit later with an id at or below a
+head already read.
+
+An entry loaded from the store is only kept if no other thread moved the cache's
+position meanwhile (the load may have read a state older than an eviction that
+happened during it); it is then simply loaded again on the next lookup.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.utils import get_topic
+
+from service.domain.member import Member
+from service.domain.token import ApiToken
+
+MAX_ENTRIES = 10_000
+"""Tokens and members each kept per process (least recently used go first)."""
+READ_BATCH = 1_000
+"""Notifications read per query while catching up with the log."""
+
+
+def _event_classes(aggregate: type) -> list[type]:
+    return [
+        cls
+        for cls in vars(aggregate).values()
+        if isinstance(cls, type) and issubclass(cls, DomainEvent)
+    ]
+
+
+INVALIDATING: tuple[str, ...] = tuple(
+    sorted(
+        {get_topic(cls) for cls in _event_classes(Member)}
+        | {get_topic(ApiToken.TokenRevoked)}
+    )
+)
+"""Topics of the events that can change who a token or a session stands for."""
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """What authentication and the pages' session need of a (not erased) member."""
+
+    id: UUID
+    display_name: str
+    email: str
+    timezone: str
+    roles: frozenset[str]
+    password_hash: str
+    sessions_ended: int
+
+    @classmethod
+    def of(cls, member: Member) -> MemberView:
+        return cls(
+            id=member.id,
+            display_name=member.display_name,
+            email=member.email,
+            timezone=member.timezone,
+            roles=frozenset(member.roles),
+            password_hash=member.password_hash,
+            sessions_ended=member.sessions_ended,
+        )
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """A token that was valid when loaded: whose it is and until when."""
+
+    member_id: UUID
+    expires_at: datetime
+
+
+V = TypeVar("V")
+
+
+class AuthCache:
+    """Token and member views of one process, evicted through the log (see the
+    module docstring for the bound). Thread-safe."""
+
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        *,
+        max_entries: int = MAX_ENTRIES,
+        topics: Iterable[str] = INVALIDATING,
+    ) -> None:
+        self._recorder = recorder
+        self._max_entries = max_entries
+        self._topics = tuple(topics)
+        self._lock = threading.Lock()
+        self._position: int | None = None
+        self._tokens: OrderedDict[UUID, TokenView] = OrderedDict()
+        self._members: OrderedDict[UUID, MemberView] = OrderedDict()
+
+    def token(
+        self, token_id: UUID, load: Callable[[], TokenView], *, at: int | None = None
+    ) -> TokenView:
+        """The cached view of a token, or `load()`'s (kept if still current).
+        `at`: a position `catch_up()` just returned (saves asking for the head)."""
+        return self._lookup(self._tokens, token_id, load, at)
+
+    def member(
+        self, member_id: UUID, load: Callable[[], MemberView], *, at: int | None = None
+    ) -> MemberView:
+        """The cached view of a member, or `load()`'s (kept if still current)."""
+        return self._lookup(self._members, member_id, load, at)
+
+    def _lookup(
+        self,
+        entries: OrderedDict[UUID, V],
+        key: UUID,
+        load: Callable[[], V],
+        at: int | None,
+    ) -> V:
+        position = self.catch_up() if at is None else at
+        with self._lock:
+            found = entries.get(key)
+            if found is not None:
+                entries.move_to_end(key)
+                return found
+        loaded = load()  # read after the head: any later change has a higher id
+        with self._lock:
+            if self._position == position:
+                entries[key] = loaded
+                while len(entries) > self._max_entries:
+                    entries.popitem(last=False)
+        return loaded
+
+    def catch_up(self) -> int:
+        """Evict what changed since the cache's position; the new position."""
+        head = self._recorder.max_notification_id() or 0
+        with self._lock:
+            if self._position == head:
+                return head
+            if self._position is not None and head < self._position:
+                # another thread caught up further meanwhile (its head is newer and
+                # everything up to it is applied), unless the log was replaced
+                head = self._recorder.max_notification_id() or 0
+            if self._position is None or head < self._position:
+                # the first lookup (the cache is empty) or a replaced log
+                self._tokens.clear()
+                self._members.clear()
+                self._position = head
+                return head
+            start = self._position
+            while start < head:
+                batch = self._recorder.select_notifications(
+                    start,
+                    READ_BATCH,
+                    stop=head,
+                    topics=self._topics,
+                    inclusive_of_start=False,
+                )
+                for notification in batch:
+                    changed = _uuid(notification.originator_id)
+                    self._tokens.pop(changed, None)
+                    self._members.pop(changed, None)
+                if len(batch) < READ_BATCH:
+                    break
+                start = batch[-1].id
+            self._position = head
+            return head
+
+
+def _uuid(originator_id: UUID | str) -> UUID:
+    return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
