@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -341,6 +342,118 @@ def audit_export(after: int, limit: int | None) -> None:
         system.runner.catch_up()
         for line in export_lines(system.app, system.engine, None, after, limit):
             sys.stdout.write(line)
+
+
+@main.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    """Copy the embedded default (SQLite) into the new directory PATH while it
+    serves: read models, then events and keys, the local secret, a manifest."""
+    from system.backup import BackupError
+    from system.backup import backup as take
+
+    try:
+        made = take(Settings.from_env(), path, datetime.now(UTC))
+    except BackupError as e:
+        raise click.ClickException(e.message) from e
+    behind = min(made.positions.values(), default=0)
+    console.print(
+        f"Backed up {made.events} events to [bold]{path}[/] (read models "
+        f"up to event {behind}; a restore rebuilds them)."
+        + (
+            ""
+            if made.secret_included
+            else " The server secret is not in it "
+            "(MOMENTUM_SECRET_KEY): keep it safe apart."
+        ),
+        soft_wrap=True,
+    )
+    if made.secret_included:
+        console.print(
+            "It holds var/secret_key, which opens every member's content: "
+            "store it as you would the secret."
+        )
+
+
+@main.command()
+@click.argument(
+    "path", required=False, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Restore nothing: verify the current store (SQLite or PostgreSQL).",
+)
+def restore(path: Path | None, check_only: bool) -> None:
+    """Bring the backup at PATH back into an empty var/, rebuild the read models and
+    verify; with --check, verify the current store: audit chain, signed
+    checkpoints, read models equal to a rebuild."""
+    from system.backup import BackupError, environment_paths, restore_files
+
+    if check_only == (path is not None):
+        raise click.UsageError("Give either a backup PATH or --check.")
+    if path is not None:
+        try:
+            made = restore_files(path, environment_paths())
+        except BackupError as e:
+            raise click.ClickException(e.message) from e
+        console.print(
+            f"Restored {made.events} events from {path} (taken {made.taken_at}); "
+            "rebuilding the read models.",
+            soft_wrap=True,
+        )
+        with _system() as system:
+            count = system.runner.rebuild()
+            console.print(f"Rebuilt every read model from {count} events.")
+            _check(system)
+        return
+    with _system() as system:
+        _check(system)
+
+
+def _check(system: System) -> None:
+    from system.backup import check
+
+    _catch_up_if_readable(system.runner)
+    report = check(system.app, system.runner, system.engine, system.settings.secret_key)
+    chain = report.chain
+    problems: list[str] = []
+    if chain.ok:
+        console.print(
+            f"[green]✓[/] Audit chain intact: {chain.checked} events verified; "
+            f"{chain.checkpoints} signed checkpoint(s) match."
+        )
+    else:
+        for problem in chain.problems[:PROBLEMS_SHOWN]:
+            console.print(
+                f"event {problem.position}: {problem.kind}: {problem.detail}",
+                soft_wrap=True,
+                markup=False,
+            )
+        problems.append(
+            f"audit chain broken at event {chain.first_break}: {chain.reason}"
+        )
+    for each in report.stopped:
+        problems.append(f"read model {each.describe()}")
+    for difference in report.differences:
+        problems.append(difference.describe())
+    if report.moved:
+        problems.append(
+            "the log grew while the check ran (the read models were at "
+            f"{report.positions}, the rebuild at {report.rebuilt_to}): check again "
+            "when the store is quiet"
+        )
+    if not report.stopped and not report.differences and not report.moved:
+        console.print(
+            f"[green]✓[/] Read models equal a rebuild: {report.tables} tables "
+            f"compared at event {report.rebuilt_to}."
+        )
+    if problems:
+        for found in problems:
+            console.print(f"✗ {found}", style="red", soft_wrap=True, markup=False)
+        raise click.ClickException(f"Check failed: {len(problems)} problem(s).")
+    console.print("Store verified.")
 
 
 @main.group()
