@@ -22,12 +22,12 @@ import hashlib
 import hmac
 from datetime import date, datetime, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy import Connection
 
 from projections.goals_queries import goal_board, milestones
+from service.clock import zone_info
 from service.domain.member import Member
 from service.secret_keys import CALENDAR_FEED, derive_key
 
@@ -114,7 +114,7 @@ def calendar_feed(
 def _weekly_review(member: Member, now: datetime, host: str, base_url: str) -> Event:
     """The weekly review day, recurring from this week's (member's timezone)."""
     weekday = int(member.preferences["review_weekday"])
-    today = now.astimezone(ZoneInfo(member.timezone)).date()
+    today = now.astimezone(zone_info(member.timezone)).date()
     first = today - timedelta(days=today.weekday()) + timedelta(days=weekday)
     event = _all_day(f"weekly-review-{member.id}@{host}", "Weekly review", first, now)
     event.add("rrule", {"freq": "weekly", "byday": WEEKDAYS[weekday]})

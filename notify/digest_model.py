@@ -14,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
 from notify.facts import Due, Entry, Received, Stalled
 from notify.recipients import Person
 from projections.formulas import momentum_label
-from service.clock import local_date
+from service.clock import local_date, zone_info
 
 PERIOD_DAYS = {"daily": 1, "weekly": 7}
 RISING_GAIN = 15  # momentum points gained over the period (about two actions)
@@ -39,13 +38,13 @@ class Period:
     @property
     def starts_at(self) -> datetime:
         """The local midnight that starts the period."""
-        return datetime.combine(self.first_day, time(0), ZoneInfo(self.timezone))
+        return datetime.combine(self.first_day, time(0), zone_info(self.timezone))
 
     @property
     def ends_at(self) -> datetime:
         """The local midnight that ends it (the start of the day of sending)."""
         end = self.last_day + timedelta(days=1)
-        return datetime.combine(end, time(0), ZoneInfo(self.timezone))
+        return datetime.combine(end, time(0), zone_info(self.timezone))
 
     @property
     def today(self) -> date:

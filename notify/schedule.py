@@ -12,12 +12,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from projections import metrics_queries
 from projections.relations_queries import MailPreferences, mail_preferences
+from service.clock import zone_info
 
 DIGEST_PREFERENCE = {
     "digest:member": "digest",
@@ -94,7 +94,7 @@ def _schedule(p: MailPreferences, now: datetime) -> Schedule:
         member_id=p.member_id,
         email=p.email,
         timezone=p.timezone,
-        local=now.astimezone(ZoneInfo(p.timezone)),
+        local=now.astimezone(zone_info(p.timezone)),
         reminders=chosen,
         **values,
     )

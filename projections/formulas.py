@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from service.clock import zone_info
+
 HALF_LIFE = timedelta(days=14)
 WEIGHTS: Mapping[str, float] = {
     "action": 1.0,
@@ -40,7 +42,7 @@ class Interval:
 def local_noon(day: date, timezone: str) -> datetime:
     """Noon of `day` in the member's timezone: an action of that day decays from
     then, or from when it was logged if that was earlier (`noon_lead`)."""
-    return datetime.combine(day, time(12), ZoneInfo(timezone))
+    return datetime.combine(day, time(12), zone_info(timezone))
 
 
 def noon_lead(logged: datetime, day: date, timezone: str) -> float:
@@ -49,7 +51,7 @@ def noon_lead(logged: datetime, day: date, timezone: str) -> float:
     local date in `timezone`) before noon, else 0 (logged at or after noon, or for an
     earlier day). Real elapsed seconds, as by the wall clock: away days do not stop
     this count (docs/metrics.md, "When an action counts")."""
-    zone = ZoneInfo(timezone)
+    zone = zone_info(timezone)
     if logged.astimezone(zone).date() != day:
         return 0.0
     noon = local_noon(day, timezone)
@@ -82,7 +84,7 @@ def away_intervals(
     periods: Iterable[tuple[date, date]], timezone: str
 ) -> list[Interval]:
     """Away periods (inclusive local dates) as instants, merged and sorted."""
-    zone = ZoneInfo(timezone)
+    zone = zone_info(timezone)
     spans = sorted(
         (datetime.combine(start, time(0), zone), _day_after(end, zone))
         for start, end in periods

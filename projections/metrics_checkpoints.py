@@ -34,6 +34,7 @@ from projections.formulas import (
     local_noon,
     week_target,
 )
+from service.clock import zone_info
 
 WEEK = timedelta(weeks=1)
 
@@ -54,7 +55,7 @@ def noon_at(day: date, timezone: str) -> float:
 def week_end_at(monday: date, timezone: str) -> float:
     """When a local ISO week ends (midnight starting the next Monday), in epoch
     seconds."""
-    return datetime.combine(monday + WEEK, time(0), ZoneInfo(timezone)).timestamp()
+    return datetime.combine(monday + WEEK, time(0), zone_info(timezone)).timestamp()
 
 
 def decayed(raw: float, active_from: float, active_to: float) -> float:
@@ -139,7 +140,7 @@ class MemberClock:
     ) -> MemberClock:
         """The member's zone, target, away days and active clock."""
         intervals = away_intervals(periods, timezone)
-        zone = ZoneInfo(timezone)
+        zone = zone_info(timezone)
         return cls(timezone, zone, target, away_days(periods), ActiveClock(intervals))
 
 

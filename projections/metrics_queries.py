@@ -65,6 +65,7 @@ from projections.metrics_tables import (
     points,
     reviews,
 )
+from service.clock import zone_info
 
 TREND = timedelta(days=28)
 RISING = timedelta(days=14)
@@ -256,7 +257,7 @@ def _load(
     found = conn.execute(MEMBERS_AWAY, {"ids": ids}).all()
     for member_id, timezone, target, joined, starts_on, ends_on in found:
         if member_id not in facts:
-            facts[member_id] = _Facts(timezone, target, ZoneInfo(timezone), joined)
+            facts[member_id] = _Facts(timezone, target, zone_info(timezone), joined)
         if starts_on is not None:
             facts[member_id].away.append((starts_on, ends_on))
     ids = list(facts)
@@ -422,7 +423,7 @@ def latest_signals(
 
 def day_end(day: date, timezone: str) -> datetime:
     """The last instant of a local day: when a daily series point is taken."""
-    return datetime.combine(day, time.max, ZoneInfo(timezone))
+    return datetime.combine(day, time.max, zone_info(timezone))
 
 
 def daily_series(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
@@ -76,6 +77,14 @@ def using(clock: Clock) -> Iterator[None]:
         _current.reset(token)
 
 
+@functools.lru_cache(maxsize=1024)
+def zone_info(timezone: str) -> ZoneInfo:
+    """The IANA timezone of this name, loaded once per process (`ZoneInfo` keeps
+    only the last 8 names strongly: with members in more zones than that, it read
+    the zone file again and again)."""
+    return ZoneInfo(timezone)
+
+
 def local_date(at: datetime, timezone: str) -> date:
     """The calendar date of `at` in an IANA timezone."""
-    return at.astimezone(ZoneInfo(timezone)).date()
+    return at.astimezone(zone_info(timezone)).date()

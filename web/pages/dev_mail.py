@@ -14,12 +14,12 @@ HTML is written with and nothing else (no script, no request anywhere, sandboxed
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort, render_template
 from werkzeug.wrappers import Response
 
 from notify.outbox import Mail, local_mail, mail_by_id
+from service.clock import zone_info
 from web.pages.session import page_blueprint, viewer
 from web.system import current_system as system
 
@@ -49,7 +49,7 @@ def _visible(mail: Mail | None) -> Mail:
 
 
 def _local(at: datetime | None) -> datetime | None:
-    return at.astimezone(ZoneInfo(viewer().timezone)) if at is not None else None
+    return at.astimezone(zone_info(viewer().timezone)) if at is not None else None
 
 
 @bp.get("/dev/mail")

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import count
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from flask import flash, g, redirect
 from werkzeug.wrappers import Response
@@ -23,6 +22,7 @@ from werkzeug.wrappers import Response
 from projections import relations
 from projections.journal_queries import feedback_on
 from service import commands as c
+from service.clock import zone_info
 from service.commands import Result
 from service.errors import NotFoundError
 from web.pages.feedback_forms import CheerForm, FeedbackForm, ReturnForm, all_errors
@@ -52,7 +52,7 @@ def notes_on(kind: str, item_id: str | UUID) -> list[NoteView]:
     with system().read() as conn:
         notes = feedback_on(conn, str(me()), kind, str(item_id))
         names = relations.member_names(conn, (n.author_id for n in notes))
-    zone = ZoneInfo(viewer().timezone)
+    zone = zone_info(viewer().timezone)
     return [
         NoteView(
             feedback_id=n.feedback_id,

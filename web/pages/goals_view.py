@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from projections import goals_queries as q
 from projections.goals_queries import GoalCard, ProgressSeries
+from service.clock import zone_info
 from service.domain.goal import Goal
 from service.domain.member import Member
 from service.errors import NotFoundError
@@ -86,7 +86,7 @@ def goal_page(goal_id: UUID, as_of: str = "") -> GoalPage:
     owner = system().app.get_member(UUID(card.owner_id))
     names = {owner.id: owner.display_name}
     entries = system().app.history(me(), goal_id)
-    zone = ZoneInfo(viewer().timezone)
+    zone = zone_info(viewer().timezone)
     page = GoalPage(
         goal=goal,
         card=card,
@@ -117,7 +117,7 @@ def _on_day(page: GoalPage, text: str) -> GoalPage:
     if day >= page.card.today:
         note = "That day is not over yet, so this is the goal as it is now."
         return replace(page, as_of=text, as_of_note=note)
-    at = datetime.combine(day, time.max, tzinfo=ZoneInfo(page.timezone))
+    at = datetime.combine(day, time.max, tzinfo=zone_info(page.timezone))
     try:
         state = system().app.as_of(me(), page.goal.id, at)
     except NotFoundError:

@@ -9,7 +9,6 @@ commands, and the service decides who may invite, pair, remove and name facilita
 from __future__ import annotations
 
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from flask import (
     flash,
@@ -24,6 +23,7 @@ from werkzeug.wrappers import Response
 from projections import relations
 from projections.groups import Board, BoardMember, board, group_info, groups_listed
 from service import commands as c
+from service.clock import zone_info
 from service.errors import NotFoundError, ValidationError
 from web.pages.forms import INVALID, PageForm, submit, text_of
 from web.pages.groups_forms import (
@@ -171,7 +171,7 @@ def _remember_invitation(result: c.Result) -> None:
     """Keep the new link (and when it expires) for the board to show once."""
     invitation_id = UUID(str(result.extra["invitation_id"]))
     invitation = system().app.invitation_of(me(), result.id, invitation_id)
-    expires = invitation.expires_at.astimezone(ZoneInfo(viewer().timezone))
+    expires = invitation.expires_at.astimezone(zone_info(viewer().timezone))
     session[INVITATION] = {
         "group_id": str(result.id),
         "url": url_for(".join", token=result.extra["token"], _external=True),

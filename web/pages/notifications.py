@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -26,6 +25,7 @@ from projections.notifications_queries import (
 )
 from projections.relations import group_ids_of, member_names
 from service import commands as c
+from service.clock import zone_info
 from service.errors import ValidationError
 from web.pages.feedback_forms import all_errors
 from web.pages.forms import PageForm, submit
@@ -118,7 +118,7 @@ def index() -> str:
         actions = (n.item_id for n in page.items if n.item_kind == "action")
         places = places_of(conn, "action", (i for i in actions if i))
     unread = unread_notifications()
-    zone = ZoneInfo(viewer().timezone)
+    zone = zone_info(viewer().timezone)
     items = [
         NotificationView(
             n.id, n.text, n.created_at.astimezone(zone), n.read, _link(n, places)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+
+from service.clock import zone_info
 
 
 @dataclass(frozen=True)
@@ -41,5 +42,5 @@ def zone_name(zone: str) -> str:
 
 def owners_moment(at: datetime, owner_zone: str, viewer_zone: str) -> Moment:
     """`at` on the owner's clock, the zone named unless the viewer is in it."""
-    local = at.astimezone(ZoneInfo(owner_zone))
+    local = at.astimezone(zone_info(owner_zone))
     return Moment(local, "" if owner_zone == viewer_zone else zone_name(owner_zone))
