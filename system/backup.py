@@ -3,13 +3,14 @@
 The embedded default keeps everything under `var/` (MOMENTUM_VAR_DIR):
 
 - `events.sqlite` (MOMENTUM_DATABASE_URL): the event log (`stored_events`) and the
-  members' wrapped keys (`momentum_member_keys`), written in the same transactions;
+  members' content keys (`momentum_member_keys`, not wrapped), in the same file;
 - `readmodels.sqlite` beside it: every read model, and what cannot be rebuilt from
   the log — the append-only audit chain (`audit_chain`), its signed checkpoints
   (`audit_checkpoints`) and the mail outbox (`notify_outbox`: what was sent stays
   sent);
-- `secret_key`: the server secret, unless MOMENTUM_SECRET_KEY is set. It wraps every
-  member key and signs the checkpoints: a backup without it decrypts nothing.
+- `secret_key`: the server secret, unless MOMENTUM_SECRET_KEY is set. It keys the
+  email index and signs the checkpoints: a restore without it finds no member by
+  email and cannot check the checkpoints.
 
 `backup` copies each database with SQLite's online backup API (one step, so one read
 transaction: a consistent copy of that file while the app keeps writing; readers
