@@ -107,13 +107,16 @@ class System:
         return result
 
     def wait_for(self, position: int) -> bool:
-        """Wait (up to a few seconds) until the read models reach `position`."""
+        """Wait (up to a few seconds) until the read models reach `position`. A
+        stopped read model will not get there: the wait is for the others only
+        (then False), as the in-process follower's is."""
         if self.follower is not None and self.follower.alive:
             return self.follower.wait_for(position, READ_YOUR_WRITES_TIMEOUT)
         deadline = time.monotonic() + READ_YOUR_WRITES_TIMEOUT
         while time.monotonic() < deadline:  # the runner is another process
-            if min(self.runner.positions().values()) >= position:
-                return True
+            states = self.runner.states().values()
+            if all(s.stopped is not None or s.position >= position for s in states):
+                return all(s.stopped is None for s in states)
             time.sleep(0.01)
         return False
 

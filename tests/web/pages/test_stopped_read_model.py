@@ -4,13 +4,17 @@ exports it, answers and pages say what may be behind, and the admin page shows w
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection
 
+import system as system_module
 from projections.registry import all_models
+from service import commands as c
 from service.clock import FixedClock
 from service.settings import Settings
 from system import System, open_system
@@ -96,3 +100,43 @@ def test_pages_say_what_may_be_behind_and_the_admin_sees_why(
     assert "stopped at event" in row
     assert "Goal.GoalSet" in row
     assert "ValueError: cannot apply this goal" in row
+
+
+def test_a_write_does_not_wait_for_a_stopped_model_run_by_another_process(
+    backend: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gunicorn's case: no follower in this process, the runner elsewhere. A write
+    waits for the read models that can still reach it, not for the stopped one
+    (before, every write then waited out the whole timeout)."""
+    monkeypatch.setattr(system_module, "READ_YOUR_WRITES_TIMEOUT", 3600.0)
+    web = open_system(
+        Settings(database_url=backend, secret_key="test-secret"),
+        clock=clock,
+        password_profile="CHEAPEST",
+        models=[*all_models(), RefusesGoals()],
+        follow=False,
+    )
+    try:
+        register = c.RegisterMember("ann@example.com", "a long passphrase", "Ann")
+        ann = web.app.handle(register).id
+        web.app.handle(
+            c.SetGoal(
+                ann,
+                title="Give a talk at a meetup",
+                horizon="short",
+                why="Grow",
+                due_on=web.now().date() + timedelta(days=60),
+            )
+        )
+        web.runner.catch_up()  # the projector, elsewhere: the refuser stops
+        head = web.app.recorder.max_notification_id()
+        answered: list[bool] = []
+        waiting = threading.Thread(
+            target=lambda: answered.append(web.wait_for(head)), daemon=True
+        )
+        waiting.start()
+        waiting.join(timeout=60)  # a condition, not a timing: it answers or hangs
+        assert answered == [False]  # the others reached it; one model stopped
+        assert web.runner.stopped()[0].name == "refuser"
+    finally:
+        web.close()
