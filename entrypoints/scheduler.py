@@ -89,8 +89,10 @@ def housekeeping(system: System) -> int | None:
 
 
 def add_jobs(scheduler: BaseScheduler, system: System) -> BaseScheduler:
-    """The scheduler's two jobs over `system` (times in UTC; a round that was missed
-    while the process was down runs once when it is back)."""
+    """The scheduler's two jobs over `system` (times in UTC). A round that starts late
+    (a busy process) still runs, once; rounds missed while the process was down are
+    not replayed — each round plans everything still due that local day, so the next
+    one sends what was missed (a whole local day missed is not sent)."""
     scheduler.add_job(
         digest_round,
         CronTrigger(minute=ROUND_MINUTES, timezone="UTC"),
