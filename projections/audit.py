@@ -84,9 +84,14 @@ audit_index = Table(
     Column("aggregate_id", String(36), nullable=False, index=True),
     Column("aggregate_type", String(64), nullable=False),
     Column("event_type", String(64), nullable=False),
-    Column("actor_id", String(36), nullable=True, index=True),
+    Column("actor_id", String(36), nullable=True),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("chain_hash", String(64), nullable=False),
+    # The audit search's filters (`projections.audit_queries`, migration 0012),
+    # each ending in the position its pages continue after.
+    Index("ix_audit_index_actor_position", "actor_id", "position"),
+    Index("ix_audit_index_type_position", "aggregate_type", "event_type", "position"),
+    Index("ix_audit_index_time_position", "occurred_at", "position"),
 )
 
 audit_chain = Table(

@@ -1,5 +1,7 @@
 """Admin: accounts and their roles, the read models' lag, the audit chain, and mail
-deliveries that failed or wait for a retry (each can be retried).
+deliveries that failed or wait for a retry (each can be retried); the audit search
+(`/admin/audit`: the audit index by member, item, type and time, as
+`GET /api/v1/admin/audit/events` answers it, metadata only).
 
 Admins only (`admin_only`): for anyone else every page here does not exist (404).
 Roles change through the CLI's commands (`GrantRole`, `RevokeRole`); the audit check
@@ -22,15 +24,27 @@ from flask import (
     request,
     url_for,
 )
+from pydantic import ValidationError as PydanticError
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import EmailField
 
 from notify.outbox import retry, troubled
 from projections.audit import export_lines, members_with_role_changes, verify
+from projections.audit_queries import search, stream
 from projections.relations import accounts
 from projections.tracking import Stopped
 from service import commands as c
-from service.errors import NotFoundError
+from service.errors import NotFoundError, ValidationError
+from web.api.admin import (
+    CSV,
+    SEARCH_DEFAULT,
+    AuditSearchQuery,
+    after_cursor,
+    audit_filter,
+    csv_lines,
+    jsonl_lines,
+)
+from web.api.common import encode_cursor
 from web.pages.forms import INVALID, PageForm, submit, text_of
 from web.pages.session import admin_only, me, page_blueprint
 from web.system import current_system as system
@@ -211,3 +225,78 @@ def audit_export() -> Response:
             "Content-Disposition": f'attachment; filename="momentum-audit-{day}.jsonl"'
         },
     )
+
+
+SEARCH_FIELDS = ("member", "aggregate", "type", "from", "to")
+
+
+def _search_args() -> dict[str, str]:
+    """The search form's fields as given (blank ones left out); a member given by
+    email becomes their id (an unknown email: a 422 on the field)."""
+    given = {
+        name: request.args.get(name, "").strip()
+        for name in (*SEARCH_FIELDS, "cursor", "limit", "format")
+    }
+    given = {name: value for name, value in given.items() if value}
+    member = given.get("member", "")
+    if "@" in member:
+        found = system().app.member_id_for_email(member)
+        if found is None:
+            raise ValidationError("No member has this email.", "member")
+        given["member"] = str(found)
+    return given
+
+
+@bp.get("/admin/audit")
+@admin_only
+def audit_search() -> Page | Response:
+    """Search the audit index: a GET form (member by email or id, item, type,
+    from, to), a page of events oldest first with a link to the next page, each
+    row linking to its item's whole trail (and a goal's history page); the same
+    search as JSON Lines or CSV with `format`."""
+    shown = {name: request.args.get(name, "") for name in SEARCH_FIELDS}
+    try:
+        given = _search_args()
+        query = AuditSearchQuery.model_validate(given)
+        where, after = audit_filter(query), after_cursor(query.cursor)
+    except ValidationError as error:
+        return _audit_page(shown, errors={error.field or "form": error.message})
+    except PydanticError as error:
+        errors = {
+            str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in error.errors()
+        }
+        return _audit_page(shown, errors=errors)
+    running = system()
+    if query.format != "json":
+        found = stream(running.read, where, after, query.limit)
+        day = running.now().date().isoformat()
+        name = f"momentum-audit-search-{day}.{query.format}"
+        jsonl = query.format == "jsonl"
+        return Response(
+            jsonl_lines(found) if jsonl else csv_lines(found),
+            mimetype=NDJSON if jsonl else CSV,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    size = query.limit or SEARCH_DEFAULT
+    with running.read() as conn:
+        rows = search(conn, where, after, size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    filters = {k: v for k, v in given.items() if k in SEARCH_FIELDS}
+    if query.limit:
+        filters["limit"] = str(query.limit)
+    return _audit_page(
+        shown,
+        rows=rows,
+        searched=True,
+        filters=filters,
+        next_cursor=encode_cursor(str(rows[-1].position)) if more else None,
+    )
+
+
+def _audit_page(shown: dict[str, str], **context: Any) -> Page:
+    errors = context.setdefault("errors", {})
+    context.setdefault("rows", [])
+    context.setdefault("filters", {})
+    page = render_template("admin/audit.html", shown=shown, **context)
+    return (page, INVALID) if errors else page
