@@ -29,6 +29,7 @@ bench: setup ## measure SPEC 11 and write bench/RESULTS.md
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.digests
 	$(BIN)/python -m bench.freshness
+	$(BIN)/python -m bench.audit
 
 setup: $(STAMP)
 
