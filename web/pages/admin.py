@@ -31,7 +31,7 @@ from wtforms import EmailField
 from notify.outbox import retry, troubled
 from projections.audit import export_lines, members_with_role_changes, verify
 from projections.audit_queries import search, stream
-from projections.relations import accounts
+from projections.relations import accounts, member_names
 from projections.tracking import Stopped
 from service import commands as c
 from service.errors import NotFoundError, ValidationError
@@ -280,8 +280,9 @@ def audit_search() -> Page | Response:
     size = query.limit or SEARCH_DEFAULT
     with running.read() as conn:
         rows = search(conn, where, after, size + 1)
-    more = len(rows) > size
-    rows = rows[:size]
+        more = len(rows) > size
+        rows = rows[:size]
+        names = member_names(conn, (r.actor_id for r in rows if r.actor_id))
     filters = {k: v for k, v in given.items() if k in SEARCH_FIELDS}
     if query.limit:
         filters["limit"] = str(query.limit)
@@ -289,6 +290,7 @@ def audit_search() -> Page | Response:
         shown,
         rows=rows,
         searched=True,
+        names=names,
         filters=filters,
         next_cursor=encode_cursor(str(rows[-1].position)) if more else None,
     )

@@ -59,6 +59,8 @@ def test_an_admin_searches_by_member_email_and_pages_through(
     goal_pages = [a["href"] for row in rows for a in row.select("a.goal-history")]
     assert goal_pages == [f"/goals/{goal}#history" for goal in goals[:2]]
     assert all("Goal.GoalSet" in row.get_text() for row in rows)
+    actors = [row.find_all("td")[1].get_text(" ", strip=True) for row in rows]
+    assert actors == [f"Ann {ann.id[:8]}"] * 2  # who, by name
     assert "chapter A" not in first.get_data(as_text=True)  # no content
     after = html.find("a", rel="next")
     assert isinstance(after, Tag)
