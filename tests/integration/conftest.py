@@ -1,8 +1,10 @@
-"""Fixtures of the integration tests that send mail (see `mail.py`)."""
+"""Fixtures of the integration tests: the embedded default in a temp dir, and a real
+SMTP server for the tests that send mail (see `mail.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -10,6 +12,15 @@ from aiosmtpd.controller import Controller
 from service.clock import FixedClock
 from system import open_system
 from tests.integration.mail import Collector, World, free_port, mail_settings
+
+
+@pytest.fixture
+def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The embedded default under tmp_path/var, with its own local secret."""
+    for name in ("MOMENTUM_DATABASE_URL", "MOMENTUM_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MOMENTUM_VAR_DIR", str(tmp_path / "var"))
+    return tmp_path / "var"
 
 
 @pytest.fixture(scope="module")

@@ -17,14 +17,6 @@ from system import build_application
 from tests.conftest import PASSWORD
 
 
-@pytest.fixture
-def var_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("MOMENTUM_DATABASE_URL", "MOMENTUM_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MOMENTUM_VAR_DIR", str(tmp_path / "var"))
-    return tmp_path / "var"
-
-
 def _run(*args: str) -> str:
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
