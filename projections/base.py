@@ -1,4 +1,5 @@
-"""A column type every read model shares: a UTC timestamp on every backend.
+"""What read models share beyond `projections.batching`: a UTC timestamp column on
+every backend, and the handlers of a members' timezone table.
 
 (Read models themselves derive from `projections.batching.BatchedProjection`.)
 """
@@ -7,8 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Dialect
+from sqlalchemy import DateTime, Dialect, Table
 from sqlalchemy.types import TypeDecorator
+
+from projections.batching import Batch, Handlers
+from service.domain.member import Member
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -36,3 +40,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def keeps_timezones(handlers: Handlers[Batch], table: Table) -> None:
+    """Register the handlers that keep `table`'s rows of (member_id, timezone): each
+    member's timezone as registered, then as changed (what a model needs to turn
+    instants into the member's days)."""
+
+    @handlers.on(Member.Registered)
+    def registered(b: Batch, e: Member.Registered, _pos: int) -> None:
+        b[table].insert(member_id=str(e.originator_id), timezone=e.timezone)
+
+    @handlers.on(Member.ProfileUpdated)
+    def profile_updated(b: Batch, e: Member.ProfileUpdated, _pos: int) -> None:
+        b[table].update(str(e.originator_id), timezone=e.timezone)

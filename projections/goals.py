@@ -28,7 +28,7 @@ from sqlalchemy import (
     Text,
 )
 
-from projections.base import UTCDateTime
+from projections.base import UTCDateTime, keeps_timezones
 from projections.batching import Batch, BatchedProjection, Handlers
 from projections.db import metadata
 from service.clock import local_date
@@ -202,14 +202,7 @@ def _timezone(b: Batch, member_id: str | None) -> str:
 # Members: only their timezone, to turn instants into the owner's days.
 
 
-@HANDLERS.on(Member.Registered)
-def _member_registered(b: Batch, e: Member.Registered, _pos: int) -> None:
-    b[goal_members].insert(member_id=str(e.originator_id), timezone=e.timezone)
-
-
-@HANDLERS.on(Member.ProfileUpdated)
-def _member_profile_updated(b: Batch, e: Member.ProfileUpdated, _pos: int) -> None:
-    b[goal_members].update(str(e.originator_id), timezone=e.timezone)
+keeps_timezones(HANDLERS, goal_members)
 
 
 @HANDLERS.on(Member.Erased)

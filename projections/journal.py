@@ -28,7 +28,7 @@ from sqlalchemy import (
     Text,
 )
 
-from projections.base import UTCDateTime
+from projections.base import UTCDateTime, keeps_timezones
 from projections.batching import Batch, BatchedProjection, Handlers
 from projections.db import metadata
 from service.clock import local_date
@@ -273,14 +273,7 @@ def _target(e: Any) -> dict[str, str]:
 # Members: timezone for the entries' days; erasure purges everything of theirs.
 
 
-@HANDLERS.on(Member.Registered)
-def _member_registered(b: Batch, e: Member.Registered, _pos: int) -> None:
-    b[members].insert(member_id=str(e.originator_id), timezone=e.timezone)
-
-
-@HANDLERS.on(Member.ProfileUpdated)
-def _member_profile_updated(b: Batch, e: Member.ProfileUpdated, _pos: int) -> None:
-    b[members].update(str(e.originator_id), timezone=e.timezone)
+keeps_timezones(HANDLERS, members)
 
 
 @HANDLERS.on(Member.Erased)
