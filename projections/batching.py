@@ -10,6 +10,7 @@ the rows a batch's events touch with one query per table (`Batch.load`), the han
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
@@ -96,14 +97,13 @@ class Upsert:
         statement = insert_of(table)
         keys = [c.name for c in table.primary_key.columns]
         others = [c.name for c in table.c if c.name not in keys]
-        if plain:  # a plain INSERT: a row already there is an error
-            pass
-        elif others:
+        # `plain`: a plain INSERT (a row already there is an error)
+        if not plain and others:
             statement = statement.on_conflict_do_update(
                 index_elements=keys,
                 set_={name: statement.excluded[name] for name in others},
             )
-        else:  # key columns only
+        elif not plain:  # key columns only
             statement = statement.on_conflict_do_nothing(index_elements=keys)
         compiled = statement.compile(
             dialect=dialect,  # with the connection's schema_translate_map, if any
@@ -365,7 +365,7 @@ class Handlers(Generic[B]):
         return frozenset(self._by_class)
 
 
-class BatchedProjection(Generic[B]):
+class BatchedProjection(ABC, Generic[B]):
     """A read model that applies a batch of events as one unit: `load` brings in the
     rows the handled events touch (one query per table, by the keys in the events),
     the `handlers` fold the events into them in memory in log order, and the batch
@@ -383,9 +383,9 @@ class BatchedProjection(Generic[B]):
         """An empty batch for this model's tables."""
         return cast(B, Batch(self.tables))
 
+    @abstractmethod
     def load(self, conn: Connection, batch: B, events: Sequence[Any]) -> None:
         """Bring in the rows that `events` (all handled) read or change."""
-        raise NotImplementedError
 
     def apply_batch(
         self, conn: Connection, events: Sequence[tuple[Notification, Any]]
