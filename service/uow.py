@@ -14,6 +14,7 @@ from uuid import UUID
 from argon2 import PasswordHasher
 from eventsourcing.application import AggregateNotFoundError
 
+from service.auth_cache import MemberView
 from service.clock import Clock, local_date
 from service.commands import Command, Result
 from service.domain.base import MomentumAggregate
@@ -53,6 +54,10 @@ class Services(Protocol):
 
     def authenticate(self, email: str, password: str) -> UUID:
         """The member's id if the password is right."""
+
+    def member_view(self, member_id: UUID, *, at: int | None = None) -> MemberView:
+        """What a check needs of a member, kept current through the log
+        (NotFoundError if absent or erased)."""
 
 
 A = TypeVar("A", bound=MomentumAggregate)
@@ -101,7 +106,7 @@ class UnitOfWork:
     ) -> Own:
         """The acting member's own item of type `cls`, at `expected_version` if one
         is given (If-Match); anyone else's is reported as not found (SPEC 9)."""
-        self.actor(actor_id)
+        self.actor_view(actor_id)
         found = self.find(cls, aggregate_id)
         if found is None or getattr(found, "owner_id", None) != actor_id:
             raise NotFoundError(f"No such {what}.")
@@ -120,7 +125,21 @@ class UnitOfWork:
             raise AuthenticationError("Your account no longer exists.")
         return member
 
-    def today(self, member: Member) -> date:
+    def actor_view(self, actor_id: UUID) -> Member | MemberView:
+        """The acting member for a command that only checks them (exists, not
+        erased, timezone) and changes nothing of theirs: the member loaded in this
+        unit of work, else the process's `member_view` — caught up with the log
+        first, as fresh as a load, without replaying and decrypting their events.
+        A handler that changes the member uses `actor`."""
+        loaded = self._touched.get(actor_id)
+        if isinstance(loaded, Member):
+            return self.actor(actor_id)
+        try:
+            return self.app.member_view(actor_id)
+        except NotFoundError:
+            raise AuthenticationError("Your account no longer exists.") from None
+
+    def today(self, member: Member | MemberView) -> date:
         """Today's date in the member's own timezone."""
         return local_date(self.now, member.timezone)
 

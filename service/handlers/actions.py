@@ -37,7 +37,7 @@ def _check_goal_link(
 
 def log_action(uow: UnitOfWork, cmd: c.LogAction) -> Result:
     """Log an action (today by default, up to 30 days back, never in the future)."""
-    member = uow.actor(cmd.actor_id)
+    member = uow.actor_view(cmd.actor_id)
     fields = {k: v for k, v in cmd.as_dict().items() if k != "actor_id"}
     if fields["occurred_on"] is None:
         del fields["occurred_on"]
@@ -59,7 +59,7 @@ def edit_action(uow: UnitOfWork, cmd: c.EditAction) -> Result:
         field = sorted(unknown)[0]
         raise ValidationError(f"{field} cannot be edited.", field)
     moved = "goal_id" in changes and changes["goal_id"] != action.goal_id
-    action.edit(changes, uow.today(uow.actor(cmd.actor_id)), cmd.actor_id)
+    action.edit(changes, uow.today(uow.actor_view(cmd.actor_id)), cmd.actor_id)
     _check_goal_link(
         uow, cmd.actor_id, action.goal_id, action.visibility, linking=moved
     )
