@@ -62,11 +62,15 @@ def main() -> None:
 @main.command()
 def init() -> None:
     """Create or migrate storage."""
+    from system.rotation import wrap_member_keys
+
     settings = Settings.from_env()
     with _app() as app:  # creates the event store's tables, migrates the read models
+        wrapped, _ = wrap_member_keys(app)  # keys of a store made before wrapping
         console.print(
             f"Storage ready at [bold]{_safe_url(settings.database_url)}[/] "
-            f"({_event_count(app)} events; read models migrated)."
+            f"({_event_count(app)} events; read models migrated"
+            f"{f'; {wrapped} member keys wrapped' if wrapped else ''})."
         )
 
 
@@ -245,6 +249,48 @@ def rebuild(names: tuple[str, ...]) -> None:
 
 
 @main.group()
+def keys() -> None:
+    """The server secret and the member keys it wraps."""
+
+
+@keys.command("rotate")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1))
+def keys_rotate(batch_size: int) -> None:
+    """Re-wrap every member key and re-key the email index under the new server
+    secret (MOMENTUM_SECRET_KEY), reading what the old one
+    (MOMENTUM_SECRET_KEY_PREVIOUS) wrapped; then sign the audit chain's head under
+    the new secret. Each batch commits on its own: an interrupted run is resumed
+    by running it again. Without a previous secret it wraps the keys of a store
+    made before wrapping."""
+    from rich.progress import Progress
+
+    from system.rotation import keys_to_wrap, registered_count, rotate
+
+    with _system() as system, Progress(console=console) as bar:
+        app = system.app
+        emails = registered_count(app) if app.previous_email_index_key else 0
+        total = keys_to_wrap(app) + emails
+        task = bar.add_task("Re-wrapping keys, re-keying addresses", total=total)
+        done = rotate(
+            system, batch_size=batch_size, progress=lambda n: bar.advance(task, n)
+        )
+    console.print(
+        f"{done.keys} member key(s) wrapped under the new secret; "
+        f"{done.emails} email address(es) re-keyed."
+    )
+    if done.chain is not None and not done.chain.ok:
+        raise click.ClickException(
+            f"Audit chain not signed under the new secret: it is broken at event "
+            f"{done.chain.first_break}: {done.chain.reason} "
+            "(see `momentum audit verify`)."
+        )
+    if done.checkpoint is not None:
+        console.print(f"Audit chain head (event {done.checkpoint}) signed anew.")
+    if system.settings.previous_secret_key:
+        console.print("Rotation done: unset MOMENTUM_SECRET_KEY_PREVIOUS and restart.")
+
+
+@main.group()
 def audit() -> None:
     """The tamper-evident audit chain."""
 
@@ -273,7 +319,13 @@ def audit_verify() -> None:
 
     with _system() as system:
         _catch_up_if_readable(system.runner)
-        check = verify(system.app, system.engine, system.settings.secret_key)
+        settings = system.settings
+        check = verify(
+            system.app,
+            system.engine,
+            settings.secret_key,
+            settings.previous_secret_key,
+        )
     if not check.ok:
         for problem in check.problems[:PROBLEMS_SHOWN]:
             console.print(

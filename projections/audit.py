@@ -498,6 +498,8 @@ class _Walk:
 
     signed: list[Checkpoint]
     key: bytes | None
+    old_key: bytes | None = None
+    """During a key rotation: the previous secret's checkpoint key."""
     previous: str = GENESIS
     """Recomputed, but taking the kept row's hash after a problem, so each problem
     is reported at its own position and the events after it are checked too."""
@@ -585,7 +587,9 @@ class _Walk:
             at = f"checkpoint {mark.id} (signed {mark.signed_at:%Y-%m-%d %H:%M} UTC)"
             if self.key is None:
                 continue
-            if not mark.valid(self.key):
+            if not mark.valid(self.key) and not (
+                self.old_key is not None and mark.valid(self.old_key)
+            ):
                 self.problem(
                     mark.position,
                     "checkpoint-invalid",
@@ -640,17 +644,26 @@ class _Walk:
 
 
 def verify(
-    app: MomentumApplication, engine: Engine, secret_key: str | None = None
+    app: MomentumApplication,
+    engine: Engine,
+    secret_key: str | None = None,
+    previous_secret_key: str | None = None,
 ) -> ChainCheck:
     """Recompute the chain from the stored events and compare it, position by
     position, with the chain rows kept; with the server secret, check every signed
-    checkpoint too (without it, checkpoints are not checked). Problems are named at
+    checkpoint too (without it, checkpoints are not checked; with the previous
+    secret of a key rotation as well, a checkpoint may be signed under either).
+    Problems are named at
     their own positions: altered, deleted, reordered, inserted, malformed,
     checkpoint-invalid, checkpoint-mismatch."""
     with engine.connect() as conn:
         signed = checkpoints(conn)  # before the head: every one is at or below it
         head = conn.execute(select(func.max(audit_chain.c.position))).scalar() or 0
-        walk = _Walk(signed, checkpoint_key(secret_key) if secret_key else None)
+        walk = _Walk(
+            signed,
+            checkpoint_key(secret_key) if secret_key else None,
+            checkpoint_key(previous_secret_key) if previous_secret_key else None,
+        )
         events = stored_events(app, stop=head) if head else iter(())
         kept_rows = _chain_rows(conn, head)
         found, kept = next(events, None), next(kept_rows, None)

@@ -47,7 +47,7 @@ from service.errors import (
     NotFoundError,
     ValidationError,
 )
-from service.keys import DEFAULT_TTL, KeyRing, key_store_for
+from service.keys import DEFAULT_TTL, KeyRing, KeyWrap, key_store_for
 from service.passwords import make_hasher, verify
 from service.secret_keys import EMAIL_INDEX, derive_key
 from service.tokens import InvitationTokens
@@ -96,6 +96,7 @@ class MomentumApplication(Application[UUID]):
         *,
         clock: Clock | None = None,
         secret_key: str,
+        previous_secret_key: str | None = None,
         handlers: Handlers,
         after_save: AfterSaves | None = None,
         password_hasher: PasswordHasher | None = None,
@@ -108,6 +109,12 @@ class MomentumApplication(Application[UUID]):
         self.hasher = password_hasher or make_hasher()
         self.invitations = InvitationTokens(secret_key)
         self.email_index_key = derive_key(secret_key, EMAIL_INDEX)
+        self.previous_email_index_key = (
+            derive_key(previous_secret_key, EMAIL_INDEX)
+            if previous_secret_key and previous_secret_key != secret_key
+            else None
+        )
+        self.key_wrap = KeyWrap(secret_key, previous_secret_key)
         self.keys = self._key_ring(key_cache_seconds)
         self.auth_cache = AuthCache(self.recorder)
         self.finish_erasures()
@@ -126,7 +133,7 @@ class MomentumApplication(Application[UUID]):
                 "Keep the aggregate cache and snapshots off: they would keep "
                 "erased members' content readable (see service.crypto)."
             )
-        store = key_store_for(self.recorder)
+        store = key_store_for(self.recorder, self.key_wrap)
         if strtobool(self.env.get("CREATE_TABLE", "yes")):
             store.create_table()
         keys = KeyRing(store, ttl=ttl, now=lambda: self.clock.now())
@@ -216,10 +223,12 @@ class MomentumApplication(Application[UUID]):
     # Queries -------------------------------------------------------------------
 
     def email_index_ids(self, email: str) -> list[UUID]:
-        """Where `email` may be reserved, newest first: its keyed index, then the
-        unkeyed one of stores written before keyed ids (read, never written)."""
-        keyed = email_index_id(email, self.email_index_key)
-        return [keyed, legacy_email_index_id(email)]
+        """Where `email` may be reserved, newest first: its keyed index, during a
+        key rotation the previous secret's, then the unkeyed one of stores written
+        before keyed ids (read, never written)."""
+        keys = [self.email_index_key, self.previous_email_index_key]
+        keyed = [email_index_id(email, key) for key in keys if key is not None]
+        return [*keyed, legacy_email_index_id(email)]
 
     def email_index(self, uow: UnitOfWork, email: str) -> EmailIndex | None:
         """The index that decides whether `email` is taken: the first of

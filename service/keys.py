@@ -10,11 +10,24 @@ for an erased member and write readable content for them again.
 erased their key lives on in *other* processes' memory for at most that long; the
 process that erases forgets it at once. "Shredded" is cached for good: it cannot
 be undone.
+
+Each key is stored wrapped (AES-256-GCM, the member id as associated data) under a
+key-encryption key derived from the server secret (`secret_keys.MEMBER_KEYS`), and
+the row's `wrapped_by` names that KEK by a fingerprint (an HMAC under the KEK, never
+the secret). A row with no `wrapped_by` holds its key unwrapped: a store made before
+wrapping; it is read as it is until `momentum init` or `momentum keys rotate` wraps
+it. During a rotation (`MOMENTUM_SECRET_KEY_PREVIOUS` set) rows under either secret
+are read; `momentum keys rotate` re-wraps them under the new one in batches
+(`pending`, `rewrap`). A row wrapped under a secret the process does not have is a
+`SecretMismatchError`, never garbage.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
+import os
 import sqlite3
 import threading
 import time
@@ -24,10 +37,12 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Recorder
 
-from service.errors import AuthenticationError
+from service.errors import AuthenticationError, DomainError
+from service.secret_keys import MEMBER_KEYS, derive_key
 
 TABLE = "momentum_member_keys"
 DEFAULT_TTL = 30.0
@@ -36,6 +51,63 @@ CACHE_SIZE = 10_000
 
 class KeyShreddedError(AuthenticationError):
     """Raised when something would write content for an erased member."""
+
+
+class SecretMismatchError(DomainError):
+    """A member key is wrapped under a server secret this process was not given."""
+
+
+class KeyWrap:
+    """Wraps member keys under the KEK of the current secret; unwraps under it or,
+    during a rotation, the previous secret's."""
+
+    def __init__(self, secret: str, previous: str | None = None) -> None:
+        self.current = _Kek(derive_key(secret, MEMBER_KEYS))
+        self._keks = {self.current.fingerprint: self.current}
+        if previous and previous != secret:
+            old = _Kek(derive_key(previous, MEMBER_KEYS))
+            self._keks[old.fingerprint] = old
+
+    def wrap(self, member_id: UUID, key: bytes) -> tuple[bytes, str]:
+        """(wrapped key, the fingerprint of the KEK that wrapped it)."""
+        return self.current.wrap(member_id, key), self.current.fingerprint
+
+    def unwrap(self, member_id: UUID, stored: bytes, wrapped_by: str | None) -> bytes:
+        """The key of a row (`wrapped_by` None: stored unwrapped, before wrapping)."""
+        if wrapped_by is None:
+            return stored
+        kek = self._keks.get(wrapped_by)
+        if kek is None:
+            raise SecretMismatchError(
+                f"Member keys are wrapped under another server secret (key "
+                f"{wrapped_by}): set MOMENTUM_SECRET_KEY to the secret in force "
+                "(during a rotation, the old one as MOMENTUM_SECRET_KEY_PREVIOUS)."
+            )
+        return kek.unwrap(member_id, stored)
+
+
+class _Kek:
+    def __init__(self, key: bytes) -> None:
+        self.cipher = AESGCM(key)
+        digest = hmac.new(key, b"momentum/kek-fingerprint", hashlib.sha256)
+        self.fingerprint = digest.hexdigest()[:16]
+
+    def wrap(self, member_id: UUID, key: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self.cipher.encrypt(nonce, key, member_id.bytes)
+
+    def unwrap(self, member_id: UUID, stored: bytes) -> bytes:
+        try:
+            return self.cipher.decrypt(stored[:12], stored[12:], member_id.bytes)
+        except InvalidTag as e:
+            raise SecretMismatchError(
+                f"The key of member {member_id} does not open under its secret: "
+                "the row was altered or moved."
+            ) from e
+
+
+Pending = tuple[UUID, bytes, str | None]
+"""A row still to (re-)wrap: member id, stored key, the KEK that wrapped it."""
 
 
 class KeyStore(Protocol):
@@ -59,11 +131,23 @@ class KeyStore(Protocol):
     def erasing(self) -> list[UUID]:
         """Members flagged as being erased whose key is not shredded yet."""
 
+    def pending(self, limit: int) -> list[Pending]:
+        """Up to `limit` keys not wrapped under the current secret, by member id."""
+
+    def rewrap(self, rows: list[Pending]) -> int:
+        """Wrap these rows' keys under the current secret in one transaction (a row
+        shredded or re-wrapped meanwhile is left as it is); how many were."""
+
+    def count_pending(self) -> int:
+        """How many keys are not wrapped under the current secret."""
+
 
 class MemoryKeyStore:
-    """Keys in a dict, for the in-memory event store (tests)."""
+    """Keys in a dict, for the in-memory event store (tests); without a `wrap`,
+    keys are kept unwrapped (as in a store made before wrapping)."""
 
-    def __init__(self) -> None:
+    def __init__(self, wrap: KeyWrap | None = None) -> None:
+        self.wrap = wrap
         self.rows: dict[UUID, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
@@ -73,20 +157,29 @@ class MemoryKeyStore:
     def fetch(self, member_id: UUID) -> tuple[bool, bytes | None]:
         """See `KeyStore.fetch`."""
         row = self.rows.get(member_id)
-        return (False, None) if row is None else (True, row["key"])
+        if row is None:
+            return False, None
+        if row["key"] is None or self.wrap is None:
+            return True, row["key"]
+        return True, self.wrap.unwrap(member_id, row["key"], row["wrapped_by"])
 
     def insert(self, member_id: UUID, key: bytes, at: datetime) -> None:
         """See `KeyStore.insert`."""
+        stored, wrapped_by = (
+            (key, None) if self.wrap is None else self.wrap.wrap(member_id, key)
+        )
         with self._lock:
             self.rows.setdefault(
-                member_id, {"key": key, "created_at": at, "erasing": False}
+                member_id,
+                {"key": stored, "wrapped_by": wrapped_by, "created_at": at},
             )
+            self.rows[member_id].setdefault("erasing", False)
 
     def shred(self, member_id: UUID, at: datetime) -> None:
         """See `KeyStore.shred`."""
         with self._lock:
             row = self.rows.setdefault(member_id, {"created_at": at})
-            row.update(key=None, shredded_at=at, erasing=False)
+            row.update(key=None, wrapped_by=None, shredded_at=at, erasing=False)
 
     def mark_erasing(self, member_id: UUID, erasing: bool) -> None:
         """See `KeyStore.mark_erasing`."""
@@ -97,13 +190,43 @@ class MemoryKeyStore:
         """See `KeyStore.erasing`."""
         return [m for m, r in self.rows.items() if r["erasing"] and r["key"]]
 
+    def pending(self, limit: int) -> list[Pending]:
+        """See `KeyStore.pending`."""
+        if self.wrap is None:
+            return []
+        current = self.wrap.current.fingerprint
+        rows = [
+            (m, r["key"], r["wrapped_by"])
+            for m, r in sorted(self.rows.items())
+            if r["key"] is not None and r["wrapped_by"] != current
+        ]
+        return rows[:limit]
+
+    def rewrap(self, rows: list[Pending]) -> int:
+        """See `KeyStore.rewrap`."""
+        assert self.wrap is not None
+        done = 0
+        with self._lock:
+            for member_id, stored, wrapped_by in rows:
+                key = self.wrap.unwrap(member_id, stored, wrapped_by)
+                row = self.rows[member_id]
+                if row["key"] == stored:
+                    row["key"], row["wrapped_by"] = self.wrap.wrap(member_id, key)
+                    done += 1
+        return done
+
+    def count_pending(self) -> int:
+        """See `KeyStore.count_pending`."""
+        return len(self.pending(len(self.rows)))
+
 
 class SQLKeyStore:
     """Keys in a table beside the library's events table (same connection pool)."""
 
-    def __init__(self, datastore: Any, *, postgres: bool) -> None:
+    def __init__(self, datastore: Any, *, postgres: bool, wrap: KeyWrap) -> None:
         self.datastore = datastore
         self.postgres = postgres
+        self.wrap = wrap
         if postgres:
             self.table = f'"{datastore.schema}".{TABLE}'
             self.mark, id_type, blob, flag = "%s", "uuid", "bytea", "boolean"
@@ -113,7 +236,8 @@ class SQLKeyStore:
         self.ddl = (
             f"CREATE TABLE IF NOT EXISTS {self.table} ("
             f"member_id {id_type} PRIMARY KEY, key {blob}, created_at TEXT NOT NULL, "
-            f"shredded_at TEXT, erasing {flag} NOT NULL DEFAULT {self._bool(False)})"
+            f"shredded_at TEXT, erasing {flag} NOT NULL DEFAULT {self._bool(False)}, "
+            "wrapped_by TEXT)"
         )
 
     def _bool(self, value: bool) -> str:
@@ -130,32 +254,46 @@ class SQLKeyStore:
             return cursor.fetchall() if sql.lstrip().startswith("SELECT") else None
 
     def create_table(self) -> None:
-        """See `KeyStore.create_table`."""
+        """See `KeyStore.create_table`; adds `wrapped_by` to a table made before
+        member keys were wrapped (its keys stay readable unwrapped)."""
         self._run(self.ddl, commit=True)
+        if self.postgres:
+            alter = f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS wrapped_by TEXT"
+            self._run(alter, commit=True)
+            return
+        info = f"SELECT name FROM pragma_table_info('{TABLE}')"
+        columns = self._run(info, commit=False)
+        if "wrapped_by" not in {c["name"] for c in columns}:
+            self._run(f"ALTER TABLE {TABLE} ADD COLUMN wrapped_by TEXT", commit=True)
 
     def fetch(self, member_id: UUID) -> tuple[bool, bytes | None]:
         """See `KeyStore.fetch`."""
-        sql = f"SELECT key FROM {self.table} WHERE member_id = ?"
+        sql = f"SELECT key, wrapped_by FROM {self.table} WHERE member_id = ?"
         rows = self._run(sql, (self._id(member_id),), commit=False)
         if not rows:
             return False, None
         key = rows[0]["key"]
-        return True, None if key is None else bytes(key)
+        if key is None:
+            return True, None
+        return True, self.wrap.unwrap(member_id, bytes(key), rows[0]["wrapped_by"])
 
     def insert(self, member_id: UUID, key: bytes, at: datetime) -> None:
         """See `KeyStore.insert`."""
         sql = (
-            f"INSERT INTO {self.table} (member_id, key, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (member_id) DO NOTHING"
+            f"INSERT INTO {self.table} (member_id, key, wrapped_by, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (member_id) DO NOTHING"
         )
-        self._run(sql, (self._id(member_id), key, at.isoformat()), commit=True)
+        stored, wrapped_by = self.wrap.wrap(member_id, key)
+        params = (self._id(member_id), stored, wrapped_by, at.isoformat())
+        self._run(sql, params, commit=True)
 
     def shred(self, member_id: UUID, at: datetime) -> None:
         """See `KeyStore.shred`."""
         sql = (
             f"INSERT INTO {self.table} (member_id, key, created_at, shredded_at) "
             "VALUES (?, NULL, ?, ?) ON CONFLICT (member_id) DO UPDATE SET key = NULL, "
-            f"shredded_at = excluded.shredded_at, erasing = {self._bool(False)}"
+            "wrapped_by = NULL, shredded_at = excluded.shredded_at, "
+            f"erasing = {self._bool(False)}"
         )
         stamp = at.isoformat()
         with self.datastore.transaction(commit=True) as cursor:
@@ -164,7 +302,11 @@ class SQLKeyStore:
             cursor.execute(
                 sql.replace("?", self.mark), (self._id(member_id), stamp, stamp)
             )
-        if not self.postgres:  # and leave no copy of the old page in the -wal file
+        self._truncate_wal()
+
+    def _truncate_wal(self) -> None:
+        """Leave no copy of an old page (an old key) in SQLite's -wal file."""
+        if not self.postgres:
             with contextlib.closing(sqlite3.connect(self.datastore.pool.db_name)) as db:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -183,17 +325,57 @@ class SQLKeyStore:
         rows = self._run(sql, commit=False)
         return [UUID(str(r["member_id"])) for r in rows]
 
+    def _pending_where(self) -> tuple[str, tuple[Any, ...]]:
+        where = "key IS NOT NULL AND (wrapped_by IS NULL OR wrapped_by <> ?)"
+        return where, (self.wrap.current.fingerprint,)
 
-def key_store_for(recorder: Recorder) -> KeyStore:
+    def pending(self, limit: int) -> list[Pending]:
+        """See `KeyStore.pending`."""
+        where, params = self._pending_where()
+        sql = (
+            f"SELECT member_id, key, wrapped_by FROM {self.table} WHERE {where} "
+            "ORDER BY member_id LIMIT ?"
+        )
+        rows = self._run(sql, (*params, limit), commit=False)
+        return [
+            (UUID(str(r["member_id"])), bytes(r["key"]), r["wrapped_by"]) for r in rows
+        ]
+
+    def rewrap(self, rows: list[Pending]) -> int:
+        """See `KeyStore.rewrap`."""
+        sql = (
+            f"UPDATE {self.table} SET key = ?, wrapped_by = ? "
+            "WHERE member_id = ? AND key = ? RETURNING member_id"
+        ).replace("?", self.mark)
+        done = 0
+        with self.datastore.transaction(commit=True) as cursor:
+            if not self.postgres:  # zero the old wrapped bytes, do not just unlink
+                cursor.execute("PRAGMA secure_delete = ON")
+            for member_id, stored, wrapped_by in rows:
+                key = self.wrap.unwrap(member_id, stored, wrapped_by)
+                new, by = self.wrap.wrap(member_id, key)
+                cursor.execute(sql, (new, by, self._id(member_id), stored))
+                done += len(cursor.fetchall())
+        self._truncate_wal()
+        return done
+
+    def count_pending(self) -> int:
+        """See `KeyStore.count_pending`."""
+        where, params = self._pending_where()
+        sql = f"SELECT COUNT(*) AS n FROM {self.table} WHERE {where}"
+        return int(self._run(sql, params, commit=False)[0]["n"])
+
+
+def key_store_for(recorder: Recorder, wrap: KeyWrap) -> KeyStore:
     """The key store in the same database as `recorder`'s events."""
     from eventsourcing.postgres import PostgresRecorder
     from eventsourcing.sqlite import SQLiteRecorder
 
     if isinstance(recorder, PostgresRecorder):
-        return SQLKeyStore(recorder.datastore, postgres=True)
+        return SQLKeyStore(recorder.datastore, postgres=True, wrap=wrap)
     if isinstance(recorder, SQLiteRecorder):
-        return SQLKeyStore(recorder.datastore, postgres=False)
-    return MemoryKeyStore()
+        return SQLKeyStore(recorder.datastore, postgres=False, wrap=wrap)
+    return MemoryKeyStore(wrap)
 
 
 class KeyRing:

@@ -10,6 +10,8 @@ must keep deriving that purpose's key from the secret in force when the values
 were written (or re-key them), or every stored value stops matching. The email
 index reads through a list of candidate ids, newest key first, so a rotation can
 add the previous secret's key there (see `MomentumApplication.email_index_ids`).
+The member keys are wrapped under `MEMBER_KEYS`; `momentum keys rotate`
+(`system.rotation`) re-wraps them and re-keys the email index.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ import hmac
 
 EMAIL_INDEX = "email-index/v1"
 """Ids of the index aggregates that reserve email addresses."""
+
+MEMBER_KEYS = "member-keys/v1"
+"""The key-encryption key wrapping every member's content key (`service.keys`)."""
 
 CALENDAR_FEED = "calendar-feed/v1"
 """Secret calendar feed URLs (not stored: a rotated secret gives new URLs)."""

@@ -17,6 +17,8 @@ class Settings:
 
     database_url: str
     secret_key: str
+    previous_secret_key: str | None = None
+    """The secret being rotated out, only while `momentum keys rotate` runs."""
     base_url: str = "http://127.0.0.1:8000"
     smtp_url: str | None = None
     mail_from: str = "Momentum <momentum@localhost>"
@@ -35,6 +37,7 @@ class Settings:
             database_url=env.get("MOMENTUM_DATABASE_URL")
             or f"sqlite:///{var_dir}/events.sqlite",
             secret_key=env.get("MOMENTUM_SECRET_KEY") or _local_secret(var_dir),
+            previous_secret_key=env.get("MOMENTUM_SECRET_KEY_PREVIOUS") or None,
             base_url=env.get("MOMENTUM_BASE_URL", cls.base_url).rstrip("/"),
             smtp_url=env.get("MOMENTUM_SMTP_URL") or None,
             mail_from=env.get("MOMENTUM_MAIL_FROM", cls.mail_from),

@@ -70,6 +70,7 @@ def build_application(
         env=env,
         clock=clock,
         secret_key=settings.secret_key,
+        previous_secret_key=settings.previous_secret_key,
         handlers=command_handlers(),
         after_save=after_save(),
         password_hasher=make_hasher(password_profile),
