@@ -129,7 +129,7 @@ def rekey_email(app: MomentumApplication, member_id: UUID) -> bool:
             old.release(OPERATOR_ID)
             uow.add(new, old)
             try:
-                app.save(*uow.touched())
+                app.append(uow.touched())
             except IntegrityError:
                 continue
             return True
