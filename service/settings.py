@@ -84,11 +84,16 @@ def _local_secret(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
+RECORDER_TOPIC = "service.pg_recorder:LockingApplicationRecorder"
+"""PostgreSQL's recorder: the library's, appending in one round trip."""
+
+
 def event_store_env(database_url: str) -> dict[str, str]:
     """The eventsourcing library's settings for a MOMENTUM_DATABASE_URL.
 
     sqlite:///path → the library's sqlite module (WAL); postgresql://user:pw@host:port/db
-    (optional ?schema=name) → its postgres module; memory:// → in-memory (tests).
+    (optional ?schema=name) → its postgres module with `RECORDER_TOPIC`'s recorder;
+    memory:// → in-memory (tests).
     """
     url = urlparse(database_url)
     if url.scheme == "memory":
@@ -105,6 +110,7 @@ def event_store_env(database_url: str) -> dict[str, str]:
         query = parse_qs(url.query)
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
             "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "momentum",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),
