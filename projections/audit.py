@@ -200,6 +200,11 @@ class Checkpoint:
     signature: str
     id: int | None = None
 
+    @property
+    def statement(self) -> tuple[int, str, datetime]:
+        """What it states: the chain's hash at a position, at a time."""
+        return self.position, self.chain_hash, self.signed_at
+
     def valid(self, key: bytes) -> bool:
         """True if the signature is this checkpoint's under `key`."""
         expected = sign(key, self.position, self.chain_hash, self.signed_at)
@@ -222,6 +227,21 @@ def write_checkpoint(
     )
     (found,) = result.inserted_primary_key or (None,)
     return Checkpoint(position, chain_hash, signed_at, signature, found)
+
+
+def sign_again(conn: Connection, key: bytes, old_key: bytes) -> int:
+    """Sign every checkpoint valid under `old_key` (a rotated secret's) again under
+    `key`, same statement, unless it already is; how many were. `verify` counts a
+    statement once, valid if any of its rows is."""
+    marks = checkpoints(conn)
+    done = {m.statement for m in marks if m.valid(key)}
+    count = 0
+    for mark in marks:
+        if mark.statement not in done and mark.valid(old_key):
+            done.add(mark.statement)
+            write_checkpoint(conn, key, mark.position, mark.chain_hash, mark.signed_at)
+            count += 1
+    return count
 
 
 def checkpoints(conn: Connection) -> list[Checkpoint]:
@@ -517,6 +537,16 @@ class _Walk:
     count: int = 0
     mismatched: dict[int, tuple[str, str | None]] = field(default_factory=dict)
     """Position → (digest of the state found, digest kept), to spot moved events."""
+    vouched: set[tuple[int, str, datetime]] = field(default_factory=set)
+    """The statements (position, hash, time) some checkpoint row validly signs: a
+    rotation signs each older one again under the new secret (`sign_again`)."""
+    passed: set[tuple[int, str, datetime]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        keys = [k for k in (self.key, self.old_key) if k is not None]
+        self.vouched = {
+            mark.statement for mark in self.signed if any(map(mark.valid, keys))
+        }
 
     def problem(self, position: int, kind: ProblemKind, detail: str) -> None:
         if self.checked_before_break is None:
@@ -585,11 +615,10 @@ class _Walk:
         while self.signed and self.signed[0].position < before:
             mark = self.signed.pop(0)
             at = f"checkpoint {mark.id} (signed {mark.signed_at:%Y-%m-%d %H:%M} UTC)"
-            if self.key is None:
-                continue
-            if not mark.valid(self.key) and not (
-                self.old_key is not None and mark.valid(self.old_key)
-            ):
+            if self.key is None or mark.statement in self.passed:
+                continue  # a statement signed again (key rotation) counts once
+            self.passed.add(mark.statement)
+            if mark.statement not in self.vouched:
                 self.problem(
                     mark.position,
                     "checkpoint-invalid",

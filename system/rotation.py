@@ -13,9 +13,10 @@ to the old one. Events are never rewritten:
 2. email index: each member's address reserved under the old secret's id is
    claimed under the new one and released under the old one, both in one append
    (`EmailIndex` events, by the operator); a member already re-keyed is skipped;
-3. audit: once the chain verifies (checkpoints under either secret), its head is
-   signed under the new secret. Older checkpoints verify only while the previous
-   secret is given (`momentum audit verify` with MOMENTUM_SECRET_KEY_PREVIOUS).
+3. audit: once the chain verifies (checkpoints under either secret), every
+   checkpoint signed under the old secret is signed again under the new one (same
+   position, hash and time: `projections.audit.sign_again`), and the chain's head
+   too, so `momentum audit verify` with the new secret alone checks them all.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from projections.audit import ChainCheck, checkpoint_key, verify, write_checkpoint
+from projections.audit import (
+    ChainCheck,
+    checkpoint_key,
+    sign_again,
+    verify,
+    write_checkpoint,
+)
 from service import clock as clock_module
 from service.application import MomentumApplication
 from service.domain.base import OPERATOR_ID
@@ -166,6 +173,9 @@ def rotate(
     if not chain.ok or not chain.head:
         return Rotation(keys, emails, True, chain)
     with system.engine.begin() as conn:
+        if settings.previous_secret_key:
+            key = checkpoint_key(settings.secret_key)
+            sign_again(conn, key, checkpoint_key(settings.previous_secret_key))
         signed = write_checkpoint(
             conn,
             checkpoint_key(settings.secret_key),
