@@ -8,7 +8,13 @@ worker `momentum project` as its own process, and measures over real HTTP:
 - latency: p50/p95 of sequential requests for a journal page (50 entries) of the
   member with 10,000 entries, their momentum, and the mentor's triage of 100 mentees;
 - mixed load: client threads for `--seconds` (80 % reads, 20 % writes that log an
-  action and return once the read models show it): requests/s, errors, p99.
+  action and return once the read models show it): requests/s, errors, p99; then a
+  write-heavy mix (80 % writes) the same way.
+
+The load client runs in a process of its own, pinned to CPUs of its own when the
+machine has at least 4 (`--pin`; gunicorn and the projection worker get the
+others), and the CPU time each part used during each mix is reported: the client,
+gunicorn's workers, the projection worker and the database server's processes.
 
     .venv/bin/python -m bench.api [--backend postgres|sqlite] [--seconds 60] [--quick]
 """
@@ -16,8 +22,10 @@ worker `momentum project` as its own process, and measures over real HTTP:
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
+import resource
 import signal
 import statistics
 import subprocess
@@ -26,7 +34,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -53,6 +61,9 @@ LATENCY_TARGET_MS = 50.0
 LOAD_TARGET_RPS = 500.0
 LOAD_TARGET_P99_MS = 250.0
 CATEGORIES = ("learning", "networking", "challenge", "visibility", "portfolio")
+MIXES = {"mixed load": 0.2, "write-heavy mix": 0.8}
+"""Each load's share of writes (the SPEC's target is for the mixed load)."""
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -160,9 +171,12 @@ def ready(port: int) -> bool:
 
 
 @contextmanager
-def serving(env: dict[str, str], port: int, poll: float) -> Iterator[None]:
-    """gunicorn (2 workers) and the projection worker, stopped afterwards; their
-    output goes to a log file shown if they do not come up."""
+def serving(
+    env: dict[str, str], port: int, poll: float, cpus: set[int] | None
+) -> Iterator[dict[str, int]]:
+    """gunicorn (2 workers) and the projection worker, on `cpus` if given, stopped
+    afterwards; yields their process ids by part. Their output goes to a log file
+    shown if they do not come up."""
     bin_dir = Path(sys.executable).parent
     log = tempfile.TemporaryFile("w+", prefix="momentum-bench-")  # noqa: SIM115
     commands = [
@@ -170,8 +184,15 @@ def serving(env: dict[str, str], port: int, poll: float) -> Iterator[None]:
         [str(bin_dir / "gunicorn"), "-c", "infra/gunicorn.conf.py"],
     ]
     server_env = env | {"MOMENTUM_BIND": f"127.0.0.1:{port}", "MOMENTUM_ACCESS_LOG": ""}
+
+    def pin() -> None:  # in the child, before exec: inherited by gunicorn's workers
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+
     procs = [
-        subprocess.Popen(cmd, env=server_env, cwd=ROOT, stdout=log, stderr=log)
+        subprocess.Popen(
+            cmd, env=server_env, cwd=ROOT, stdout=log, stderr=log, preexec_fn=pin
+        )
         for cmd in commands
     ]
     try:
@@ -183,7 +204,7 @@ def serving(env: dict[str, str], port: int, poll: float) -> Iterator[None]:
                     f"the server did not become ready:\n{log.read()[-3000:]}"
                 )
             time.sleep(0.5)
-        yield
+        yield {"projector": procs[0].pid, "workers": procs[1].pid}
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
@@ -219,22 +240,108 @@ def latency(port: int, tok: str, path: str, n: int) -> tuple[float, float, int]:
 READS = ("/journal?limit=50", "/momentum", "/goals", "/notifications", "/me")
 
 
-def mixed_load(
-    port: int, tokens: list[str], seconds: float, threads: int
+def _processes() -> dict[int, tuple[str, int, float]]:
+    """Every process: pid -> (name, parent pid, CPU seconds used so far)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        found[int(entry.name)] = (name, int(fields[1]), ticks / TICK)
+    return found
+
+
+def cpu_by_part(roots: Mapping[str, int]) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of each process of each part: a root's process tree
+    (gunicorn's master and workers, the projection worker), and "database": every
+    process named postgres on the machine (the server's backends, WAL writer, ...;
+    other users of the server count too)."""
+    procs = _processes()
+    parts: dict[str, dict[int, float]] = {name: {} for name in roots}
+    parts["database"] = {}
+    for pid, (name, _, cpu) in procs.items():
+        if name.startswith("postgres"):
+            parts["database"][pid] = cpu
+    for part, root in roots.items():
+        tree = {root}
+        grew = True
+        while grew:  # add children until the tree stops growing
+            more = {p for p, (_, ppid, _) in procs.items() if ppid in tree} - tree
+            tree |= more
+            grew = bool(more)
+        parts[part] = {p: procs[p][2] for p in tree if p in procs}
+    return parts
+
+
+def cpu_used(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+) -> dict[str, float]:
+    """CPU seconds each part used between two `cpu_by_part` snapshots."""
+    return {
+        part: sum(cpu - before[part].get(pid, 0.0) for pid, cpu in now.items())
+        for part, now in after.items()
+    }
+
+
+def load_in_process(
+    port: int,
+    tokens: list[str],
+    seconds: float,
+    threads: int,
+    writes: float,
+    cpus: set[int] | None,
 ) -> dict[str, Any]:
-    """Client threads for `seconds`: 80 % reads, 20 % action logs."""
+    """`mixed_load` in a process of its own (pinned to `cpus` if given), with the
+    CPU seconds that process used as "client_cpu"."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(
+            _client_process, (port, tokens, seconds, threads, writes, cpus)
+        )
+
+
+def _client_process(
+    port: int,
+    tokens: list[str],
+    seconds: float,
+    threads: int,
+    writes: float,
+    cpus: set[int] | None,
+) -> dict[str, Any]:
+    if cpus:
+        os.sched_setaffinity(0, cpus)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    result = mixed_load(port, tokens, seconds, threads, writes)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    result["client_cpu"] = (after.ru_utime - before.ru_utime) + (
+        after.ru_stime - before.ru_stime
+    )
+    return result
+
+
+def mixed_load(
+    port: int, tokens: list[str], seconds: float, threads: int, writes: float = 0.2
+) -> dict[str, Any]:
+    """Client threads for `seconds`: a share `writes` of action logs, the rest
+    reads."""
     stop = time.monotonic() + seconds
     lock = threading.Lock()
     times: list[float] = []
     errors: list[str] = []
-    writes = [0]
+    written = [0]
 
     def run(index: int) -> None:
         rng = random.Random(index)
         client = Client(port, tokens[index % len(tokens)])
         mine: list[float] = []
         while time.monotonic() < stop:
-            write = rng.random() < 0.2
+            write = rng.random() < writes
             start = time.perf_counter()
             try:
                 if write:
@@ -257,7 +364,7 @@ def mixed_load(
                     errors.append(str(status))
             elif write:
                 with lock:
-                    writes[0] += 1
+                    written[0] += 1
         with lock:
             times.extend(mine)
 
@@ -273,7 +380,7 @@ def mixed_load(
         "rps": len(times) / elapsed,
         "errors": len(errors),
         "error_sample": sorted(set(errors))[:5],
-        "writes": writes[0],
+        "writes": written[0],
         "p50": percentile(times, 50),
         "p99": percentile(times, 99),
         "seconds": elapsed,
@@ -310,7 +417,7 @@ def section(
     args: argparse.Namespace,
     data: DataSet,
     lat: dict[str, Any],
-    load: dict[str, Any],
+    loads: dict[str, dict[str, Any]],
     pg: str,
 ) -> str:
     rows = [
@@ -322,18 +429,28 @@ def section(
             f"| {name} ({items} items) | p50 {p50:.1f} ms, p95 {p95:.1f} ms | "
             f"p95 ≤ {LATENCY_TARGET_MS:.0f} ms | {met(p95 <= LATENCY_TARGET_MS)} |"
         )
-    load_ok = (
-        load["rps"] >= LOAD_TARGET_RPS
-        and load["errors"] == 0
-        and load["p99"] <= LOAD_TARGET_P99_MS
-    )
-    rows.append(
-        f"| mixed load, {args.threads} client threads, {load['seconds']:.0f} s "
-        f"({load['requests']} requests, {load['writes']} writes) | "
-        f"{load['rps']:.0f} req/s, {load['errors']} errors, p50 {load['p50']:.1f} ms, "
-        f"p99 {load['p99']:.1f} ms | ≥ {LOAD_TARGET_RPS:.0f} req/s, no errors, "
-        f"p99 ≤ {LOAD_TARGET_P99_MS:.0f} ms | {met(load_ok)} |"
-    )
+    cpu_lines = []
+    for mix, load in loads.items():
+        target, ok = "– (for information)", "–"
+        if mix == "mixed load":
+            target = (
+                f"≥ {LOAD_TARGET_RPS:.0f} req/s, no errors, "
+                f"p99 ≤ {LOAD_TARGET_P99_MS:.0f} ms"
+            )
+            ok = met(
+                load["rps"] >= LOAD_TARGET_RPS
+                and load["errors"] == 0
+                and load["p99"] <= LOAD_TARGET_P99_MS
+            )
+        rows.append(
+            f"| {mix} ({MIXES[mix]:.0%} writes), {args.threads} client threads, "
+            f"{load['seconds']:.0f} s ({load['requests']} requests, "
+            f"{load['writes']} writes) | {load['rps']:.0f} req/s, "
+            f"{load['errors']} errors, p50 {load['p50']:.1f} ms, "
+            f"p99 {load['p99']:.1f} ms | {target} | {ok} |"
+        )
+        cpu_lines.append(f"- {mix}: {cpu_text(load)}")
+    errors = {mix: load["error_sample"] for mix, load in loads.items()}
     return "\n".join(
         [
             "## API latency and mixed load (SPEC 11, rows 4-5)",
@@ -344,18 +461,45 @@ def section(
             "",
             *rows,
             "",
-            f"Errors seen (sample): {load['error_sample'] or 'none'}.",
+            f"CPU used during each load, in seconds of one CPU (and share of the "
+            f"machine's {os.cpu_count()} CPUs over the load's wall time):",
+            "",
+            *cpu_lines,
+            "",
+            f"Errors seen (sample): {errors}.",
         ]
     )
+
+
+def cpu_text(load: dict[str, Any]) -> str:
+    """CPU seconds of each part during one load, and its share of the machine."""
+    machine_seconds = load["seconds"] * (os.cpu_count() or 1)
+    parts = {"client": load["client_cpu"], **load["cpu"]}
+    shown = [
+        f"{part} {cpu:.1f} s ({cpu / machine_seconds:.0%})"
+        for part, cpu in parts.items()
+    ]
+    if "database" not in parts:
+        shown.append("database inside the workers and the projector (SQLite)")
+    rest = machine_seconds - sum(parts.values())
+    return ", ".join(shown) + f"; idle or other processes {rest:.1f} s"
 
 
 def describe(args: argparse.Namespace, data: DataSet) -> str:
     """How the run was set up, in one paragraph."""
     listen = ", LISTEN/NOTIFY" if args.backend == "postgres" else ""
+    client_cpus, server_cpus = args.cpus
+    pinned = (
+        f"pinned to CPU(s) {sorted(client_cpus)}, gunicorn and the projection worker "
+        f"to {sorted(server_cpus)}, the database not pinned"
+        if client_cpus
+        else "not pinned (fewer than 4 CPUs; --pin yes forces it)"
+    )
     return (
         f"Backend: {args.backend}; gunicorn `infra/gunicorn.conf.py` (2 workers x 4 "
         f"threads) + `momentum project` (poll {args.poll} s{listen}); the load client "
-        f"runs on the same machine. Data set: {data.events} events ({args.entries} "
+        f"runs on the same machine in a process of its own, {pinned}. "
+        f"Data set: {data.events} events ({args.entries} "
         f"actions of one member, {args.mentees} mentees of one mentor, {LOAD_MEMBERS} "
         "load members)."
     )
@@ -376,12 +520,29 @@ def parse_args() -> argparse.Namespace:
         "--poll", type=float, default=0.02, help="projection worker poll (s)"
     )
     p.add_argument("--port", type=int, default=8791)
+    p.add_argument(
+        "--pin",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="pin the load client to CPUs of its own (auto: with 4 CPUs or more)",
+    )
     p.add_argument("--out", type=Path)
     p.add_argument("--quick", action="store_true", help="small data, 10 s; prints only")
     args = p.parse_args()
     if args.quick:
         args.entries, args.mentees, args.seconds, args.requests = 800, 10, 10.0, 50
+    args.cpus = split_cpus(args.pin)
     return args
+
+
+def split_cpus(pin: str) -> tuple[set[int] | None, set[int] | None]:
+    """The load client's CPUs and the servers' (None, None: not pinned): a quarter
+    of the CPUs this process may use (at least one) for the client."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if pin == "no" or len(allowed) < 2 or (pin == "auto" and len(allowed) < 4):
+        return None, None
+    client = max(1, len(allowed) // 4)
+    return set(allowed[-client:]), set(allowed[:-client])
 
 
 def main() -> int:
@@ -406,7 +567,8 @@ def main() -> int:
             "MOMENTUM_DATABASE_URL": url,
             "MOMENTUM_SECRET_KEY": "bench-secret",
         }
-        with serving(env, args.port, args.poll):
+        client_cpus, server_cpus = args.cpus
+        with serving(env, args.port, args.poll, server_cpus) as roots:
             heavy, mentor = token(args.port, data.heavy), token(args.port, data.mentor)
             lat = {
                 f"journal page, member with {args.entries:,} actions": latency(
@@ -418,8 +580,17 @@ def main() -> int:
                 ),
             }
             tokens = [token(args.port, name) for name in data.load]
-            load = mixed_load(args.port, tokens, args.seconds, args.threads)
-    body = section(args, data, lat, load, pg_version)
+            loads = {}
+            for mix, writes in MIXES.items():
+                before = cpu_by_part(roots)
+                loads[mix] = load_in_process(
+                    args.port, tokens, args.seconds, args.threads, writes, client_cpus
+                )
+                used = cpu_used(before, cpu_by_part(roots))
+                if args.backend == "sqlite":  # postgres processes are someone else's
+                    del used["database"]
+                loads[mix]["cpu"] = used
+    body = section(args, data, lat, loads, pg_version)
     print(body)
     out = args.out or (None if args.quick else ROOT / "bench/RESULTS.md")
     if out is not None:
