@@ -18,6 +18,7 @@ from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
 from service.errors import DomainError
+from service.keys import SecretMismatchError
 from service.settings import Settings
 from system import System, open_system
 
@@ -39,6 +40,8 @@ def _system(clock: FixedClock | None = None) -> Iterator[System]:
         yield system
     except DomainError as e:
         raise click.ClickException(e.message) from e
+    except SecretMismatchError as e:
+        raise click.ClickException(str(e)) from e
     finally:
         system.close()
 

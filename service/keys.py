@@ -41,7 +41,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Recorder
 
-from service.errors import AuthenticationError, DomainError
+from service.errors import AuthenticationError
 from service.secret_keys import MEMBER_KEYS, derive_key
 
 TABLE = "momentum_member_keys"
@@ -53,8 +53,9 @@ class KeyShreddedError(AuthenticationError):
     """Raised when something would write content for an erased member."""
 
 
-class SecretMismatchError(DomainError):
-    """A member key is wrapped under a server secret this process was not given."""
+class SecretMismatchError(RuntimeError):
+    """A member key is wrapped under a server secret this process was not given: a
+    misconfigured process (the web answers 500), not a user's error."""
 
 
 class KeyWrap:

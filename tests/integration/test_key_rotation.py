@@ -9,7 +9,9 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from click.testing import CliRunner
 
+from entrypoints.cli import main
 from entrypoints.demo import DEMO_PASSWORD, demo_accounts, load_demo
 from projections.audit import checkpoint_key, checkpoints, verify
 from projections.privacy import export_document
@@ -142,3 +144,7 @@ def test_keys_rotate_from_the_command_line(
     monkeypatch.delenv("MOMENTUM_SECRET_KEY_PREVIOUS")
     assert '"display_name": "Ann Lee"' in _run("export", "ann@example.com")
     assert "0 member key(s) wrapped" in _run("keys", "rotate")  # nothing left
+    monkeypatch.setenv("MOMENTUM_SECRET_KEY", old)
+    refused = CliRunner().invoke(main, ["init"])
+    assert refused.exit_code == 1
+    assert "wrapped under another server secret" in refused.output
