@@ -263,16 +263,15 @@ def keys_rotate(batch_size: int) -> None:
     secret (MOMENTUM_SECRET_KEY), reading what the old one
     (MOMENTUM_SECRET_KEY_PREVIOUS) wrapped; then sign the audit chain's head under
     the new secret. Each batch commits on its own: an interrupted run is resumed
-    by running it again. Without a previous secret it wraps the keys of a store
-    made before wrapping."""
+    by running it again. Without a previous secret it wraps the keys and re-keys
+    the addresses of a store made before either."""
     from rich.progress import Progress
 
     from system.rotation import keys_to_wrap, registered_count, rotate
 
     with _system() as system, Progress(console=console) as bar:
         app = system.app
-        emails = registered_count(app) if app.previous_email_index_key else 0
-        total = keys_to_wrap(app) + emails
+        total = keys_to_wrap(app) + registered_count(app)
         task = bar.add_task("Re-wrapping keys, re-keying addresses", total=total)
         done = rotate(
             system, batch_size=batch_size, progress=lambda n: bar.advance(task, n)

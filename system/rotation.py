@@ -10,9 +10,10 @@ to the old one. Events are never rewritten:
    an interruption only touches the rows still under the old one. Without a
    previous secret this wraps the keys of a store made before wrapping (also done
    by `momentum init`, `wrap_member_keys`);
-2. email index: each member's address reserved under the old secret's id is
-   claimed under the new one and released under the old one, both in one append
-   (`EmailIndex` events, by the operator); a member already re-keyed is skipped;
+2. email index: each member's address reserved under the old secret's id (or,
+   in stores written before keyed ids, under the unkeyed one) is claimed under the
+   new one and released under the old one, both in one append (`EmailIndex`
+   events, by the operator); a member already re-keyed is skipped;
 3. audit: once the chain verifies (checkpoints under either secret), every
    checkpoint signed under the old secret is signed again under the new one (same
    position, hash and time: `projections.audit.sign_again`), and the chain's head
@@ -39,7 +40,7 @@ from projections.audit import (
 from service import clock as clock_module
 from service.application import MomentumApplication
 from service.domain.base import OPERATOR_ID
-from service.domain.member import EmailIndex, Member, email_index_id
+from service.domain.member import EmailIndex, Member
 from service.uow import UnitOfWork
 from system import System
 
@@ -109,26 +110,26 @@ def member_ids(
 
 
 def rekey_email(app: MomentumApplication, member_id: UUID) -> bool:
-    """Move the member's address from the previous secret's index id to the current
-    one's; False if there was nothing to move (erased, already moved, or in the
-    unkeyed index of old stores, which no secret opens)."""
-    previous = app.previous_email_index_key
-    if previous is None:
-        return False
+    """Move the member's address to the current secret's index id, from the
+    previous secret's (during a rotation) or from the unkeyed one of stores written
+    before keyed ids; False if there was nothing to move (erased, or moved)."""
     try:
         member: object = app.repository.get(member_id)
     except AggregateNotFoundError:
         return False
     if not isinstance(member, Member) or member.erased:
         return False
+    new_id, *old_ids = app.email_index_ids(member.email)
     with clock_module.using(app.clock):
         for _ in range(3):  # a concurrent change of the index: look again
             uow = UnitOfWork(app)
-            old = uow.find(EmailIndex, email_index_id(member.email, previous))
-            if old is None or old.member_id != member_id:
-                return False
-            new_id = email_index_id(member.email, app.email_index_key)
             new = uow.find(EmailIndex, new_id)
+            if new is not None and new.member_id == member_id:
+                return False
+            found = (uow.find(EmailIndex, old_id) for old_id in old_ids)
+            old = next((i for i in found if i and i.member_id == member_id), None)
+            if old is None:
+                return False
             if new is None:
                 new = EmailIndex(id=new_id, member_id=member_id, actor_id=OPERATOR_ID)
             else:
@@ -160,11 +161,10 @@ def rotate(
     if not finished:
         return Rotation(keys, 0, False)
     emails = 0
-    if app.previous_email_index_key is not None:
-        for member_id in member_ids(app, batch_size):
-            emails += rekey_email(app, member_id)
-            if progress is not None:
-                progress(1)
+    for member_id in member_ids(app, batch_size):
+        emails += rekey_email(app, member_id)
+        if progress is not None:
+            progress(1)
     system.runner.catch_up()
     settings = system.settings
     chain = verify(

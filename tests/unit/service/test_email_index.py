@@ -11,6 +11,7 @@ from service.application import MomentumApplication
 from service.clock import FixedClock, using
 from service.domain.member import EmailIndex, Member, legacy_email_index_id
 from service.errors import AuthenticationError, EmailTakenError, NotFoundError
+from system.rotation import rekey_email
 from tests.conftest import PASSWORD, Register
 
 
@@ -90,3 +91,15 @@ def test_an_email_of_a_member_erased_before_erasure_released_emails_is_free(
     app.save(member)
     new = app.handle(c.RegisterMember("old@example.com", PASSWORD, "New")).id
     assert app.member_id_for_email("old@example.com") == new
+
+
+def test_keys_rotate_moves_a_legacy_address_to_its_keyed_index(
+    app: MomentumApplication, clock: FixedClock
+) -> None:
+    old = _legacy_member(app, clock, "old@example.com")
+    assert rekey_email(app, old) and not rekey_email(app, old)  # once
+    legacy: EmailIndex = app.repository.get(legacy_email_index_id("old@example.com"))
+    assert legacy.member_id is None
+    assert app.authenticate("old@example.com", PASSWORD) == old
+    with pytest.raises(EmailTakenError):
+        app.handle(c.RegisterMember("old@example.com", PASSWORD, "Usurper"))
