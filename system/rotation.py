@@ -83,9 +83,7 @@ def wrap_member_keys(
         rows = store.pending(batch_size)
         if not rows:
             return done, True
-        count = store.rewrap(rows)
-        for member_id, _, _ in rows:
-            app.keys.forget(member_id)
+        count = store.rewrap(rows)  # the same keys: cached ciphers stay right
         done, batches = done + count, batches + 1
         if progress is not None:
             progress(len(rows))
