@@ -258,14 +258,21 @@ class SQLKeyStore:
         """See `KeyStore.create_table`; adds `wrapped_by` to a table made before
         member keys were wrapped (its keys stay readable unwrapped)."""
         self._run(self.ddl, commit=True)
-        if self.postgres:
-            alter = f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS wrapped_by TEXT"
-            self._run(alter, commit=True)
-            return
-        info = f"SELECT name FROM pragma_table_info('{TABLE}')"
-        columns = self._run(info, commit=False)
+        if self.postgres:  # look first: ALTER TABLE would lock the table each time
+            info = (
+                "SELECT column_name AS name FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ?"
+            )
+            columns = self._run(info, (self.datastore.schema, TABLE), commit=False)
+        else:
+            info = f"SELECT name FROM pragma_table_info('{TABLE}')"
+            columns = self._run(info, commit=False)
         if "wrapped_by" not in {c["name"] for c in columns}:
-            self._run(f"ALTER TABLE {TABLE} ADD COLUMN wrapped_by TEXT", commit=True)
+            alter = f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS wrapped_by TEXT"
+            self._run(
+                alter if self.postgres else alter.replace(" IF NOT EXISTS", ""),
+                commit=True,
+            )
 
     def fetch(self, member_id: UUID) -> tuple[bool, bytes | None]:
         """See `KeyStore.fetch`."""
