@@ -8,19 +8,21 @@ what those checks need: token id -> (member id, expiry) and member id ->
 LRU maps.
 
 It stays right through the log, not through time. The cache remembers the
-notification id up to which it is known to be valid. Every lookup first asks the
-recorder for the log's head (one indexed MAX query); if the log moved, it reads
-only the new notifications whose topics can change an answer (`INVALIDATING`:
-`ApiToken.TokenRevoked` and every `Member` event — password change, sessions
-ended, erasure, profile and role changes) and evicts their originators. Expiry is
-compared with the application's clock on every lookup, cached or not.
+notification id up to which it is known to be valid. Every lookup first reads the
+log's head and the new notifications whose topics can change an answer
+(`INVALIDATING`: `ApiToken.TokenRevoked` and every `Member` event — password
+change, sessions ended, erasure, profile and role changes) and evicts their
+originators: on SQLite and PostgreSQL in one statement (one round trip, one
+snapshot), elsewhere with an indexed MAX query and, if the log moved, a read of
+those notifications. Expiry is compared with the application's clock on every
+lookup, cached or not.
 
 The bound: a revocation, password change, sign-out everywhere or erasure is seen
 by the very next lookup in any process that starts after the revoking command
 committed — no follower tick, no TTL. This relies on notification ids being
-assigned in commit order (the library's recorders lock the table on PostgreSQL;
-SQLite has one writer), so no event can commit later with an id at or below a
-head already read.
+assigned in commit order (on PostgreSQL the library's recorder and
+`service.pg_recorder`'s lock the table; SQLite has one writer), so no event can
+commit later with an id at or below a head already read.
 
 An entry loaded from the store is only kept if no other thread moved the cache's
 position meanwhile (the load may have read a state older than an eviction that
@@ -34,11 +36,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 
 from service.domain.member import Member
@@ -158,6 +162,16 @@ class AuthCache:
 
     def catch_up(self) -> int:
         """Evict what changed since the cache's position; the new position."""
+        with self._lock:
+            if self._position is not None:
+                read = _changes_since(self._recorder, self._position, self._topics)
+                if read is not None and read[0] >= self._position:
+                    head, evicted = read
+                    for originator_id in evicted:
+                        self._tokens.pop(originator_id, None)
+                        self._members.pop(originator_id, None)
+                    self._position = head
+                    return head
         head = self._recorder.max_notification_id() or 0
         with self._lock:
             if self._position == head:
@@ -190,6 +204,40 @@ class AuthCache:
                 start = batch[-1].id
             self._position = head
             return head
+
+
+def _changes_since(
+    recorder: ApplicationRecorder, position: int, topics: tuple[str, ...]
+) -> tuple[int, list[UUID]] | None:
+    """The log's head and the originators of the events of `topics` after
+    `position`, read in one statement (so up to that head, nothing left out); None
+    where the recorder has no such query (the in-memory store)."""
+    rows: list[Any]
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        table = recorder.events_table_name
+        marks = ",".join("?" * len(topics))
+        sql = (
+            f"SELECT 0 AS head, rowid AS id, originator_id FROM {table} "
+            f"WHERE rowid > ? AND topic IN ({marks}) "
+            f"UNION ALL SELECT 1, MAX(rowid), NULL FROM {table}"
+        )
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, [position, *topics])
+            rows = [dict(row) for row in cursor.fetchall()]
+    elif isinstance(recorder, PostgresApplicationRecorder):
+        table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+        sql = (
+            f"SELECT 0 AS head, notification_id AS id, originator_id FROM {table} "
+            "WHERE notification_id > %s AND topic = ANY(%s) "
+            f"UNION ALL SELECT 1, MAX(notification_id), NULL FROM {table}"
+        )
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(sql, (position, list(topics)), prepare=True)
+            rows = cursor.fetchall()
+    else:
+        return None
+    head = next(row["id"] for row in rows if row["head"]) or 0
+    return head, [_uuid(row["originator_id"]) for row in rows if not row["head"]]
 
 
 def _uuid(originator_id: UUID | str) -> UUID:
