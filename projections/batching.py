@@ -10,6 +10,7 @@ the rows a batch's events touch with one query per table (`Batch.load`), the han
 
 from __future__ import annotations
 
+import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
@@ -181,6 +182,13 @@ class Rows:
         """The primary key's column ("a,b" if several: the key is then a tuple)."""
         self._defaults = {c.name: _scalar_default(c) for c in table.c}
         self._rows: dict[Any, dict[str, Any]] = {}
+        self._order: dict[Any, int] = {}  # when each key came into `_rows`
+        self._added = itertools.count()
+        self._by: dict[str, dict[Any, dict[Any, None]]] = {}
+        """column -> value -> keys of the rows with it: built for a column the
+        first time `where` or `purge` asks by it, so neither scans every row (a
+        batch holds thousands). May hold stale keys (a row whose value changed in
+        place, through `changed`), which lookups drop; never misses a row."""
         self._looked_up: dict[str, set[Any]] = {}
         self._dirty: dict[Any, None] = {}  # changed keys, in order
         self._purged: dict[str, list[Any]] = {}
@@ -197,13 +205,13 @@ class Rows:
         that value, or be the primary key)."""
         if value not in self._looked_up.get(column, ()):
             raise LookupError(f"{self.table.name}: {column}={value!r} was not loaded")
-        return [row for row in self._rows.values() if row[column] == value]
+        return self._with(column, value)
 
     def insert(self, **values: Any) -> dict[str, Any]:
         """A new row (missing columns take their default, else NULL)."""
         row = {**self._defaults, **values}
         key = self._key(row)
-        self._rows[key] = row
+        self._put(key, row)
         self._looked_up.setdefault(self.key, set()).add(key)
         self._dirty[key] = None
         return row
@@ -214,16 +222,20 @@ class Rows:
         if row is None:
             return False
         row.update(values)
-        self._dirty[key] = None
+        self.changed(row)
         return True
 
     def changed(self, row: dict[str, Any]) -> None:
         """Mark a row (from `get` or `where`, changed in place) to be written."""
-        self._dirty[self._key(row)] = None
+        key = self._key(row)
+        self._dirty[key] = None
+        if self._by:
+            for column, keys in self._by.items():
+                keys.setdefault(row[column], {})[key] = None
 
     def delete(self, key: Any) -> None:
         """Delete the row with this key (whether or not it was loaded)."""
-        self._rows.pop(key, None)
+        self._drop(key)
         self._dirty[key] = None
 
     def purge(self, column: str, values: Iterable[Any]) -> None:
@@ -234,10 +246,43 @@ class Rows:
         if not chosen:
             return
         self._purged.setdefault(column, []).extend(chosen)
-        for key, row in list(self._rows.items()):
-            if row[column] in chosen:
-                del self._rows[key]
+        for value in chosen:
+            for row in self._with(column, value):
+                key = self._key(row)
+                self._drop(key)
                 self._dirty[key] = None
+
+    def _with(self, column: str, value: Any) -> list[dict[str, Any]]:
+        """The rows in memory whose `column` is `value`, in the order they came in."""
+        by = self._by.get(column)
+        if by is None:
+            by = self._by[column] = {}
+            for key, row in self._rows.items():
+                by.setdefault(row[column], {})[key] = None
+        keys = by.get(value)
+        if not keys:
+            return []
+        found: list[tuple[int, dict[str, Any]]] = []
+        for key in list(keys):
+            match = self._rows.get(key)
+            if match is None or match[column] != value:
+                del keys[key]  # deleted, or its value changed in place
+            else:
+                found.append((self._order[key], match))
+        found.sort(key=lambda pair: pair[0])
+        return [row for _, row in found]
+
+    def _put(self, key: Any, row: dict[str, Any]) -> None:
+        if key not in self._rows:
+            self._order[key] = next(self._added)
+        self._rows[key] = row
+        if self._by:
+            for column, keys in self._by.items():
+                keys.setdefault(row[column], {})[key] = None
+
+    def _drop(self, key: Any) -> None:
+        if self._rows.pop(key, None) is not None:
+            del self._order[key]
 
     def _loaded(self, column: str, keys: Iterable[Any], rows: Iterable[Any]) -> None:
         self._looked_up.setdefault(column, set()).update(keys)
@@ -246,7 +291,7 @@ class Rows:
             row = dict(found._mapping)
             key = self._key(row)
             if key not in looked_up:  # rows in memory are newer than the database's
-                self._rows[key] = row
+                self._put(key, row)
                 looked_up.add(key)
 
     def _key(self, row: Mapping[str, Any]) -> Any:

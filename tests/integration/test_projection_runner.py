@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sqlite3
 from datetime import UTC, datetime
@@ -106,6 +107,7 @@ def test_crash_mid_batch_then_resume_equals_an_uninterrupted_run(
     crashing = ProjectionRunner(stored_app, engine, [Boom(fail_at=12)], batch_size=5)
     crashing.setup()
     crashing.catch_up()  # the model stops at the event it cannot apply
+    assert gc.isenabled()  # paused per batch (`collector_paused`), on again after it
     [stopped] = crashing.stopped()
     assert stopped.position == 12
     assert "crash in the middle" in stopped.error

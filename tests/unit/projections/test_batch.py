@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import (
     Boolean,
@@ -214,3 +215,46 @@ def test_a_batch_writes_where_the_connection_translates_the_schema(
         assert [tuple(r) for r in conn.execute(select(things))] == [
             ("a", "o", "A", False)
         ]
+
+
+OWNERS = ("x", "y", "z")
+IDS = tuple("abcdef")
+step = st.one_of(
+    st.tuples(st.just("insert"), st.sampled_from(IDS), st.sampled_from(OWNERS)),
+    st.tuples(st.just("update"), st.sampled_from(IDS), st.sampled_from(OWNERS)),
+    st.tuples(st.just("in place"), st.sampled_from(IDS), st.sampled_from(OWNERS)),
+    st.tuples(st.just("delete"), st.sampled_from(IDS), st.none()),
+    st.tuples(st.just("purge"), st.none(), st.sampled_from(OWNERS)),
+)
+
+
+@given(steps=st.lists(step, max_size=30))
+@example(steps=[("insert", "a", "x"), ("insert", "b", "y"), ("in place", "a", "y")])
+@settings(max_examples=200, deadline=None)
+def test_where_and_purge_find_exactly_the_rows_a_full_scan_would(
+    steps: list[tuple[str, str | None, str]],
+) -> None:
+    """`where` and `purge` look rows up through a per-column index (a batch holds
+    thousands of rows): after any mix of inserts, updates, changes in place,
+    deletes and purges they give what scanning every row in order gives."""
+    rows = Batch([things])[things]
+    rows._loaded("id", IDS, [])  # as `Batch.load` of an empty table
+    rows._loaded("owner", OWNERS, [])
+    scan: dict[str, dict[str, Any]] = {}  # the reference: every row, in order
+    for kind, key, owner in steps:
+        if kind == "insert":
+            scan[key] = rows.insert(id=key, owner=owner, name=key)  # type: ignore[index]
+        elif kind == "update":
+            assert rows.update(key, owner=owner) == (key in scan)
+        elif kind == "in place" and key in scan:
+            scan[key]["owner"] = owner  # type: ignore[index]
+            rows.changed(scan[key])  # type: ignore[index]
+        elif kind == "delete":
+            rows.delete(key)
+            scan.pop(key, None)  # type: ignore[arg-type]
+        elif kind == "purge":
+            rows.purge("owner", [owner])
+            scan = {k: r for k, r in scan.items() if r["owner"] != owner}
+        for each in OWNERS:
+            expected = [r for r in scan.values() if r["owner"] == each]
+            assert rows.where("owner", each) == expected
