@@ -227,10 +227,19 @@ def _report_stopped(stopped: Sequence[Stopped], fail: bool) -> None:
 
 @main.command()
 @click.argument("names", nargs=-1)
-def rebuild(names: tuple[str, ...]) -> None:
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 2),
+    default=None,
+    help="1, or 2: a second process replays about half the models "
+    "(default: 2 where there are two cores or more).",
+)
+def rebuild(names: tuple[str, ...], processes: int | None) -> None:
     """Rebuild read models (all, or the NAMES given) from zero beside the live ones,
     then swap them in: readers never see a half-built model."""
     from rich.progress import Progress
+
+    from system.rebuild import rebuild as rebuild_system
 
     with _system() as system, Progress(console=console) as bar:
         runner = system.runner
@@ -243,7 +252,9 @@ def rebuild(names: tuple[str, ...]) -> None:
             )
         head = system.app.recorder.max_notification_id() or 0
         task = bar.add_task("Rebuilding", total=head)
-        count = runner.rebuild(list(names) or None, lambda n: bar.advance(task, n))
+        count = rebuild_system(
+            system, list(names) or None, lambda n: bar.advance(task, n), processes
+        )
         stopped = [s for s in runner.stopped() if not names or s.name in names]
     _report_stopped(stopped, fail=True)
     console.print(
@@ -444,6 +455,7 @@ def restore(path: Path | None, check_only: bool) -> None:
     verify; with --check, verify the current store: audit chain, signed
     checkpoints, read models equal to a rebuild."""
     from system.backup import BackupError, environment_paths, restore_files
+    from system.rebuild import rebuild as rebuild_system
 
     if check_only == (path is not None):
         raise click.UsageError("Give either a backup PATH or --check.")
@@ -458,7 +470,7 @@ def restore(path: Path | None, check_only: bool) -> None:
             soft_wrap=True,
         )
         with _system() as system:
-            count = system.runner.rebuild()
+            count = rebuild_system(system)
             console.print(f"Rebuilt every read model from {count} events.")
             _check(system)
         return

@@ -27,6 +27,18 @@ The scratch schema is dropped at the end, and one left by a crashed rebuild is
 dropped at the start of the next: a crash at any point before the swap's commit
 leaves the live models as they were.
 
+**In two processes** (`rebuild(…, helper=…)`; `momentum rebuild` on two cores or
+more): the models are split in two groups of about equal cost (`REPLAY_COST`); a
+spawned process replays one group (`replay_share`, with an application and engine
+of its own — never a connection forked from this one) while this one replays the
+other, both reading and decoding the log. On PostgreSQL both write the same scratch
+schema; on SQLite, which has one writer per file, the second process writes a
+scratch database of its own (`readmodels.rebuild-2.sqlite`), attached as `SHADOW_2`
+for the swap. The progress shown is the slower process's. The swap is the same one
+transaction over both groups. If the second process fails, the rebuild raises and
+the live models stay as they were; if the rebuilding process dies, the second one
+stops at its next batch.
+
 Indexes are created with the scratch tables, not after the load: the handlers look
 rows up by them event by event.
 
@@ -42,8 +54,13 @@ once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import multiprocessing
+import os
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +81,7 @@ from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from projections import tracking
 from projections.db import sqlite_pragmas, wipe_side_files
+from service.application import MomentumApplication
 
 if TYPE_CHECKING:
     from projections.runner import ProjectionRunner, ReadModel
@@ -71,38 +89,224 @@ if TYPE_CHECKING:
 SHADOW = "rebuild"
 """The scratch schema's name as the models' tables see it."""
 
+SHADOW_2 = "rebuild_2"
+"""On SQLite, the second process's scratch database as the swap attaches it."""
+
+REPLAY_COST = {"metrics": 60, "journal": 56, "audit": 47, "goals": 25}
+"""Each model's share of a rebuild, µs per event on 100,000 events (`python -m
+bench.projections --profile`; 20 for a model not listed), to split the models
+between two processes so that both finish together."""
+
+
+@dataclass(frozen=True)
+class Share:
+    """What a second process replays in a parallel rebuild: these models, into
+    their scratch tables (`schema`; on SQLite in the database `file`, its own, as
+    SQLite has one writer per file), from zero to the head of the log."""
+
+    names: tuple[str, ...]
+    schema: str
+    file: str | None
+    batch_size: int
+    parent: int
+    """The process id of the rebuild: the helper stops if it goes away."""
+
+
+Helper = Callable[[Share, Pipe], None]
+"""Runs a `Share` in a fresh process (a picklable callable: the process is
+spawned, never forked with the parent's connections). It sends its running total
+of events replayed after each batch, then `("done", total)` or `("error", text)`,
+through the pipe; `replay_share` does the work once it has an application and the
+models."""
+
 
 def rebuild(
     runner: ProjectionRunner,
     models: Sequence[ReadModel],
     progress: Callable[[int], None] | None = None,
+    helper: Helper | None = None,
 ) -> int:
     """Rebuild `models` beside the live ones and swap them in (module docstring);
     the number of events replayed. Models marked `rebuilt_in_place` are emptied
-    and replayed on the live tables, as before (see `in_place`)."""
+    and replayed on the live tables, as before (see `in_place`). With a `helper`,
+    a second process replays about half the models meanwhile (`Share`)."""
     from projections.runner import ProjectionRunner
 
     here = [m for m in models if getattr(m, "rebuilt_in_place", False)]
     beside = [m for m in models if m not in here]
     if not beside:
         return in_place(runner, here, progress)
+    ours, theirs = (
+        _split(models, here)
+        if helper and _can_share(runner)
+        else (
+            list(models),
+            [],
+        )
+    )
+    second = _second_file(runner.engine) if theirs else None
     _empty(runner.engine, here)
-    with _scratch(runner.engine) as (engine, schema):
+    with _scratch(runner.engine, second) as (engine, schema):
         scratch = engine.execution_options(schema_translate_map={None: schema})
-        _create(scratch, beside)
+        sqlite = engine.dialect.name == "sqlite"
+        _create(scratch, [m for m in beside if m in ours or not sqlite])
         shadow = ProjectionRunner(  # one pass over the log for both kinds
             runner.app,
             scratch,
-            [m for m in runner.models if m in models],
+            [m for m in runner.models if m in ours],
             batch_size=runner.rebuild_batch_size,
             engines={m.name: runner.engine for m in here},
         )
-        replayed = shadow.catch_up(progress)
+        if theirs and helper:
+            share = Share(
+                tuple(m.name for m in theirs),
+                SHADOW if sqlite else schema,
+                str(second) if second else None,
+                runner.rebuild_batch_size,
+                os.getpid(),
+            )
+            replayed = _in_two(shadow, share, helper, progress)
+        else:
+            replayed = shadow.catch_up(progress)
         with engine.begin() as conn:
-            _swap(conn, beside, schema)
+            _swap(conn, [m for m in beside if m in ours or not sqlite], schema)
+            if theirs and sqlite:
+                _swap(conn, theirs, SHADOW_2)
     wipe_side_files(runner.engine)  # no copy of erased rows left in -wal
     runner.catch_up()
     return replayed
+
+
+def _can_share(runner: ProjectionRunner) -> bool:
+    """A second process can replay into a scratch copy it can open: not an
+    in-memory SQLite database (the tests' `StaticPool`)."""
+    return not isinstance(runner.engine.pool, StaticPool)
+
+
+def _split(
+    models: Sequence[ReadModel], here: Sequence[ReadModel]
+) -> tuple[list[ReadModel], list[ReadModel]]:
+    """Two groups of about equal `REPLAY_COST`, heaviest first; the models rebuilt
+    in place stay in this process (they write the live tables)."""
+    ours: list[ReadModel] = list(here)
+    theirs: list[ReadModel] = []
+    cost = {m.name: REPLAY_COST.get(m.name, 20) for m in models}
+    for model in sorted(models, key=lambda m: -cost[m.name]):
+        if model in here:
+            continue
+        lighter = min(
+            (ours, theirs), key=lambda group: sum(cost[m.name] for m in group)
+        )
+        lighter.append(model)
+    if not theirs:
+        return list(models), []
+    return [m for m in models if m in ours], [m for m in models if m in theirs]
+
+
+def _in_two(
+    shadow: ProjectionRunner,
+    share: Share,
+    helper: Helper,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Replay `shadow`'s models here while a spawned process replays `share`;
+    the progress shown is the slower one's. Raises if the helper failed."""
+    ours_done, theirs_done, shown = 0, 0, 0
+    receiving, sending = multiprocessing.get_context("spawn").Pipe(duplex=False)
+    process = multiprocessing.get_context("spawn").Process(
+        target=helper, args=(share, sending), name="momentum-rebuild", daemon=True
+    )
+    process.start()
+    sending.close()
+    outcome: tuple[str, Any] | None = None
+
+    def show() -> None:
+        nonlocal shown, theirs_done, outcome
+        while outcome is None and receiving.poll():
+            try:
+                message = receiving.recv()
+            except EOFError:
+                outcome = ("error", "the rebuild's second process died")
+                break
+            if isinstance(message, int):
+                theirs_done = message
+            else:
+                outcome = message
+        if outcome is not None and outcome[0] == "error":
+            raise RuntimeError(f"rebuild: second process failed: {outcome[1]}")
+        slower = min(ours_done, theirs_done)
+        if progress and slower > shown:
+            progress(slower - shown)
+            shown = slower
+
+    def ours(n: int) -> None:
+        nonlocal ours_done
+        ours_done += n
+        show()
+
+    try:
+        replayed = shadow.catch_up(ours)
+        while outcome is None:
+            if not receiving.poll(1.0) and not process.is_alive():
+                receiving.poll(0.1)  # the last message may still be in flight
+                if outcome is None and not receiving.poll():
+                    raise RuntimeError(
+                        "rebuild: second process exited with "
+                        f"{process.exitcode} before it finished"
+                    )
+            show()
+        ours_done = max(ours_done, theirs_done)
+        show()
+        process.join()
+        return max(replayed, int(outcome[1]))
+    finally:
+        if process.is_alive():
+            process.terminate()
+            process.join()
+        receiving.close()
+
+
+def replay_share(
+    app: MomentumApplication,
+    engine: Engine,
+    models: Sequence[ReadModel],
+    share: Share,
+    pipe: Pipe,
+) -> None:
+    """The second process's work (called by a `Helper` with a fresh application
+    and the models named in `share`): replay them into their scratch tables,
+    reporting through `pipe`; stop if the rebuilding process goes away."""
+    from projections.runner import ProjectionRunner
+
+    try:
+        replayed = 0
+        if share.file is not None:
+            engine = _attached(engine, {SHADOW: Path(share.file)})
+        scratch = engine.execution_options(schema_translate_map={None: share.schema})
+        if share.file is not None:
+            _create(scratch, models)
+
+        def report(n: int) -> None:
+            nonlocal replayed
+            if os.getppid() != share.parent:
+                raise SystemExit("the rebuild this process helped has gone")
+            replayed += n
+            pipe.send(replayed)
+
+        runner = ProjectionRunner(
+            app,
+            scratch,
+            models,
+            batch_size=share.batch_size,  # type: ignore[arg-type]
+        )
+        runner.catch_up(report)
+        pipe.send(("done", replayed))
+    except BaseException:
+        pipe.send(("error", traceback.format_exc(limit=5)))
+        raise
+    finally:
+        pipe.close()
+        engine.dispose()
 
 
 def in_place(
@@ -188,8 +392,18 @@ def _swap(conn: Connection, models: Sequence[ReadModel], schema: str) -> None:
         )
 
 
+def _second_file(engine: Engine) -> Path | None:
+    """On SQLite, the second process's scratch database file."""
+    if engine.dialect.name != "sqlite":
+        return None
+    live_file = Path(str(engine.url.database))
+    return live_file.with_name(f"{live_file.stem}.rebuild-2.sqlite")
+
+
 @contextmanager
-def _scratch(engine: Engine) -> Iterator[tuple[Engine, str]]:
+def _scratch(
+    engine: Engine, second: Path | None = None
+) -> Iterator[tuple[Engine, str]]:
     """An engine that sees the live read-model tables and an empty scratch schema,
     and the scratch schema's name; the schema is dropped on the way out."""
     if engine.dialect.name != "sqlite":
@@ -215,29 +429,41 @@ def _scratch(engine: Engine) -> Iterator[tuple[Engine, str]]:
                 conn.exec_driver_sql(f"DETACH DATABASE {SHADOW}")
         return
     live_file = Path(str(engine.url.database))
-    file = live_file.with_name(f"{live_file.stem}.rebuild.sqlite")
-    _remove(file)
-    both = create_engine(engine.url)
-    event.listen(both, "connect", _attaching(file))
+    files = {SHADOW: live_file.with_name(f"{live_file.stem}.rebuild.sqlite")}
+    left = _second_file(engine)  # by a rebuild in two processes that crashed
+    if second is not None:
+        files[SHADOW_2] = second
+    for file in [*files.values(), left]:
+        _remove(file)
+    both = _attached(engine, files)
     try:
         yield both, SHADOW
     finally:
         both.dispose()
-        _remove(file)
+        for file in [*files.values(), left]:
+            _remove(file)
 
 
-def _attaching(file: Path) -> Callable[[Any, Any], None]:
+def _attached(engine: Engine, files: Mapping[str, Path]) -> Engine:
+    """A new engine on the SQLite read-model database with each scratch database
+    file attached under its schema name (created empty if missing)."""
+
     def attach(dbapi_connection: Any, record: Any) -> None:
         sqlite_pragmas(dbapi_connection, record)
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"ATTACH DATABASE ? AS {SHADOW}", (str(file),))
-        cursor.execute(f"PRAGMA {SHADOW}.journal_mode=MEMORY")  # thrown away on a crash
-        cursor.execute(f"PRAGMA {SHADOW}.synchronous=OFF")
+        for name, file in files.items():
+            cursor.execute(f"ATTACH DATABASE ? AS {name}", (str(file),))
+            cursor.execute(f"PRAGMA {name}.journal_mode=MEMORY")  # gone on a crash
+            cursor.execute(f"PRAGMA {name}.synchronous=OFF")
         cursor.close()
 
-    return attach
+    attached = create_engine(engine.url)
+    event.listen(attached, "connect", attach)
+    return attached
 
 
-def _remove(file: Path) -> None:
+def _remove(file: Path | None) -> None:
+    if file is None:
+        return
     for path in (file, file.with_name(file.name + "-journal")):
         path.unlink(missing_ok=True)

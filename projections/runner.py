@@ -364,9 +364,11 @@ class ProjectionRunner:
         self,
         names: Sequence[str] | None = None,
         progress: Callable[[int], None] | None = None,
+        helper: bluegreen.Helper | None = None,
     ) -> int:
         """Rebuild read models from zero beside the live ones and swap them in
         (`projections.bluegreen`); others keep their position. A rebuilt model
-        starts again even if it had stopped. The number of events replayed."""
+        starts again even if it had stopped. With a `helper`, a second process
+        replays about half of them meanwhile. The number of events replayed."""
         chosen = [m for m in self.models if names is None or m.name in names]
-        return bluegreen.rebuild(self, chosen, progress)
+        return bluegreen.rebuild(self, chosen, progress, helper)

@@ -18,6 +18,8 @@ from projections.registry import all_models
 from projections.runner import ProjectionRunner
 from service.application import MomentumApplication
 from service.clock import FixedClock
+from service.settings import Settings
+from system.rebuild import helper
 from tests.conftest import make_app
 from tests.histories import History
 
@@ -63,7 +65,10 @@ def _scratch_left(url: str, runner: ProjectionRunner) -> bool:
     engine = runner.engine
     if engine.dialect.name == "sqlite":
         live = str(engine.url.database)
-        return os.path.exists(live.replace(".sqlite", ".rebuild.sqlite"))
+        return any(
+            os.path.exists(live.replace(".sqlite", f".{name}.sqlite"))
+            for name in ("rebuild", "rebuild-2")
+        )
     with engine.connect() as conn:
         schema = conn.execute(text("SELECT current_schema()")).scalar_one()
         found = conn.execute(
@@ -107,9 +112,43 @@ def test_a_crash_in_the_replay_leaves_the_live_models_and_no_scratch_copy(
     assert _dump(runner.engine) == before
 
 
-def _rebuild_and_die_in_the_swap(url: str, clock: FixedClock) -> None:
-    """The child: rebuild, and SIGKILL itself once the swap has copied two tables
-    (the live tables are emptied before the first copy, all in one transaction)."""
+def _second_process(url: str) -> Any:
+    """What `momentum rebuild` passes for a rebuild in two processes."""
+    return helper(Settings(database_url=url, secret_key="test-secret"))
+
+
+def test_a_rebuild_in_two_processes_equals_the_incremental_build(
+    stored_app: MomentumApplication, backend: str, clock: FixedClock
+) -> None:
+    runner = _built(stored_app, backend, clock)
+    before = _dump(runner.engine)
+    shown: list[int] = []
+    replayed = runner.rebuild(None, shown.append, _second_process(backend))
+    head = stored_app.recorder.max_notification_id()
+    assert replayed == head == sum(shown)  # the bar reaches the head, no further
+    assert _dump(runner.engine) == before  # every model, from either process
+    assert not _scratch_left(backend, runner)
+
+
+def test_a_second_process_that_fails_fails_the_rebuild_and_changes_nothing(
+    stored_app: MomentumApplication, backend: str, clock: FixedClock
+) -> None:
+    runner = _built(stored_app, backend, clock)
+    before = _dump(runner.engine)
+    if backend.startswith("sqlite"):
+        unreachable = f"sqlite:///{os.path.dirname(backend[10:])}/gone/events.sqlite"
+    else:
+        unreachable = "postgresql://postgres@127.0.0.1:5432/momentum_no_such_db"
+    with pytest.raises(RuntimeError, match="second process failed"):
+        runner.rebuild(None, None, _second_process(unreachable))
+    assert _dump(runner.engine) == before
+    assert not _scratch_left(backend, runner)
+
+
+def _rebuild_and_die_in_the_swap(url: str, clock: FixedClock, two: bool) -> None:
+    """The child: rebuild (in `two` processes or one), and SIGKILL itself once the
+    swap has copied two tables (the live tables are emptied before the first copy,
+    all in one transaction)."""
     copies = 0
 
     def after_execute(conn: Any, statement: Any, *args: Any) -> None:
@@ -122,18 +161,19 @@ def _rebuild_and_die_in_the_swap(url: str, clock: FixedClock) -> None:
     event.listen(Engine, "after_execute", after_execute)
     app = make_app(url, clock)
     runner = ProjectionRunner(app, make_engine(url), all_models(), batch_size=50)
-    runner.rebuild(BESIDE)
+    runner.rebuild(BESIDE, None, _second_process(url) if two else None)
     os._exit(3)  # not reached: the kill comes first
 
 
+@pytest.mark.parametrize("two", [False, True], ids=["one process", "two"])
 def test_a_kill_9_in_the_middle_of_the_swap_leaves_the_old_models(
-    stored_app: MomentumApplication, backend: str, clock: FixedClock
+    stored_app: MomentumApplication, backend: str, clock: FixedClock, two: bool
 ) -> None:
     runner = _built(stored_app, backend, clock)
     before = _dump(runner.engine)
     runner.engine.dispose()  # no pooled connection for the child to inherit
     child = multiprocessing.get_context("fork").Process(
-        target=_rebuild_and_die_in_the_swap, args=(backend, clock)
+        target=_rebuild_and_die_in_the_swap, args=(backend, clock, two)
     )
     child.start()
     child.join(120)

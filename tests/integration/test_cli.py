@@ -86,6 +86,8 @@ def test_project_rebuild_and_audit_verify(var_dir: Path) -> None:
     assert "lag 0" in applied
     assert "Applied 0 events" in _run("project", "--once")  # nothing applied twice
     assert "Rebuilt relations from" in _run("rebuild", "relations")
+    assert "Rebuilt all read models from" in _run("rebuild", "--processes", "2")
+    assert "Applied 0 events" in _run("project", "--once")  # all at the head
     verified = _run("audit", "verify")
     assert "Audit chain intact" in verified
     unknown = CliRunner().invoke(main, ["rebuild", "nope"])
