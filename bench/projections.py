@@ -972,13 +972,12 @@ def child(mode: str, url: str, spec: str, budget: float) -> None:
             raise OutOfBudgetError
 
     try:
-        if mode == "rebuild":  # as `momentum rebuild` does on this machine
-            two = PROCESSES >= 2
-            second = helper(Settings(database_url=url, secret_key=SECRET))
-            runner.rebuild(None, progress, second if two else None)
-            result["processes"] = 2 if two else 1
+        two = PROCESSES >= 2  # as `momentum rebuild` / `project --once` here
+        second = helper(Settings(database_url=url, secret_key=SECRET)) if two else None
+        if mode == "rebuild":
+            runner.rebuild(None, progress, second)
         else:
-            runner.catch_up(progress)
+            runner.catch_up(progress, second)  # two processes on PostgreSQL only
     except OutOfBudgetError:
         result["stopped"] = True
     except Exception as e:
@@ -1302,9 +1301,11 @@ def section(
         f"log: {biggest.mix() if biggest else '–'}.",
         "- Read models measured (`projections.registry.all_models()`): "
         f"{', '.join(models) or '–'}. Each measurement runs in its own child "
-        "process: (a) catch-up from zero, (b) a blue/green rebuild of the built "
-        f"models as `momentum rebuild` runs it here ({PROCESSES} process(es): a "
-        "second one replays about half the models, `system.rebuild`); events/s "
+        "process: (a) catch-up from zero as `momentum project --once` runs it "
+        "(on PostgreSQL in two processes here when far behind), (b) a blue/green "
+        f"rebuild of the built models as `momentum rebuild` runs it here "
+        f"({PROCESSES} process(es): a second one replays about half the models, "
+        "`system.rebuild`); events/s "
         "= events applied / wall time; peak RSS = the largest `ru_maxrss` of the "
         "measuring processes. Time budget per "
         f"measurement: {limit} (a run that uses it up stops and reports the "

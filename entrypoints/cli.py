@@ -197,12 +197,14 @@ def project(once: bool, poll: float, fail_fast: bool) -> None:
     import threading
 
     from projections.follower import Follower
+    from system.rebuild import second_process
 
     with _system() as system:
         runner = system.runner
         if once:
             runner.resume()
-            console.print(f"Applied {runner.catch_up()} events; lag {runner.lag()}.")
+            applied = runner.catch_up(None, second_process(system))
+            console.print(f"Applied {applied} events; lag {runner.lag()}.")
             _report_stopped(runner.stopped(), fail_fast)
             return
         stop = threading.Event()

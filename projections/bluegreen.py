@@ -105,7 +105,9 @@ class Share:
     SQLite has one writer per file), from zero to the head of the log."""
 
     names: tuple[str, ...]
-    schema: str
+    schema: str | None
+    """The scratch schema as the models' tables see it; None: the live tables (a
+    catch-up in two processes, `ProjectionRunner.catch_up`)."""
     file: str | None
     batch_size: int
     parent: int
@@ -137,7 +139,7 @@ def rebuild(
     if not beside:
         return in_place(runner, here, progress)
     ours, theirs = (
-        _split(models, here)
+        split(models, here)
         if helper and _can_share(runner)
         else (
             list(models),
@@ -165,7 +167,7 @@ def rebuild(
                 runner.rebuild_batch_size,
                 os.getpid(),
             )
-            replayed = _in_two(shadow, share, helper, progress)
+            replayed = in_two(shadow, share, helper, progress)
         else:
             replayed = shadow.catch_up(progress)
         with engine.begin() as conn:
@@ -183,7 +185,7 @@ def _can_share(runner: ProjectionRunner) -> bool:
     return not isinstance(runner.engine.pool, StaticPool)
 
 
-def _split(
+def split(
     models: Sequence[ReadModel], here: Sequence[ReadModel]
 ) -> tuple[list[ReadModel], list[ReadModel]]:
     """Two groups of about equal `REPLAY_COST`, heaviest first; the models rebuilt
@@ -203,7 +205,7 @@ def _split(
     return [m for m in models if m in ours], [m for m in models if m in theirs]
 
 
-def _in_two(
+def in_two(
     shadow: ProjectionRunner,
     share: Share,
     helper: Helper,

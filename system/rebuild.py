@@ -25,6 +25,12 @@ def helper(settings: Settings) -> bluegreen.Helper:
     return functools.partial(_replay, settings)
 
 
+def second_process(system: System) -> bluegreen.Helper | None:
+    """The helper for a rebuild or a far-behind catch-up of `system`'s store, if
+    this machine has the cores for it."""
+    return helper(system.settings) if workers() >= 2 else None
+
+
 def workers() -> int:
     """Processes a rebuild uses by default: two where there are two cores."""
     return 2 if (os.cpu_count() or 1) >= 2 else 1

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.sql.dml import Insert
 
+from projections import runner as runner_module
 from projections.db import make_engine
 from projections.registry import all_models
 from projections.runner import ProjectionRunner
@@ -143,6 +144,47 @@ def test_a_second_process_that_fails_fails_the_rebuild_and_changes_nothing(
         runner.rebuild(None, None, _second_process(unreachable))
     assert _dump(runner.engine) == before
     assert not _scratch_left(backend, runner)
+
+
+def _noting(model: Any, names: set[str]) -> Any:
+    apply_batch = model.apply_batch
+
+    def noting(conn: Any, events: Any) -> None:
+        names.add(model.name)
+        apply_batch(conn, events)
+
+    return noting
+
+
+def test_a_catch_up_in_two_processes_equals_a_rebuild(
+    stored_app: MomentumApplication,
+    backend: str,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Far behind on PostgreSQL, a catch-up given a helper runs about half the
+    models in a second process on the live tables (on SQLite, one writer per file,
+    it stays in one)."""
+    monkeypatch.setattr(runner_module, "PARALLEL_AFTER", 10)
+    History(stored_app, clock, "b").everything()
+    models = all_models()
+    here: set[str] = set()  # the models this process applied events to
+    for model in models:
+        monkeypatch.setattr(model, "apply_batch", _noting(model, here))
+    runner = ProjectionRunner(stored_app, make_engine(backend), models)
+    runner.setup()
+    shown: list[int] = []
+    applied = runner.catch_up(shown.append, _second_process(backend))
+    head = stored_app.recorder.max_notification_id()
+    assert applied == head == sum(shown)
+    if backend.startswith("postgresql"):  # the others were the second process's
+        assert here and len(here) < len(models) - 2
+    else:
+        assert len(here) == len(models)
+    assert set(runner.positions().values()) == {head}
+    built = _dump(runner.engine)
+    runner.rebuild()
+    assert _dump(runner.engine) == built
 
 
 def _rebuild_and_die_in_the_swap(url: str, clock: FixedClock, two: bool) -> None:
