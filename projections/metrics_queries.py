@@ -306,7 +306,9 @@ def _load_recent(conn: Connection, facts: dict[str, _Facts], now: datetime) -> N
 
 def _streaks(f: _Facts, now: datetime, away: set[date]) -> tuple[int, int]:
     """(streak, review streak): the checkpoint of the week before, plus the current
-    week once it has met the target (has a review)."""
+    week once it has met its target (for the review streak: has a review). A week
+    whose target is 0 (entirely away) neither extends nor breaks either streak, as
+    `formulas.streak` says."""
     today = f.today(now)
     monday = week_start(today)
     run, review_run = runs_before(monday, f.weeks, away)
@@ -314,9 +316,10 @@ def _streaks(f: _Facts, now: datetime, away: set[date]) -> tuple[int, int]:
         kind == "review" and at <= now for at, _, kind in f.timed.get(monday, ())
     )
     due = week_target(monday, f.target, away)
+    review_due = week_target(monday, 1, away)
     return (
         run + (1 if due and f.count(monday, today) >= due else 0),
-        review_run + (1 if reviewed else 0),
+        review_run + (1 if review_due and reviewed else 0),
     )
 
 

@@ -346,3 +346,29 @@ def test_a_change_reaching_back_recomputes_the_checkpoints_after_it(
     finally:
         app.close()
         engine.dispose()
+
+
+def test_a_review_in_a_week_entirely_away_neither_extends_nor_breaks_the_streak() -> (
+    None
+):
+    """Found by the random histories above: a member reviews on Monday, then sets
+    days away covering the whole week; the week's target is 0, so its review does
+    not count (SPEC: a week entirely away neither breaks nor extends a streak)."""
+    clock = FixedClock(START)  # a Monday
+    app = make_app("memory://", clock)
+    engine = make_engine("memory://")
+    try:
+        runner = _sync_runner(app, engine, 50)
+        s = Story(app, clock, [0])
+        s.wait(4)
+        s.review(0, 5, True)
+        s.away(0, -1, 10)  # from yesterday, the whole week and more
+        runner.catch_up()
+        member, now = str(s.members[0]), clock.now()
+        with engine.connect() as conn:
+            shown = member_metrics(conn, member, now)
+            assert shown.review_streak == 0 and shown.away_today
+            _same(shown, reference.member_metrics(conn, member, now))
+    finally:
+        app.close()
+        engine.dispose()
