@@ -16,6 +16,9 @@ is not used. Conflicts (the same aggregate version twice) still raise
 library's are. Chosen by `service.settings.event_store_env`
 (`APPLICATION_RECORDER_TOPIC`); stores and readers written by the library's
 recorder work unchanged, and both recorders may append to one store at once.
+The function is made with the tables (`momentum init`, or any process that creates
+them); until then, in a store made before it (a web worker upgraded before `init`
+ran), an append takes the library's way, the same lock in several round trips.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 from eventsourcing.persistence import (
     InterfaceError,
     OperationalError,
+    ProgrammingError,
     StoredEvent,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -79,13 +83,17 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
         notification ids in the order of `stored_events`."""
         if not stored_events:
             return []
-        rows = [
-            self.construct_pg_stored_event(
-                e.originator_id, e.originator_version, e.topic, e.state
-            )
-            for e in stored_events
-        ]
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            assert conn.autocommit, "the append must be its own transaction"
-            curs.execute(self.append_statement, (rows,), prepare=True)
-            return [row[self.append_function_name] for row in curs.fetchall()]
+        try:
+            rows = [
+                self.construct_pg_stored_event(
+                    e.originator_id, e.originator_version, e.topic, e.state
+                )
+                for e in stored_events
+            ]
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                assert conn.autocommit, "the append must be its own transaction"
+                curs.execute(self.append_statement, (rows,), prepare=True)
+                return [row[self.append_function_name] for row in curs.fetchall()]
+        except ProgrammingError:  # no function (or type) yet: see the module doc
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return ids

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from uuid import UUID
 
+import psycopg
 import pytest
 
 from service import commands as c
@@ -78,3 +79,20 @@ def test_a_follower_under_concurrent_writers_sees_every_event_once(
     finally:
         for app in apps:
             app.close()
+
+
+def test_a_store_without_the_append_function_yet_still_takes_appends(
+    postgres_schema_url: str, clock: FixedClock
+) -> None:
+    """A web worker (no table creation) upgraded before `momentum init` ran."""
+    base, _, schema = postgres_schema_url.partition("?schema=")
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP FUNCTION "{schema}".momentum_append_events_uuid')
+    app = make_app(postgres_schema_url, clock, create_tables=False)
+    try:
+        ann = registrar(app)("Ann")
+        logged = app.handle(c.LogAction(ann, "learning", "Read a chapter"))
+        assert app.own_action(ann, logged.id).title == "Read a chapter"
+    finally:
+        app.recorder.create_table()  # the function again, for the next tests
+        app.close()
