@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -88,3 +88,22 @@ def zone_info(timezone: str) -> ZoneInfo:
 def local_date(at: datetime, timezone: str) -> date:
     """The calendar date of `at` in an IANA timezone."""
     return at.astimezone(zone_info(timezone)).date()
+
+
+def day_end(day: date, zones: Sequence[tuple[datetime, str]]) -> tuple[datetime, str]:
+    """When local day `day` ended for someone whose timezone was `zones[0]`'s and then
+    changed at each later instant listed (in order), and the zone in force then:
+    the last instant before their own date (in the zone in force) first passed
+    `day` — the day's last microsecond in their zone, or just before a move that
+    took them past it. A move west after it ended does not bring it back. The
+    first zone holds from the beginning of time."""
+    if not zones:
+        raise ValueError("day_end needs at least one zone")
+    tick = timedelta(microseconds=1)
+    for n, (since, zone) in enumerate(zones):
+        if n and since.astimezone(zone_info(zone)).date() > day:
+            return (since - tick).astimezone(UTC), zones[n - 1][1]  # moved past it
+        end = datetime.combine(day, time.max, zone_info(zone))
+        if n + 1 == len(zones) or end < zones[n + 1][0]:
+            return end.astimezone(UTC), zone
+    raise AssertionError("unreachable: the last zone always ends the day")

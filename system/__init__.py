@@ -12,8 +12,9 @@ and the benchmarks:
 
 `System.write` runs a command and returns once the read models show it
 (read-your-writes); `System.read` lends a read-model connection to projection query
-functions. Layers (checked by import-linter, `make lint`): entrypoints → web →
-system → notify → projections → service, never back.
+functions, `System.read_as_of` one to a member's read models as they were at a past
+instant (`projections.as_of`). Layers (checked by import-linter, `make lint`):
+entrypoints → web → system → notify → projections → service, never back.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from notify.outbox import forget_member, withdraw_unwanted
+from projections.as_of import past_models
 from projections.db import make_engine
 from projections.follower import Follower
 from projections.registry import all_models, with_checkpoints
@@ -135,6 +137,16 @@ class System:
     def read(self) -> Iterator[Connection]:
         """A read-model connection for projection queries."""
         with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def read_as_of(
+        self, member_id: str, at: datetime, viewer_id: str | None = None
+    ) -> Iterator[Connection | None]:
+        """A connection to `member_id`'s read models as they were at `at`, for the
+        same projection queries (with `now` = `at`), as `viewer_id` (default: the
+        member) may see them now; None if the member had no account yet."""
+        with past_models(self.engine, self.app, member_id, at, viewer_id) as conn:
             yield conn
 
     def now(self) -> datetime:

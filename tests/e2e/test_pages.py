@@ -46,10 +46,12 @@ VISITS = [
     Visit(
         "goal-as-of", "amara", lambda d: f"/goals/{d.metric_goal_id}?as_of={d.as_of}"
     ),
+    Visit("dashboard-as-of", "amara", lambda d: f"/?as_of={d.as_of}"),
     Visit("action-new", "amara", _fixed("/actions/new")),
     Visit("review-new", "amara", _fixed("/reviews/new")),
     Visit("reviews", "amara", _fixed("/reviews")),
     Visit("journal", "amara", _fixed("/journal")),
+    Visit("journal-as-of", "amara", lambda d: f"/journal?as_of={d.as_of}"),
     Visit("mentoring", "daniel", _fixed("/mentoring")),
     Visit("mentee-timeline", "daniel", lambda d: f"/mentees/{d.members['amara']}"),
     Visit("review-for-mentor", "daniel", lambda d: f"/reviews/{d.review_id}"),
@@ -59,6 +61,11 @@ VISITS = [
         "journal-of-mentee",
         "daniel",
         lambda d: f"/journal?member={d.members['amara']}",
+    ),
+    Visit(
+        "journal-of-mentee-as-of",
+        "daniel",
+        lambda d: f"/journal?member={d.members['amara']}&as_of={d.as_of}",
     ),
     Visit("groups", "sofia", _fixed("/groups")),
     Visit("group-board", "sofia", lambda d: f"/groups/{d.group_id}"),

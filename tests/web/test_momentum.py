@@ -37,6 +37,7 @@ def test_a_newcomer_has_no_momentum_and_a_new_rut_risk(api: Api) -> None:
         "last_action_on": None,
         "days_since_action": None,
         "away_today": False,
+        "as_of": None,  # now
     }
     assert len(weeks) == 12
     assert weeks[0] == {"week": "2025-12-15", "actions": 0}

@@ -1,4 +1,5 @@
-"""Journal entries visible to the caller."""
+"""Journal entries visible to the caller, now or as they were at the end of a past
+day (`?as_of=YYYY-MM-DD`, `web.common.as_of`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from projections.relations import visible_levels
 from service.errors import NotFoundError
 from web.api.common import ERRORS, PageQuery, blueprint
 from web.auth import BEARER, caller
+from web.common.as_of import AS_OF_QUERY, AsOfDay, reading
 from web.common.journal import journal_page
 from web.system import current_system as system
 
@@ -32,6 +34,7 @@ class JournalQuery(PageQuery):
         json_schema_extra={"enum": list(jq.KIND_FILTERS)},
     )
     goal: UUID | None = Field(None, description="Only entries about this goal.")
+    as_of: AsOfDay | None = AS_OF_QUERY
 
 
 MAX_ENTRY_ID = 2**63 - 1  # a BIGINT: larger numbers cannot name an entry
@@ -66,6 +69,10 @@ class JournalEntryPage(BaseModel):
 
     items: list[JournalEntryOut]
     next_cursor: str | None
+    as_of: date | None = Field(
+        description="The past day these entries are from, at its end in the "
+        "member's timezone then; null: now (also for `as_of` today or later)."
+    )
 
 
 def entry_out(entry: jq.JournalEntry) -> dict[str, Any]:
@@ -78,23 +85,28 @@ def entry_out(entry: jq.JournalEntry) -> dict[str, Any]:
 @api.get("/journal", responses={200: JournalEntryPage, **ERRORS}, security=BEARER)
 def journal(query: JournalQuery) -> Response:
     """Your journal, or a mentee's entries you may see, newest first (404 for a
-    member whose journal you may not see)."""
+    member whose journal you may not see), now or (`as_of`) as they were at the end
+    of a past day: the entries and counts of then, as you may see them now."""
     me = caller()
     member = str(query.member or me)
     if member != str(me):
         with system().read() as conn:
             if not visible_levels(conn, str(me), member):
                 raise NotFoundError("No such member.")
-    page = journal_page(
-        me,
-        limit=query.limit,
-        cursor=query.cursor,
-        member_id=member,
-        kind=query.kind,
-        goal_id=str(query.goal) if query.goal else None,
-    )
+    with reading(member, query.as_of, me) as r:
+        page = journal_page(
+            me,
+            limit=query.limit,
+            cursor=query.cursor,
+            member_id=member,
+            kind=query.kind,
+            goal_id=str(query.goal) if query.goal else None,
+            conn=r.conn,
+        )
     return jsonify(
-        items=[entry_out(e) for e in page.entries], next_cursor=page.next_cursor
+        items=[entry_out(e) for e in page.entries],
+        next_cursor=page.next_cursor,
+        as_of=r.past.day.isoformat() if r.past else None,
     )
 
 

@@ -1,7 +1,9 @@
-"""Momentum metrics (SPEC 5) and their daily series.
+"""Momentum metrics (SPEC 5) and their daily series, now or as they were at the end
+of a past day (`?as_of=YYYY-MM-DD`, `web.common.as_of`).
 
 Yours, or a mentee's while you are their accepted mentor; anyone else's is a 404
-(group members see each other's momentum on the group board).
+(group members see each other's momentum on the group board). The past is asked of
+the member's read models as they were (`System.read_as_of`) with the same queries.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from projections.relations import is_mentor
 from service.errors import NotFoundError
 from web.api.common import ERRORS, blueprint
 from web.auth import BEARER, caller
+from web.common.as_of import AS_OF_QUERY, AsOfDay, Reading, reading
 from web.system import current_system as system
 
 api = blueprint("momentum", __name__, __doc__ or "")
@@ -27,6 +30,7 @@ class MomentumQuery(BaseModel):
     member: UUID | None = Field(
         None, description="Whose metrics (default: yours): yourself or a mentee."
     )
+    as_of: AsOfDay | None = AS_OF_QUERY
 
 
 class MomentumSeriesQuery(MomentumQuery):
@@ -51,8 +55,14 @@ class RutRisk(BaseModel):
     inactivity: float = Field(description="i: days since the last action / 21, ≤ 1.")
 
 
+AS_OF = Field(
+    description="The past day these are from, at its end in the member's timezone "
+    "then; null: now (also for `as_of` today or later)."
+)
+
+
 class MomentumOut(BaseModel):
-    """A member's metrics now (SPEC 5)."""
+    """A member's metrics now, or at the end of the day `as_of` (SPEC 5)."""
 
     member_id: UUID
     momentum: int = Field(description="Shown: capped at 100.")
@@ -76,6 +86,7 @@ class MomentumOut(BaseModel):
     last_action_on: date | None
     days_since_action: int | None
     away_today: bool
+    as_of: date | None = AS_OF
 
 
 class MomentumDay(BaseModel):
@@ -92,6 +103,7 @@ class MomentumSeries(BaseModel):
 
     member_id: UUID
     days: list[MomentumDay]
+    as_of: date | None = AS_OF
 
 
 def _whose(conn: Connection, viewer: UUID, member: UUID | None) -> str:
@@ -103,12 +115,19 @@ def _whose(conn: Connection, viewer: UUID, member: UUID | None) -> str:
     return str(member)
 
 
+def _as_of(r: Reading) -> date | None:
+    return r.past.day if r.past else None
+
+
 @api.get("/momentum", responses={200: MomentumOut, **ERRORS}, security=BEARER)
 def momentum(query: MomentumQuery) -> Response:
-    """Momentum, trend, weekly actions, streaks, commitments kept and rut risk."""
+    """Momentum, trend, weekly actions, streaks, commitments kept and rut risk: now,
+    or (`as_of`) at the end of a past day."""
     me = caller()
     with system().read() as conn:
-        found = member_metrics(conn, _whose(conn, me, query.member), system().now())
+        member = _whose(conn, me, query.member)
+    with reading(member, query.as_of) as r:
+        found = member_metrics(r.conn, member, r.now)
     if found is None:
         raise NotFoundError("No such member.")
     out = MomentumOut(
@@ -135,17 +154,20 @@ def momentum(query: MomentumQuery) -> Response:
         last_action_on=found.last_action_on,
         days_since_action=found.days_since_action,
         away_today=found.away_today,
+        as_of=_as_of(r),
     )
     return jsonify(out.model_dump(mode="json"))
 
 
 @api.get("/momentum/series", responses={200: MomentumSeries, **ERRORS}, security=BEARER)
 def momentum_series(query: MomentumSeriesQuery) -> Response:
-    """Momentum at the end of each of the last `days` days (today: now)."""
+    """Momentum at the end of each of the last `days` days (today: now), or of the
+    `days` days up to a past day (`as_of`), as they were then."""
     me = caller()
     with system().read() as conn:
         member = _whose(conn, me, query.member)
-        points = daily_series(conn, member, system().now(), query.days)
+    with reading(member, query.as_of) as r:
+        points = daily_series(r.conn, member, r.now, query.days)
     if not points:
         raise NotFoundError("No such member.")
     out = MomentumSeries(
@@ -159,5 +181,6 @@ def momentum_series(query: MomentumSeriesQuery) -> Response:
             )
             for p in points
         ],
+        as_of=_as_of(r),
     )
     return jsonify(out.model_dump(mode="json"))

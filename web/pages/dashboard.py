@@ -5,6 +5,9 @@ actions against the target, stalled goals, next milestones, the heat map, the
 momentum line, the weekly bars and a one-line form to log an action (it posts to
 `actions.new`, which logs it and comes back here). All of it is read from the
 projections by `web.pages.dashboard_view`; nothing is written here.
+
+`?as_of=YYYY-MM-DD` shows all of it as it was at the end of a past day, with a
+banner and a link back to now (`web.pages.as_of`), and no form that writes.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields import SelectChoice
 
 from service.domain.action import CATEGORIES
+from web.pages.as_of import page_reading
 from web.pages.dashboard_view import dashboard
-from web.pages.forms import PageForm
+from web.pages.forms import INVALID, PageForm
 from web.pages.session import me, page_blueprint, viewer
-from web.system import current_system as system
 
 bp = page_blueprint("dashboard", __name__)
 
@@ -35,11 +38,16 @@ class QuickActionForm(PageForm):
 
 
 @bp.get("/")
-def index() -> str:
-    """The signed-in member's dashboard."""
-    with system().read() as conn:
-        board = dashboard(conn, str(me()), system().now())
-    form = QuickActionForm(next=url_for("dashboard.index"))
-    return render_template(
-        "dashboard/index.html", board=board, form=form, name=viewer().display_name
+def index() -> str | tuple[str, int]:
+    """The signed-in member's dashboard: now, or (`?as_of=`) at the end of a past
+    day (a date that is no date: 422, the error by the date field)."""
+    with page_reading(me(), "your dashboard") as (found, as_of):
+        board = dashboard(found.conn, str(me()), found.now)
+    body = render_template(
+        "dashboard/index.html",
+        board=board,
+        form=QuickActionForm(next=url_for("dashboard.index")),
+        name=viewer().display_name,
+        as_of=as_of,
     )
+    return (body, INVALID) if as_of.error else body

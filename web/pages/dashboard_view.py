@@ -1,9 +1,12 @@
 """What the dashboard shows, read from the projections and put into words.
 
 The numbers are the metrics model's (`member_metrics`, `daily_series`, the same as
-`GET /momentum`) and the goal board's (`goal_board`, with the member as viewer);
-this module only says them: the three parts of rut risk (SPEC 5's s, b, i), why a
-goal counts as stalled (by asking the rule itself), when a milestone is due.
+`GET /momentum`), the goal board's (`goal_board`, with the member as viewer) and
+the latest reviews' signals (`signal_history`), read from the connection given: the
+live read models, or the member's as they were at the end of a past day
+(`?as_of=`, `web.pages.as_of`); this module only says them: the three parts of
+rut risk (SPEC 5's s, b, i), why a goal counts as stalled (by asking the rule
+itself), when a milestone is due.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from projections.metrics_queries import (
     latest_signals,
     member_metrics,
 )
+from projections.signals_queries import signal_history
 from service.errors import NotFoundError
 from web.pages.charts import Chart, heat_map, momentum_line, weekly_bars
+from web.pages.charts_signals import signals_chart
 
 HEAT_DAYS = 53 * 7  # every day the heat map can show
 LINE_DAYS = 90
@@ -61,6 +66,7 @@ class Dashboard:
     heat_map: Chart
     momentum_line: Chart
     weekly_bars: Chart
+    signals: Chart
 
     @property
     def is_new(self) -> bool:
@@ -178,4 +184,5 @@ def dashboard(conn: Connection, member_id: str, now: datetime) -> Dashboard:
         heat_map=heat_map({p.day: p.actions for p in series}, today),
         momentum_line=momentum_line([(p.day, p.momentum) for p in series[-LINE_DAYS:]]),
         weekly_bars=weekly_bars(metrics.weekly_actions, metrics.weekly_target),
+        signals=signals_chart(signal_history(conn, member_id, member_id)),
     )

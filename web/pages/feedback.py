@@ -17,6 +17,7 @@ from itertools import count
 from uuid import UUID
 
 from flask import flash, g, redirect
+from sqlalchemy import Connection
 from werkzeug.wrappers import Response
 
 from projections import relations
@@ -46,20 +47,28 @@ class NoteView:
     mine: bool
 
 
-def notes_on(kind: str, item_id: str | UUID) -> list[NoteView]:
+def notes_on(
+    kind: str,
+    item_id: str | UUID,
+    past: Connection | None = None,
+    timezone: str | None = None,
+) -> list[NoteView]:
     """Feedback on an item as the signed-in member may see it, oldest first (empty
-    when they may not see the item: the same query and rule as the API's)."""
+    when they may not see the item: the same query and rule as the API's), its
+    times in `timezone` (default: the member's); from `past`, a past day's read
+    models (`?as_of=`), if given: nothing there is theirs to withdraw. Authors are
+    named as they are now."""
     with system().read() as conn:
-        notes = feedback_on(conn, str(me()), kind, str(item_id))
+        notes = feedback_on(past or conn, str(me()), kind, str(item_id))
         names = relations.member_names(conn, (n.author_id for n in notes))
-    zone = zone_info(viewer().timezone)
+    zone = zone_info(timezone or viewer().timezone)
     return [
         NoteView(
             feedback_id=n.feedback_id,
             author_name=names.get(n.author_id, FORMER_MEMBER),
             text=n.text,
             at=n.at.astimezone(zone),
-            mine=n.author_id == str(me()),
+            mine=past is None and n.author_id == str(me()),
         )
         for n in notes
     ]

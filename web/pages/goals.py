@@ -95,7 +95,7 @@ def _show(
         "progress": ProgressForm(formdata=None),
         **{name: cls(formdata=None) for name, cls in STATUS_FORMS.items()},
     }
-    if page.as_of_error and status == 200:
+    if page.as_of.error and status == 200:
         status = INVALID
     body = render_template("goals/show.html", page=page, forms=fresh | forms)
     return body, status

@@ -5,8 +5,8 @@ is a 404), the past (`as_of`) and the history from the service.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from dataclasses import dataclass, field, replace
+from datetime import date
 from uuid import UUID
 
 from projections import goals_queries as q
@@ -14,8 +14,10 @@ from projections.goals_queries import GoalCard, ProgressSeries
 from service.clock import zone_info
 from service.domain.goal import Goal
 from service.domain.member import Member
-from service.errors import NotFoundError
+from service.errors import NotFoundError, ValidationError
+from web.common.as_of import NOT_OVER, parse_day, past_day
 from web.common.goals import GoalOut, goal_out, goal_state_out
+from web.pages.as_of import AsOf
 from web.pages.charts import Chart, goal_progress_chart
 from web.pages.goals_history import HistoryRow, describe
 from web.pages.session import me, viewer
@@ -33,11 +35,13 @@ class GoalPage:
     timezone: str
     history: list[HistoryRow]
     series: ProgressSeries | None
-    past: date | None = None
-    as_of: str = ""
-    as_of_error: str = ""
-    as_of_note: str = ""
+    as_of: AsOf = field(default_factory=AsOf)
     chart: Chart | None = None
+
+    @property
+    def past(self) -> date | None:
+        """The past day shown (`?as_of=`); None for the goal as it is now."""
+        return self.as_of.day
 
     @property
     def can_act(self) -> bool:
@@ -109,28 +113,28 @@ def _chart(card: GoalCard, series: ProgressSeries | None) -> Chart | None:
 
 
 def _on_day(page: GoalPage, text: str) -> GoalPage:
-    """The page showing the goal at the end of day `text` (owner's timezone)."""
+    """The page showing the goal at the end of day `text`, in the owner's timezone
+    then (`web.common.as_of`, as the dashboard and the journal read it)."""
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        return replace(page, as_of=text, as_of_error="Enter a date as YYYY-MM-DD.")
-    if day >= page.card.today:
-        note = "That day is not over yet, so this is the goal as it is now."
-        return replace(page, as_of=text, as_of_note=note)
-    at = datetime.combine(day, time.max, tzinfo=zone_info(page.timezone))
+        day = parse_day(text)
+    except ValidationError as error:
+        return replace(page, as_of=AsOf(text, error=error.message))
+    past = past_day(page.card.owner_id, day)
+    if past is None:
+        return replace(page, as_of=AsOf(text, note=NOT_OVER.format(what="the goal")))
     try:
-        state = system().app.as_of(me(), page.goal.id, at)
+        state = system().app.as_of(me(), page.goal.id, past.at)
     except NotFoundError:
         set_on = page.card.set_on.isoformat()
         note = (
             f"This goal did not exist yet on {day.isoformat()}: it was set on "
             f"{set_on}. This is the goal as it is now."
         )
-        return replace(page, as_of=text, as_of_note=note)
+        return replace(page, as_of=AsOf(text, note=note))
     if not isinstance(state, Goal):
         raise NotFoundError("No such goal.")
-    past = goal_state_out(state, at)
-    return replace(page, goal=past, past=day, as_of=text, chart=None)
+    then = goal_state_out(state, past.at)
+    return replace(page, goal=then, as_of=AsOf(text, past), chart=None)
 
 
 def my_aspirations() -> Member:
