@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, select
 
@@ -74,6 +75,31 @@ class AuditRow:
     event_type: str
     chain_hash: str
 
+    @classmethod
+    def of(cls, row: Any) -> AuditRow:
+        """The event of an `audit_index` row (its columns by name)."""
+        return cls(
+            row.position,
+            _utc(row.occurred_at),
+            row.actor_id,
+            row.aggregate_id,
+            row.aggregate_type,
+            row.event_type,
+            row.chain_hash,
+        )
+
+
+COLUMNS = (
+    t.c.position,
+    t.c.occurred_at,
+    t.c.actor_id,
+    t.c.aggregate_id,
+    t.c.aggregate_type,
+    t.c.event_type,
+    t.c.chain_hash,
+)
+"""The columns an `AuditRow` is made of."""
+
 
 def search(
     conn: Connection, where: AuditFilter, after: int = 0, limit: int = 50
@@ -91,30 +117,9 @@ def search(
         .scalar_subquery()
     )
     rows = conn.execute(
-        select(
-            t.c.position,
-            t.c.occurred_at,
-            t.c.actor_id,
-            t.c.aggregate_id,
-            t.c.aggregate_type,
-            t.c.event_type,
-            t.c.chain_hash,
-        )
-        .where(t.c.position.in_(page))
-        .order_by(t.c.position)
+        select(*COLUMNS).where(t.c.position.in_(page)).order_by(t.c.position)
     )
-    return [
-        AuditRow(
-            row.position,
-            _utc(row.occurred_at),
-            row.actor_id,
-            row.aggregate_id,
-            row.aggregate_type,
-            row.event_type,
-            row.chain_hash,
-        )
-        for row in rows
-    ]
+    return [AuditRow.of(row) for row in rows]
 
 
 def _far_in_time(conn: Connection, where: AuditFilter, after: int) -> bool:

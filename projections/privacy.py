@@ -55,6 +55,8 @@ MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
     "rm_notifications_suggestions": ("mentor_id", "mentee_id"),
     "rm_notifications_facilitators": ("member_id",),
     "rm_notifications_buddies": ("member_id",),
+    "rm_history_parties": ("member_id",),
+    "rm_history_mentions": ("member_id",),
     "notify_outbox": ("member_id",),  # their emails; deleted on erasure (notify)
 }
 """Tables whose rows name the member directly."""

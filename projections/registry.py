@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from projections.audit import AuditIndex, CheckpointSigner, with_signer
 from projections.goals import GoalBoard
 from projections.groups import GroupBoard
+from projections.history import History
 from projections.journal import Journal
 from projections.metrics import Metrics
 from projections.notifications import Notifications
@@ -25,6 +26,7 @@ def all_models() -> list[ReadModel]:
         Metrics(),
         GroupBoard(),
         Notifications(),
+        History(),
         AuditIndex(),
     ]
 

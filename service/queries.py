@@ -28,7 +28,7 @@ def require_visible(app: Services, viewer_id: UUID, aggregate_id: UUID) -> None:
         item: object = app.repository.get(aggregate_id)
     except AggregateNotFoundError:
         raise NotFoundError("No such item.") from None
-    if not _may_see(uow, viewer_id, item):
+    if not may_see(uow, viewer_id, item):
         raise NotFoundError("No such item.")
 
 
@@ -72,7 +72,11 @@ def visible_review(app: Services, viewer_id: UUID, review_id: UUID) -> Review:
     return review
 
 
-def _may_see(uow: UnitOfWork, viewer_id: UUID, item: object) -> bool:
+def may_see(uow: UnitOfWork, viewer_id: UUID, item: object) -> bool:
+    """Whether the viewer may see this aggregate and its history (SPEC 9): an item
+    by its visibility, an account only its member, a group its members, a
+    mentorship or suggestion its two sides, feedback and cheers whoever sees the
+    item they are on."""
     if isinstance(item, Goal | Action | Review):
         return access.can_see(uow, viewer_id, item)
     if isinstance(item, Member):

@@ -73,6 +73,13 @@ VISITS = [
     Visit("notifications", "amara", _fixed("/notifications")),
     Visit("settings", "amara", _fixed("/settings")),
     Visit("settings-mentor", "daniel", _fixed("/settings")),  # two digest previews
+    Visit("history", "amara", _fixed("/settings/history")),
+    Visit("history-mentor", "daniel", _fixed("/settings/history")),
+    Visit(
+        "history-of-a-goal",
+        "amara",
+        lambda d: f"/settings/history?item={d.metric_goal_id}",
+    ),
     Visit("admin", "sofia", _fixed("/admin")),
     Visit("dev-mail", "amara", _fixed("/dev/mail")),
     Visit("dev-mail-message", "amara", lambda d: f"/dev/mail/{d.mail_id}"),

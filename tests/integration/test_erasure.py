@@ -139,6 +139,7 @@ def test_erasure_shreds_content_keeps_the_chain_and_purges_every_read_model(
         assert secret.encode() not in raw, secret
     with engine.connect() as conn:
         assert m0 in {UUID(c.member_id) for c in triage(conn, str(m2), clock.now())}
+        assert member_rows(conn, m0)["rm_history_parties"], "the purge can fail"
     assert _text_hits(runner, SECRETS), "the check can fail"
 
     app.handle(c.EraseMember(m0, PASSWORD))
