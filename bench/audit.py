@@ -2,9 +2,9 @@
 `search` pages over an audit index of `--events` rows (default 1,000,000) on
 PostgreSQL, for each filter the API takes, with and without a cursor.
 
-The search reads only `audit_index`, so the rows are generated in SQL
-(`generate_series`) straight into that table, created with the model's own indexes
-in a scratch schema (dropped at the end); no events are appended. The rows: 2,000
+The search reads only `audit_index` and `audit_days`, so the rows are generated in
+SQL (`generate_series`) straight into those tables, created with the model's own
+indexes in a scratch schema (dropped at the end); no events are appended. The rows: 2,000
 actors (one event in 50 by the system), 50,000 items of about 20 events each, a
 dozen event types (one rare), one event every 30 seconds from 2025-01-01.
 
@@ -33,7 +33,7 @@ from sqlalchemy import Engine, create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import command_line, machine, write_results
-from projections.audit import audit_index
+from projections.audit import audit_days, audit_index
 from projections.audit_queries import AuditFilter, search
 
 NAME = "audit"
@@ -53,6 +53,12 @@ SELECT g,
        md5(g::text) || md5((g + 1)::text)
 FROM generate_series(1, :n) AS g
 """
+DAYS = """
+INSERT INTO audit_days
+SELECT (occurred_at AT TIME ZONE 'UTC')::date, min(position), max(position)
+FROM audit_index GROUP BY 1
+"""
+"""Each day's positions, as the audit model keeps them (and migration 0014 fills)."""
 
 
 def _member(n: int) -> str:
@@ -82,11 +88,13 @@ def main() -> None:
     try:
         began = time.perf_counter()
         audit_index.create(engine)
+        audit_days.create(engine)
         with engine.begin() as conn:
             conn.execute(text(FILL), {"n": args.events})
+            conn.execute(text(DAYS))
         with engine.connect() as conn:  # as autovacuum leaves an append-only table
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("VACUUM ANALYZE audit_index")
+                text("VACUUM ANALYZE audit_index, audit_days")
             )
         filled = time.perf_counter() - began
         print(f"{args.events:,} rows in {filled:.1f} s")

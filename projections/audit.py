@@ -35,7 +35,7 @@ import hmac
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, TypeVar, cast
 from uuid import UUID
 
@@ -45,6 +45,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Date,
     DateTime,
     Engine,
     Index,
@@ -52,10 +53,13 @@ from sqlalchemy import (
     Row,
     String,
     Table,
+    case,
     func,
     insert,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from projections.base import UTCDateTime
 from projections.batching import insert_rows
@@ -93,6 +97,19 @@ audit_index = Table(
     Index("ix_audit_index_type_position", "aggregate_type", "event_type", "position"),
     Index("ix_audit_index_time_position", "occurred_at", "position"),
 )
+
+audit_days = Table(
+    "audit_days",
+    metadata,
+    Column("day", Date, primary_key=True, autoincrement=False),
+    Column("first_position", BigInteger, nullable=False),
+    Column("last_position", BigInteger, nullable=False),
+)
+"""The lowest and highest log positions of each UTC day's events (migration 0014):
+bounds on the positions of any time range, so a search by time walks the primary
+key between them instead of sorting the range's index (`audit_queries.search`).
+Exact whatever the order of times and positions: every event of a day lies within
+its row."""
 
 audit_chain = Table(
     "audit_chain",
@@ -316,7 +333,7 @@ class AuditIndex:
 
     name = "audit"
     # Never audit_chain or audit_checkpoints here: a rebuild deletes these tables.
-    tables = (audit_index,)
+    tables = (audit_index, audit_days)
     # A rebuild checks the replayed chain against the live `audit_chain` (that is
     # how it catches rewritten events), so it runs on the live tables, not beside
     # them (`projections.bluegreen`).
@@ -400,8 +417,44 @@ class AuditIndex:
             )
         insert_rows(conn, audit_chain, links)
         insert_rows(conn, audit_index, rows)
+        _widen_days(conn, rows)
         if self.signer is not None and links:
             self.signer.maybe_sign(conn, final, previous)
+
+
+def _widen_days(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Widen each UTC day's position bounds (`audit_days`) to the new rows'."""
+    days: dict[date, list[int]] = {}
+    for row in rows:
+        day = row["occurred_at"].astimezone(UTC).date()
+        bounds = days.setdefault(day, [row["position"], row["position"]])
+        bounds[0] = min(bounds[0], row["position"])
+        bounds[1] = max(bounds[1], row["position"])
+    if not days:
+        return
+    insert_of = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = insert_of(audit_days)
+    kept, new = audit_days.c, statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[kept.day],
+        set_={
+            "first_position": case(
+                (new.first_position < kept.first_position, new.first_position),
+                else_=kept.first_position,
+            ),
+            "last_position": case(
+                (new.last_position > kept.last_position, new.last_position),
+                else_=kept.last_position,
+            ),
+        },
+    )
+    conn.execute(
+        statement,
+        [
+            {"day": day, "first_position": first, "last_position": last}
+            for day, (first, last) in days.items()
+        ],
+    )
 
 
 # --- verification ------------------------------------------------------------------

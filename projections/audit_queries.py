@@ -6,12 +6,11 @@ holds no content, so nothing here can show what an event said.
 
 Every filter is served by an index of `projections.audit`: the actor by
 `(actor_id, position)`, the item by `aggregate_id`, the type by `(aggregate_type,
-event_type, position)`, the time by `(occurred_at, position)`; pages continue after
-a position (the primary key), so a page costs about the same at the end of the log
-as at its start. Measured by `bench/audit.py` (1,000,000 rows, PostgreSQL): every
-shape's p95 is a few ms, except the first page of a time range alone that starts deep
-in the log and holds hundreds of thousands of events (60-110 ms: the range's index
-is read whole to find its lowest positions).
+event_type, position)`, the time by `(occurred_at, position)` and, for a range deep
+in the log, by the positions of the days it spans (`audit_days`: the range is read
+along the primary key between them); pages continue after a position (the primary
+key), so a page costs about the same at the end of the log as at its start.
+Measured by `bench/audit.py` (1,000,000 rows, PostgreSQL).
 """
 
 from __future__ import annotations
@@ -19,16 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
+from projections.audit import audit_days as d
 from projections.audit import audit_index as t
 
-FAR = 5000
-"""Events before a time range's start past which a page of it is read from the
-time index (see `_far_in_time`)."""
 STREAM_BATCH = 500
 """Rows read per query while streaming a search."""
 
@@ -106,13 +103,21 @@ def search(
 ) -> list[AuditRow]:
     """Up to `limit` events matching `where` after log position `after`, oldest
     first."""
+    conditions = [t.c.position > after, *where.conditions()]
+    bounds = _positions_of_days(conn, where)
+    if bounds is None:
+        return []  # no event on or after `since`, or before `until`
+    lower, upper = bounds
+    if lower is not None:
+        conditions.append(t.c.position >= lower)
+    if upper is not None:
+        conditions.append(t.c.position <= upper)
     # The page's positions first, from the filter's index alone (each ends in the
     # position); then only those rows.
-    order = t.c.position + 0 if _far_in_time(conn, where, after) else t.c.position
     page = (
         select(t.c.position)
-        .where(t.c.position > after, *where.conditions())
-        .order_by(order)
+        .where(*conditions)
+        .order_by(t.c.position)
         .limit(limit)
         .scalar_subquery()
     )
@@ -122,24 +127,29 @@ def search(
     return [AuditRow.of(row) for row in rows]
 
 
-def _far_in_time(conn: Connection, where: AuditFilter, after: int) -> bool:
-    """True if only a time range filters and its events start far after `after`:
-    then walking the positions in order (the primary key) would pass every event
-    before the range, so the page is the top positions of the range's own index
-    instead (`position + 0` keeps the planner off the primary key). Positions and
-    times go up together, near enough for this choice; either way the page is
-    the same."""
-    if where.since is None or where.actor_id or where.aggregate_id:
-        return False
-    if where.aggregate_type is not None:
-        return False
-    first = conn.scalar(
-        select(t.c.position)
-        .where(*where.conditions())
-        .order_by(t.c.occurred_at, t.c.position)
-        .limit(1)
-    )
-    return first is not None and first - after > FAR
+def _positions_of_days(
+    conn: Connection, where: AuditFilter
+) -> tuple[int | None, int | None] | None:
+    """Bounds on the positions of the events in the filter's time range, from the
+    days it spans (`audit_days`): a range deep in the log is then read along the
+    primary key from its first day's lowest position, not by sorting the whole
+    range's index. None if no event can be in the range."""
+    lower = upper = None
+    if where.since is not None:
+        first_day = where.since.astimezone(UTC).date()
+        lower = conn.scalar(
+            select(func.min(d.c.first_position)).where(d.c.day >= first_day)
+        )
+        if lower is None:
+            return None
+    if where.until is not None:
+        last_day = (where.until - timedelta(microseconds=1)).astimezone(UTC).date()
+        upper = conn.scalar(
+            select(func.max(d.c.last_position)).where(d.c.day <= last_day)
+        )
+        if upper is None:
+            return None
+    return lower, upper
 
 
 def _utc(moment: datetime) -> datetime:

@@ -75,12 +75,14 @@ WITHOUT_MEMBERS = (
     "momentum_sign_in_known",
     "audit_chain",
     "audit_checkpoints",
+    "audit_days",
 )
 """Tables that hold nothing readable about any one member (failed sign-ins are kept
 as HMACs of the email and address under the secret key, only for 15 minutes; known
 addresses as HMACs of the email and address, for 30 days after a sign-in; the audit
-chain and its checkpoints hold positions and hashes only — who acted is in
-`audit_index`, exported through `actor_id`)."""
+chain and its checkpoints hold positions and hashes only, its days the first and
+last position of each day — who acted is in `audit_index`, exported through
+`actor_id`)."""
 
 
 def classified() -> set[str]:
