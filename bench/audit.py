@@ -4,9 +4,9 @@ PostgreSQL, for each filter the API takes, with and without a cursor.
 
 The search reads only `audit_index` and `audit_days`, so the rows are generated in
 SQL (`generate_series`) straight into those tables, created with the model's own
-indexes in a scratch schema (dropped at the end); no events are appended. The rows: 2,000
-actors (one event in 50 by the system), 50,000 items of about 20 events each, a
-dozen event types (one rare), one event every 30 seconds from 2025-01-01.
+indexes in a scratch schema (dropped at the end); no events are appended. The rows:
+2,000 actors (one event in 50 by the system), 50,000 items of about 20 events each,
+a dozen event types (one rare), one event every 30 seconds from 2025-01-01.
 
     .venv/bin/python -m bench.audit [--events 1000000] [--runs 50]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--out F]
