@@ -139,7 +139,7 @@ def test_a_second_process_that_fails_fails_the_rebuild_and_changes_nothing(
     if backend.startswith("sqlite"):
         unreachable = f"sqlite:///{os.path.dirname(backend[10:])}/gone/events.sqlite"
     else:
-        unreachable = "postgresql://postgres@127.0.0.1:5432/momentum_no_such_db"
+        unreachable = backend.split("?")[0] + "?schema=momentum_no_such_schema"
     with pytest.raises(RuntimeError, match="second process failed"):
         runner.rebuild(None, None, _second_process(unreachable))
     assert _dump(runner.engine) == before
