@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -38,11 +38,9 @@ class NotYetError(NotFoundError):
 def parse_day(text: str) -> date:
     """The date in `text`, which must be `YYYY-MM-DD`; ValidationError otherwise."""
     text = text.strip()
-    try:
-        if _DAY.fullmatch(text):
+    if _DAY.fullmatch(text):
+        with suppress(ValueError):  # 2026-02-30 has the shape, not the date
             return date.fromisoformat(text)
-    except ValueError:
-        pass
     raise ValidationError(BAD_DATE, FIELD)
 
 
