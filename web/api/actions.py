@@ -12,7 +12,14 @@ from pydantic.config import JsonDict
 from service import commands as c
 from service.domain.action import CATEGORIES
 from service.domain.base import VISIBILITIES
-from web.api.common import ERRORS, blueprint, if_match, takes_if_match, written
+from web.api.common import (
+    ERRORS,
+    QueryModel,
+    blueprint,
+    if_match,
+    takes_if_match,
+    written,
+)
 from web.auth import BEARER, caller, idempotency_key
 from web.system import current_system as system
 
@@ -68,7 +75,7 @@ class ActionPath(BaseModel):
     action_id: UUID
 
 
-class RetractQuery(BaseModel):
+class RetractQuery(QueryModel):
     reason: str = Field(
         "", max_length=500, pattern=NO_NUL, description="Why it is taken back."
     )

@@ -23,7 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from projections.audit import PROBLEMS_KEPT, ProblemKind, export_lines, verify
 from projections.audit_queries import AuditFilter, AuditRow, search, stream
 from service.errors import ValidationError
-from web.api.common import ERRORS, blueprint, decode_cursor, encode_cursor
+from web.api.common import (
+    ERRORS,
+    QueryModel,
+    blueprint,
+    decode_cursor,
+    encode_cursor,
+)
 from web.auth import BEARER, caller
 from web.system import current_system as system
 
@@ -67,7 +73,7 @@ class AuditCheckOut(BaseModel):
     )
 
 
-class AuditExportQuery(BaseModel):
+class AuditExportQuery(QueryModel):
     """Which part of the log to export."""
 
     after: int = Field(0, ge=0, description="Start after this log position.")
@@ -144,7 +150,7 @@ def audit_export(query: AuditExportQuery) -> Response:
 # --- search ------------------------------------------------------------------------
 
 
-class AuditSearchQuery(BaseModel):
+class AuditSearchQuery(QueryModel):
     """Which events to find in the audit index; every filter given must match."""
 
     model_config = ConfigDict(populate_by_name=True, extra="ignore")

@@ -20,14 +20,14 @@ from flask import g
 from pydantic import BaseModel, Field
 
 from service.errors import NotFoundError
-from web.api.common import ERRORS, blueprint
+from web.api.common import ERRORS, QueryModel, blueprint
 from web.auth import BEARER, caller
 from web.common.digests import digest_preview
 
 api = blueprint("digests", __name__, __doc__ or "")
 
 
-class DigestPreviewQuery(BaseModel):
+class DigestPreviewQuery(QueryModel):
     """Which digest to preview."""
 
     kind: Literal["member", "mentor", "group"] = Field(

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from projections.goals_queries import ProgressSeries
 from service.application import HistoryEntry
-from web.api.common import PageQuery
+from web.api.common import PageQuery, QueryModel
 from web.common.goals import GoalCardOut, GoalOut, Horizon, Status, Visibility
 
 # Requests ---------------------------------------------------------------------------
@@ -121,7 +121,7 @@ class GoalListQuery(PageQuery):
     status: Status | None = None
 
 
-class GoalQuery(BaseModel):
+class GoalQuery(QueryModel):
     """A goal now, or as it was at a time."""
 
     as_of: AwareDatetime | None = Field(

@@ -14,7 +14,7 @@ from flask.wrappers import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from projections.history_queries import KINDS
-from web.api.common import ERRORS, MAX_LIMIT, blueprint
+from web.api.common import ERRORS, MAX_LIMIT, QueryModel, blueprint
 from web.auth import BEARER, caller
 from web.common.history import HistoryItem, my_history
 
@@ -23,7 +23,7 @@ api = blueprint("history", __name__, __doc__ or "")
 KIND_HELP = "; ".join(f"`{k}`: {', '.join(types)}" for k, types in KINDS.items())
 
 
-class HistoryQuery(BaseModel):
+class HistoryQuery(QueryModel):
     """Which events of my history, and which page."""
 
     model_config = ConfigDict(extra="ignore")

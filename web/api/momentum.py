@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from projections.metrics_queries import daily_series, member_metrics
 from projections.relations import is_mentor
 from service.errors import NotFoundError
-from web.api.common import ERRORS, blueprint
+from web.api.common import ERRORS, QueryModel, blueprint
 from web.auth import BEARER, caller
 from web.common.as_of import AS_OF_QUERY, AsOfDay, Reading, reading
 from web.system import current_system as system
@@ -26,7 +26,7 @@ from web.system import current_system as system
 api = blueprint("momentum", __name__, __doc__ or "")
 
 
-class MomentumQuery(BaseModel):
+class MomentumQuery(QueryModel):
     member: UUID | None = Field(
         None, description="Whose metrics (default: yours): yourself or a mentee."
     )
