@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -41,6 +41,9 @@ WARM_UP = 500
 TOPIC = "service.domain.action:Action.ActionLogged"
 TARGETS = {"SQLite (file)": 3000.0, "PostgreSQL": 1000.0}
 MIN_RATIO = 0.5
+CONCURRENT_RATIO = {"PostgreSQL": 1.0}
+"""SPEC 11: 8 writers on PostgreSQL at least as fast as 8 plain writers (appends
+share commits, `service.group_commit`)."""
 THREADS = (1, 8)
 """Writers at once: the SPEC's single-thread row, and a concurrent one."""
 Plain = Callable[[int, int], float]
@@ -54,6 +57,8 @@ class Row:
     service: list[float]
     plain: list[float]
     settings: str
+    per_commit: list[float] = field(default_factory=list)
+    """Commands per insert of the event store in each service run (group commit)."""
 
     def median(self, rates: list[float]) -> float | None:
         return statistics.median(rates) if rates else None
@@ -146,7 +151,9 @@ def measure(
         for row in rows:
             row.settings += f"; the service's connection reports {durability}"
             for _ in range(runs):
+                inserts = app.group_commit.groups
                 row.service.append(log_actions(app, members, n, row.threads))
+                row.per_commit.append(n / max(1, app.group_commit.groups - inserts))
                 row.plain.append(plain(n, row.threads))
     finally:
         app.close()
@@ -279,20 +286,25 @@ def bench_postgres(url: str, n: int, runs: int) -> tuple[list[Row], str]:
 
 
 def table_row(row: Row) -> str:
-    """One table row; the SPEC's targets are for one thread, the concurrent row is
-    for information (its ratio against 8 plain writers)."""
+    """One table row: the SPEC's targets for one thread, and for 8 threads on
+    PostgreSQL (its ratio against 8 plain writers)."""
     service, plain = row.median(row.service), row.median(row.plain)
     single = row.threads == 1
-    target = (
-        f"≥ {TARGETS[row.backend]:,.0f}/s and ratio ≥ {MIN_RATIO}" if single else "–"
-    )
+    concurrent = None if single else CONCURRENT_RATIO.get(row.backend)
+    if single:
+        target = f"≥ {TARGETS[row.backend]:,.0f}/s and ratio ≥ {MIN_RATIO}"
+    else:
+        target = "–" if concurrent is None else f"ratio ≥ {concurrent}"
     head = f"| {row.backend} | {row.threads} |"
     if service is None or plain is None:
         return f"{head} not measured | not measured | – | {target} | – |"
     ratio = service / plain
-    checks = {"rate": service >= TARGETS[row.backend], "ratio": ratio >= MIN_RATIO}
+    if single:
+        checks = {"rate": service >= TARGETS[row.backend], "ratio": ratio >= MIN_RATIO}
+    else:
+        checks = {} if concurrent is None else {"ratio": ratio >= concurrent}
     failed = ", ".join(what for what, ok in checks.items() if not ok)
-    met = (f"no ({failed})" if failed else "yes") if single else "–"
+    met = (f"no ({failed})" if failed else "yes") if checks else "–"
     return f"{head} {service:,.0f} | {plain:,.0f} | {ratio:.2f} | {target} | {met} |"
 
 
@@ -320,9 +332,11 @@ def section(rows: list[Row], pg_version: str, command: str, n: int, runs: int) -
         runs_text = ", ".join(
             f"{s:,.0f}/{p:,.0f}" for s, p in zip(row.service, row.plain, strict=True)
         )
+        shared = ", ".join(f"{c:.1f}" for c in row.per_commit)
         lines.append(
             f"- {row.backend}, {row.threads} thread(s) — {row.settings}. "
-            f"Runs (service/plain): {runs_text or 'none'}."
+            f"Runs (service/plain): {runs_text or 'none'}; commands per commit "
+            f"of the event store: {shared or 'none'}."
         )
     return "\n".join(lines)
 

@@ -19,6 +19,7 @@ from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
     Mapper,
+    Notification,
     Recording,
     Transcoding,
 )
@@ -47,6 +48,7 @@ from service.errors import (
     NotFoundError,
     ValidationError,
 )
+from service.group_commit import GroupCommit
 from service.keys import DEFAULT_TTL, KeyRing, KeyWrap, key_store_for
 from service.passwords import make_hasher, verify
 from service.secret_keys import EMAIL_INDEX, derive_key
@@ -117,6 +119,7 @@ class MomentumApplication(Application[UUID]):
         self.key_wrap = KeyWrap(secret_key, previous_secret_key)
         self.keys = self._key_ring(key_cache_seconds)
         self.auth_cache = AuthCache(self.recorder)
+        self.group_commit = GroupCommit(self.recorder.insert_events)
         self.finish_erasures()
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -207,9 +210,29 @@ class MomentumApplication(Application[UUID]):
         """Store the new events of `aggregates` in one atomic append; nothing
         when there are none. `Application.save` without what Momentum does not use
         (snapshots and the aggregate cache are off, see `_key_ring`) and without
-        its per-object protocol checks (isinstance against typing Protocols)."""
+        its per-object protocol checks (isinstance against typing Protocols).
+        Commands appending at once in this process share one commit
+        (`service.group_commit`); a conflict fails only its own command."""
         events = [event for a in aggregates for event in a.collect_events()]
-        return self.events.put(events) if events else []
+        if not events:
+            return []
+        stored = [self.mapper.to_stored_event(event) for event in events]
+        ids = self.group_commit.append(stored)
+        if not ids:
+            return []
+        return [
+            Recording(
+                event,
+                Notification(
+                    originator_id=s.originator_id,
+                    originator_version=s.originator_version,
+                    topic=s.topic,
+                    state=s.state,
+                    id=n,
+                ),
+            )
+            for event, s, n in zip(events, stored, ids, strict=True)
+        ]
 
     def _conflict(self, uow: UnitOfWork) -> ConcurrencyConflictError:
         current: int | None = None
