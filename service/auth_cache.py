@@ -122,6 +122,12 @@ class AuthCache:
         self._max_entries = max_entries
         self._topics = tuple(topics)
         self._lock = threading.Lock()
+        self._turn = threading.Condition()
+        """Guards the shared catch-up: `_started`, `_finished`, `_leading`, `_head`."""
+        self._started = 0
+        self._finished = 0
+        self._leading = False
+        self._head = 0
         self._position: int | None = None
         self._tokens: OrderedDict[UUID, TokenView] = OrderedDict()
         self._members: OrderedDict[UUID, MemberView] = OrderedDict()
@@ -161,7 +167,36 @@ class AuthCache:
         return loaded
 
     def catch_up(self) -> int:
-        """Evict what changed since the cache's position; the new position."""
+        """Evict what changed since the cache's position; the new position.
+
+        Threads that ask at once share one read of the log: a caller waits for a
+        catch-up that starts after it asked (so it sees every commit made before
+        it asked, as its own read would) and, while one is under way, the next one
+        serves every caller that came meanwhile — one statement instead of one
+        each, one after the other under the cache's lock."""
+        with self._turn:
+            need = self._started + 1  # a catch-up that starts from now on
+            while self._finished < need:
+                if not self._leading:
+                    self._leading = True
+                    self._started += 1
+                    mine = self._started
+                    break
+                self._turn.wait()
+            else:
+                return self._head
+        head: int | None = None
+        try:
+            head = self._catch_up_alone()
+            return head
+        finally:
+            with self._turn:
+                self._leading = False
+                if head is not None:
+                    self._finished, self._head = mine, head
+                self._turn.notify_all()
+
+    def _catch_up_alone(self) -> int:
         with self._lock:
             if self._position is not None:
                 read = _changes_since(self._recorder, self._position, self._topics)
