@@ -132,7 +132,8 @@ class PositionWatch:
         `position`; then True if none has stopped. False after `timeout` seconds."""
         self._start()
         deadline = time.monotonic() + timeout
-        look_at = time.monotonic()  # look once first, unless listening
+        # listening: no look of our own unless no notification came for a while
+        look_at = time.monotonic() + (LIVE_CHECK if self._live else 0.0)
         while True:
             with self._cond:
                 if self._live and self._settled >= position:
