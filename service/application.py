@@ -49,6 +49,7 @@ from service.errors import (
     ValidationError,
 )
 from service.group_commit import GroupCommit
+from service.ids import IdAsHex, IdOfIdAsHex
 from service.keys import DEFAULT_TTL, KeyRing, KeyWrap, key_store_for
 from service.passwords import make_hasher, verify
 from service.secret_keys import EMAIL_INDEX, derive_key
@@ -158,9 +159,11 @@ class MomentumApplication(Application[UUID]):
                 self.keys.store.mark_erasing(member_id, False)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        """Add dates to the library's JSON transcodings."""
+        """Add dates to the library's JSON transcodings; ids decode as `Id`s."""
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+        transcoder.register(IdAsHex())
+        transcoder.register(IdOfIdAsHex())
 
     # Commands ------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
+from service.ids import Id
 from service.keys import KeyRing
 
 SEALED = "_sealed_"
@@ -279,7 +280,10 @@ class SealingMapper(Mapper[UUID]):
             state.update(self._open(stored_event, envelope))
         id_type = cast(Hashable, type(stored_event.originator_id))
         convert = find_id_convertor(cls, id_type)
-        state["originator_id"] = convert(stored_event.originator_id)
+        originator_id = convert(stored_event.originator_id)
+        state["originator_id"] = (
+            Id.of(originator_id) if isinstance(originator_id, UUID) else originator_id
+        )
         state["originator_version"] = stored_event.originator_version
         class_version = getattr(cls, "class_version", 1)
         from_version = state.pop("class_version", 1)
