@@ -4,6 +4,7 @@ per batch, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +259,43 @@ def test_where_and_purge_find_exactly_the_rows_a_full_scan_would(
         for each in OWNERS:
             expected = [r for r in scan.values() if r["owner"] == each]
             assert rows.where("owner", each) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    day=st.dates(),
+    instant=st.datetimes(
+        min_value=datetime(1900, 1, 1),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.timezones(),
+    ),
+    flag=st.booleans(),
+)
+def test_rows_are_sent_to_sqlite_as_sqlalchemy_itself_would_send_them(
+    day: Any, instant: Any, flag: bool
+) -> None:
+    """The quick bind processors of the bulk writes store the same text as the
+    columns' own (a day or an instant stored differently would sort and compare
+    wrongly against rows written by SQLAlchemy)."""
+    from sqlalchemy.dialects import sqlite
+
+    from projections import registry  # noqa: F401  (every read model's tables)
+    from projections.batching import _processor
+    from projections.db import metadata
+
+    dialect = sqlite.dialect()
+    samples = {"DATE": day, "DATETIME": instant, "BOOLEAN": flag}
+    checked = set()
+    for table in metadata.tables.values():
+        for column in table.columns:
+            kind = str(column.type.compile(dialect))
+            if kind not in samples:
+                continue
+            ours = _processor(column.type, dialect)
+            theirs = column.type._cached_bind_processor(dialect)
+            assert ours is not None and theirs is not None
+            value = samples[kind]
+            assert ours(value) == theirs(value), (table.name, column.name)
+            assert ours(None) == theirs(None) is None
+            checked.add(kind)
+    assert checked == set(samples)  # every kind found in some read model
