@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select, text
-from sqlalchemy.sql.dml import Insert
 
 from projections import runner as runner_module
 from projections.db import make_engine
@@ -67,8 +66,9 @@ def _scratch_left(url: str, runner: ProjectionRunner) -> bool:
     if engine.dialect.name == "sqlite":
         live = str(engine.url.database)
         return any(
-            os.path.exists(live.replace(".sqlite", f".{name}.sqlite"))
+            os.path.exists(live.replace(".sqlite", f".{name}.sqlite{journal}"))
             for name in ("rebuild", "rebuild-2")
+            for journal in ("", "-journal")
         )
     with engine.connect() as conn:
         schema = conn.execute(text("SELECT current_schema()")).scalar_one()
@@ -162,9 +162,10 @@ def test_a_catch_up_in_two_processes_equals_a_rebuild(
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Far behind on PostgreSQL, a catch-up given a helper runs about half the
-    models in a second process on the live tables (on SQLite, one writer per file,
-    it stays in one)."""
+    """Far behind, a catch-up given a helper runs about half the models in a
+    second process: on PostgreSQL on the live tables; on SQLite (one writer per
+    file) the models still at zero are built beside, the second process's in a
+    scratch file of its own, and swapped in."""
     monkeypatch.setattr(runner_module, "PARALLEL_AFTER", 10)
     History(stored_app, clock, "b").everything()
     models = all_models()
@@ -177,11 +178,42 @@ def test_a_catch_up_in_two_processes_equals_a_rebuild(
     applied = runner.catch_up(shown.append, _second_process(backend))
     head = stored_app.recorder.max_notification_id()
     assert applied == head == sum(shown)
-    if backend.startswith("postgresql"):  # the others were the second process's
+    assert here and len(here) < len(models) - 2  # the others: the second process's
+    assert set(runner.positions().values()) == {head}
+    built = _dump(runner.engine)
+    runner.rebuild()
+    assert _dump(runner.engine) == built
+
+
+def test_a_catch_up_of_models_part_of_the_way_stays_in_place_on_sqlite(
+    stored_app: MomentumApplication,
+    backend: str,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Far behind but not at zero, the models are caught up where they are: on
+    SQLite in this process alone (only models at zero are built beside), on
+    PostgreSQL in two."""
+    monkeypatch.setattr(runner_module, "PARALLEL_AFTER", 10)
+    models = all_models()
+    runner = ProjectionRunner(stored_app, make_engine(backend), models)
+    runner.setup()
+    History(stored_app, clock, "a").everything()
+    runner.catch_up()
+    first = stored_app.recorder.max_notification_id()
+    History(stored_app, clock, "b").everything()
+    here: set[str] = set()
+    for model in models:
+        monkeypatch.setattr(model, "apply_batch", _noting(model, here))
+    shown: list[int] = []
+    applied = runner.catch_up(shown.append, _second_process(backend))
+    head = stored_app.recorder.max_notification_id()
+    assert applied == head - first == sum(shown) > 10
+    if backend.startswith("postgresql"):
         assert here and len(here) < len(models) - 2
     else:
-        assert len(here) == len(models)
-    assert set(runner.positions().values()) == {head}
+        assert here == {m.name for m in models}
+        assert not _scratch_left(backend, runner)
     built = _dump(runner.engine)
     runner.rebuild()
     assert _dump(runner.engine) == built
@@ -193,14 +225,16 @@ def _rebuild_and_die_in_the_swap(url: str, clock: FixedClock, two: bool) -> None
     all in one transaction)."""
     copies = 0
 
-    def after_execute(conn: Any, statement: Any, *args: Any) -> None:
+    def after_cursor_execute(
+        conn: Any, cursor: Any, statement: str, *args: Any
+    ) -> None:
         nonlocal copies
-        if isinstance(statement, Insert) and statement.select is not None:
+        if statement.startswith("INSERT INTO") and " SELECT " in statement:
             copies += 1
             if copies == 2:
                 os.kill(os.getpid(), signal.SIGKILL)
 
-    event.listen(Engine, "after_execute", after_execute)
+    event.listen(Engine, "after_cursor_execute", after_cursor_execute)
     app = make_app(url, clock)
     runner = ProjectionRunner(app, make_engine(url), all_models(), batch_size=50)
     runner.rebuild(BESIDE, None, _second_process(url) if two else None)
