@@ -71,7 +71,8 @@ PROCESSES = workers()
 NAME = "projections"
 DEFAULT_EVENTS = (100_000, 300_000, 1_000_000)
 QUICK_EVENTS = (20_000,)
-TARGET_RATE = 10_000.0
+TARGET_RATE = 10_000.0  # SQLite (issue 15)
+TARGET_RATES = {"PostgreSQL": 5_000.0}  # issue 15: PostgreSQL, 300,000 events
 RSS_LIMIT_MB = 300.0
 FLAT = 1.2  # "flat": peak RSS at most 1.2 × the smallest log's, same backend
 PLAIN_EVENTS = 20_000
@@ -1234,13 +1235,19 @@ def run_sizes(
 # --- The results section --------------------------------------------------------------
 
 
+def target_rate(backend: str) -> float:
+    """The events/s the issue asks of this backend."""
+    return TARGET_RATES.get(backend, TARGET_RATE)
+
+
 def check(row: Row, smallest: dict[str, float]) -> str:
     catch_up, rebuild, peak = row.rate(row.catch_up), row.rate(row.rebuild), row.peak
     if row.error or catch_up is None or rebuild is None or peak is None:
         return "–"
+    rate = target_rate(row.backend)
     checks = {
-        "catch-up": catch_up >= TARGET_RATE,
-        "rebuild": rebuild >= TARGET_RATE,
+        "catch-up": catch_up >= rate,
+        "rebuild": rebuild >= rate,
         "RSS": peak < RSS_LIMIT_MB,
         "not flat": row.stopped or peak <= FLAT * smallest.get(row.backend, peak),
         "not all applied in the time budget": not row.stopped,
@@ -1250,7 +1257,7 @@ def check(row: Row, smallest: dict[str, float]) -> str:
 
 
 def table_row(row: Row, smallest: dict[str, float]) -> str:
-    target = f"≥ {TARGET_RATE:,.0f}/s; RSS < {RSS_LIMIT_MB:.0f} MB, flat"
+    target = f"≥ {target_rate(row.backend):,.0f}/s; RSS < {RSS_LIMIT_MB:.0f} MB, flat"
     events = f"{row.log.events:,}" if row.log else f"{row.target_events:,} (planned)"
     if row.error:
         return f"| {row.backend} | {events} | {row.error} | – | – | – | {target} | – |"
@@ -1302,7 +1309,8 @@ def section(
         "- Read models measured (`projections.registry.all_models()`): "
         f"{', '.join(models) or '–'}. Each measurement runs in its own child "
         "process: (a) catch-up from zero as `momentum project --once` runs it "
-        "(on PostgreSQL in two processes here when far behind), (b) a blue/green "
+        "(in two processes here when far behind: on PostgreSQL on the live tables, "
+        "on SQLite built beside and swapped in), (b) a blue/green "
         f"rebuild of the built models as `momentum rebuild` runs it here "
         f"({PROCESSES} process(es): a second one replays about half the models, "
         "`system.rebuild`); events/s "
@@ -1321,8 +1329,10 @@ def section(
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *(table_row(r, smallest) for r in rows),
         "",
-        f"- met?: both rates ≥ {TARGET_RATE:,.0f}/s, peak RSS < {RSS_LIMIT_MB:.0f} "
-        f"MB, and flat: at most {FLAT} × the smallest log's peak on the same "
+        f"- met?: both rates ≥ the backend's target ({TARGET_RATE:,.0f}/s on "
+        f"SQLite, {TARGET_RATES['PostgreSQL']:,.0f}/s on PostgreSQL, as issue 15 "
+        f"asks), peak RSS < {RSS_LIMIT_MB:.0f} MB, and flat: at most {FLAT} × "
+        "the smallest log's peak on the same "
         "backend; every event applied within the time budget.",
     ]
     for r in rows:
