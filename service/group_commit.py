@@ -77,6 +77,11 @@ class GroupCommit:
             group, self._queue = self._queue, []
         try:
             self._store(group)
+        except BaseException as error:  # interrupted: nobody may take it as stored
+            for each in group:
+                if not each.done:
+                    each.error, each.done = error, True
+            raise
         finally:
             with self._lock:
                 self._leading = False
