@@ -90,8 +90,9 @@ WHERE t.tgrelid = to_regclass('{TABLE}') AND t.tgname = '{TRIGGER}'
 
 
 def install(engine: Engine) -> None:
-    """Create (or replace) the trigger on PostgreSQL; nothing on SQLite. Run after
-    the read models' migrations, by processes that create tables."""
+    """Create the trigger on PostgreSQL (the function replaced, the trigger made if
+    missing); nothing on SQLite. Run after the read models' migrations, by
+    processes that create tables."""
     if engine.dialect.name != "postgresql":
         return
     with engine.begin() as conn:
@@ -99,7 +100,8 @@ def install(engine: Engine) -> None:
         lock = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
         conn.execute(lock, {"key": TRIGGER})
         conn.execute(text(_FUNCTION))
-        conn.execute(text(_TRIGGER))
+        if conn.execute(text(_FIND)).first() is None:  # else no lock on the table
+            conn.execute(text(_TRIGGER))
 
 
 class PositionWatch:
