@@ -374,8 +374,29 @@ def _create(scratch: Engine, models: Sequence[ReadModel]) -> None:
 
 
 def _swap(conn: Connection, models: Sequence[ReadModel], schema: str) -> None:
-    """In the caller's transaction: the live tables get the scratch tables' rows,
-    the live tracking rows the scratch positions (and stops)."""
+    """In the caller's transaction: the live tables get the scratch tables' rows
+    (on PostgreSQL the scratch tables themselves), the live tracking rows the
+    scratch positions (and stops)."""
+    if conn.dialect.name == "postgresql":
+        _move_in(conn, models, schema)
+    else:
+        _copy_in(conn, models, schema)
+    scratch = MetaData()
+    source = tracking.tracking.to_metadata(scratch, schema=schema)
+    rows = conn.execute(select(source)).mappings().all()
+    for row in rows:
+        values = {k: v for k, v in row.items() if k != "name"}
+        tracking.ensure(conn, row["name"])
+        conn.execute(
+            update(tracking.tracking)
+            .where(tracking.tracking.c.name == row["name"])
+            .values(**values)
+        )
+
+
+def _copy_in(conn: Connection, models: Sequence[ReadModel], schema: str) -> None:
+    """On SQLite (a scratch file cannot become a table of the live one): the live
+    tables emptied and filled with the scratch tables' rows."""
     scratch = MetaData()
     for model in models:
         for table in reversed(model.tables):
@@ -397,16 +418,27 @@ def _swap(conn: Connection, models: Sequence[ReadModel], schema: str) -> None:
                     columns, select(*(source.c[name] for name in columns))
                 )
             )
-    source = tracking.tracking.to_metadata(scratch, schema=schema)
-    rows = conn.execute(select(source)).mappings().all()
-    for row in rows:
-        values = {k: v for k, v in row.items() if k != "name"}
-        tracking.ensure(conn, row["name"])
-        conn.execute(
-            update(tracking.tracking)
-            .where(tracking.tracking.c.name == row["name"])
-            .values(**values)
-        )
+
+
+def _move_in(conn: Connection, models: Sequence[ReadModel], schema: str) -> None:
+    """On PostgreSQL, in the caller's transaction: each scratch table takes its
+    live table's place, indexes and all (`DROP TABLE`, then `ALTER TABLE … SET
+    SCHEMA`), instead of having its rows copied: a catalogue change, not a copy
+    (12-16 s of a 300,000-event rebuild's 50-60 s went to copying). The live tables
+    are locked first, all in one statement, so the swap waits for readers and
+    writers in progress and then holds them back for its few milliseconds; no
+    reader sees a table missing or half filled. The scratch tables are made from
+    the models' metadata, which `alembic` finds equal to the migrated tables."""
+    live = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
+    names = [table.name for model in models for table in model.tables]
+    conn.exec_driver_sql(
+        "LOCK TABLE "
+        + ", ".join(f'"{live}"."{name}"' for name in names)
+        + " IN ACCESS EXCLUSIVE MODE"
+    )
+    for name in names:
+        conn.exec_driver_sql(f'DROP TABLE "{live}"."{name}"')
+        conn.exec_driver_sql(f'ALTER TABLE "{schema}"."{name}" SET SCHEMA "{live}"')
 
 
 def _same_columns(conn: Connection, name: str, schema: str) -> bool:

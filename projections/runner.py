@@ -182,10 +182,9 @@ class ProjectionRunner:
         """Apply every event recorded so far to every read model that has not
         stopped; return how many events were read. With a `helper` and at least
         `PARALLEL_AFTER` events behind, a second process takes about half of the
-        models: on PostgreSQL it catches them up on the live tables
-        (`bluegreen.Share`); on SQLite, which has one writer per file, the models
-        still at zero are built beside and swapped in as a rebuild builds them
-        (readers see them empty, then whole)."""
+        models (`_catch_up_in_two`): those still at zero are built beside and
+        swapped in as a rebuild builds them; on PostgreSQL, those part of the way
+        are caught up on the live tables (`bluegreen.Share`)."""
         total = self._catch_up_in_two(progress, helper) if helper else 0
         while True:
             running = {
@@ -215,22 +214,23 @@ class ProjectionRunner:
         self, progress: Callable[[int], None] | None, helper: bluegreen.Helper
     ) -> int:
         """The far-behind part of a catch-up in two processes: the events
-        replayed, 0 if not worth it. On PostgreSQL two writers of different tables
-        do not wait for each other: the second process catches its share up on
-        the live tables. SQLite has one writer per file: the models still at zero
-        are built beside, each process writing a scratch file of its own, and
-        swapped in (`bluegreen.rebuild`); a model part of the way is caught up in
-        place, in this process."""
+        replayed, 0 if not worth it. The models still at zero are built beside,
+        about half by the second process, and swapped in (`bluegreen.rebuild`:
+        readers see them empty, then whole; on SQLite, one writer per file, each
+        process writes a scratch file of its own). Models part of the way are
+        caught up where they are: on PostgreSQL, where two writers of different
+        tables do not wait for each other, the second process takes about half of
+        them; on SQLite this process takes them all."""
         if any(engine is not self.engine for engine in self._engines.values()):
             return 0
         states = self.states()
         running = [m for m in self.models if states[m.name].stopped is None]
         head = self.app.recorder.max_notification_id() or 0
-        if self.engine.dialect.name != "postgresql":
-            empty = [m for m in running if states[m.name].position == 0]
-            if head < PARALLEL_AFTER or not empty:
-                return 0
+        empty = [m for m in running if states[m.name].position == 0]
+        if empty and head >= PARALLEL_AFTER:
             return bluegreen.rebuild(self, empty, progress, helper)
+        if self.engine.dialect.name != "postgresql":
+            return 0
         slowest = min((states[m.name].position for m in running), default=head)
         if head - slowest < PARALLEL_AFTER:
             return 0

@@ -162,10 +162,9 @@ def test_a_catch_up_in_two_processes_equals_a_rebuild(
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Far behind, a catch-up given a helper runs about half the models in a
-    second process: on PostgreSQL on the live tables; on SQLite (one writer per
-    file) the models still at zero are built beside, the second process's in a
-    scratch file of its own, and swapped in."""
+    """Far behind from zero, a catch-up given a helper builds the models beside,
+    about half in a second process (on SQLite in a scratch file of its own), and
+    swaps them in."""
     monkeypatch.setattr(runner_module, "PARALLEL_AFTER", 10)
     History(stored_app, clock, "b").everything()
     models = all_models()
@@ -221,15 +220,18 @@ def test_a_catch_up_of_models_part_of_the_way_stays_in_place_on_sqlite(
 
 def _rebuild_and_die_in_the_swap(url: str, clock: FixedClock, two: bool) -> None:
     """The child: rebuild (in `two` processes or one), and SIGKILL itself once the
-    swap has copied two tables (the live tables are emptied before the first copy,
-    all in one transaction)."""
+    swap has swapped two tables in (SQLite: the live tables are emptied before the
+    first copy; PostgreSQL: each live table is dropped before its scratch one takes
+    its place; all in one transaction)."""
     copies = 0
 
     def after_cursor_execute(
         conn: Any, cursor: Any, statement: str, *args: Any
     ) -> None:
         nonlocal copies
-        if statement.startswith("INSERT INTO") and " SELECT " in statement:
+        copied = statement.startswith("INSERT INTO") and " SELECT " in statement
+        moved = statement.startswith("ALTER TABLE") and " SET SCHEMA " in statement
+        if copied or moved:  # a table swapped in: rows copied (SQLite) or moved
             copies += 1
             if copies == 2:
                 os.kill(os.getpid(), signal.SIGKILL)
