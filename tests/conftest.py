@@ -38,7 +38,7 @@ from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
 from service.settings import Settings
-from system import build_application
+from system import System, build_application, open_system
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 PASSWORD = "correct horse battery"
@@ -185,6 +185,17 @@ def make_app(
         clock=clock,
         password_profile="CHEAPEST",
         create_tables=create_tables,
+    )
+
+
+def make_system(database_url: str, clock: FixedClock, *, follow: bool = True) -> System:
+    """The system as `open_system` builds it (following the log in-process unless
+    `follow` is False), with cheap Argon2id parameters."""
+    return open_system(
+        Settings(database_url=database_url, secret_key="test-secret"),
+        clock=clock,
+        password_profile="CHEAPEST",
+        follow=follow,
     )
 
 

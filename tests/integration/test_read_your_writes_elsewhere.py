@@ -15,18 +15,10 @@ from service import commands as c
 from service.clock import FixedClock
 from service.settings import Settings
 from system import System, open_system, positions
+from tests.conftest import make_system
 
 WAIT = 60.0
 """Seconds a test gives a write before it calls it hung (a bound, not a timing)."""
-
-
-def _open(backend: str, clock: FixedClock, follow: bool) -> System:
-    return open_system(
-        Settings(database_url=backend, secret_key="test-secret"),
-        clock=clock,
-        password_profile="CHEAPEST",
-        follow=follow,
-    )
 
 
 @pytest.fixture
@@ -38,8 +30,8 @@ def web_and_projector(
     # a wait may only end on what the watch learns: no look of its own, no timeout
     monkeypatch.setattr(positions, "LIVE_CHECK", 3600.0)
     monkeypatch.setattr(system_module, "READ_YOUR_WRITES_TIMEOUT", 3600.0)
-    web = _open(backend, clock, follow=False)
-    projector = _open(backend, clock, follow=True)
+    web = make_system(backend, clock, follow=False)
+    projector = make_system(backend, clock, follow=True)
     try:
         yield web, projector
     finally:
@@ -85,7 +77,7 @@ def test_a_store_without_the_trigger_still_reads_its_writes(
 ) -> None:
     """A web worker on a store whose trigger is not there yet (made before it, no
     `momentum init` since) polls, as before: still read-your-writes."""
-    projector = _open(postgres_schema_url, clock, follow=True)
+    projector = make_system(postgres_schema_url, clock, follow=True)
     with projector.engine.begin() as conn:
         conn.exec_driver_sql(f"DROP TRIGGER {positions.TRIGGER} ON {positions.TABLE}")
     web = open_system(

@@ -11,20 +11,15 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from service.clock import FixedClock
-from service.settings import Settings
-from system import System, open_system
-from tests.conftest import PASSWORD
+from system import System
+from tests.conftest import PASSWORD, make_system
 from web import create_app
 
 
 @pytest.fixture
 def system(backend: str, clock: FixedClock) -> Iterator[System]:
     """The system on each backend, following the log in-process."""
-    running = open_system(
-        Settings(database_url=backend, secret_key="test-secret"),
-        clock=clock,
-        password_profile="CHEAPEST",
-    )
+    running = make_system(backend, clock)
     yield running
     running.close()
 
