@@ -89,26 +89,30 @@ class GroupCommit:
         return mine.outcome()
 
     def _store(self, group: list[_Append]) -> None:
-        if len(group) > 1:
-            events = [event for each in group for event in each.events]
-            try:
-                ids = self._insert_counted(events)
-            except Exception:  # whose was it? each alone below says
-                pass
-            else:
-                start = 0
-                for each in group:
-                    end = start + len(each.events)
-                    each.ids = None if ids is None else ids[start:end]
-                    each.done = True
-                    start = end
-                return
+        if len(group) > 1 and self._store_together(group):
+            return
         for each in group:
             try:
                 each.ids = self._insert_counted(each.events)
             except Exception as error:  # handed to its own command's thread
                 each.error = error
             each.done = True
+
+    def _store_together(self, group: list[_Append]) -> bool:
+        """The group's events in one insert; False if it failed (nothing was
+        stored: whose events failed, each command inserted alone then says)."""
+        events = [event for each in group for event in each.events]
+        try:
+            ids = self._insert_counted(events)
+        except Exception:
+            return False
+        start = 0
+        for each in group:
+            end = start + len(each.events)
+            each.ids = None if ids is None else ids[start:end]
+            each.done = True
+            start = end
+        return True
 
     def _insert_counted(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
         self.groups += 1
