@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     select,
     update,
 )
@@ -117,6 +118,28 @@ def advance(conn: Connection, name: str, expected: int, new: int) -> None:
     )
     if moved.rowcount != 1:
         raise PositionMovedError(f"{name} is no longer at position {expected}")
+
+
+def advance_all(conn: Connection, moves: dict[int, list[str]], new: int) -> None:
+    """Move every read model named in `moves` (expected position -> names) to `new`
+    (one statement per expected position), or raise if one is not where expected."""
+    for expected, names in moves.items():
+        moved = conn.execute(
+            _ADVANCE_ALL, {"names": names, "expected": expected, "new": new}
+        )
+        if moved.rowcount != len(names):
+            raise PositionMovedError(f"{names} are no longer all at {expected}")
+
+
+_ADVANCE_ALL = (
+    update(tracking)
+    .where(
+        tracking.c.name.in_(bindparam("names", expanding=True)),
+        tracking.c.position == bindparam("expected"),
+        tracking.c.stopped_at.is_(None),
+    )
+    .values(position=bindparam("new"))
+)
 
 
 def stop(conn: Connection, stopped: Stopped) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, event, select
 
 from projections.audit import AuditIndex
 from projections.db import make_engine
@@ -157,3 +157,22 @@ def test_stopping_the_follower_wakes_both_of_its_threads(
     assert follower.wait_for(0, 10)
     follower.stop(timeout=60)
     assert [t.name for t in follower._threads if t.is_alive()] == []
+
+
+def test_a_live_batch_reaches_every_read_model_in_one_commit(
+    stored_app: MomentumApplication, engine: Engine
+) -> None:
+    register = registrar(stored_app)
+    runner = ProjectionRunner(stored_app, engine, [Relations(), AuditIndex()])
+    runner.setup()
+    register("Ann")
+    before = runner.catch_up()
+    commits: list[object] = []
+    event.listen(engine, "commit", commits.append)
+    register("Bob")
+    head = stored_app.recorder.max_notification_id()
+    assert runner.catch_up() == head - before
+    assert len(commits) == 1  # both models and both tracking rows
+    assert runner.positions() == {"relations": head, "audit": head}
+    assert _names(engine) == {"Ann", "Bob"}
+    assert runner.catch_up() == 0 and len(commits) == 1
