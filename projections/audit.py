@@ -53,10 +53,12 @@ from sqlalchemy import (
     Row,
     String,
     Table,
+    bindparam,
     case,
     func,
     insert,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -278,6 +280,40 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+_LATEST_CHECKPOINT = (
+    select(audit_checkpoints.c.position, audit_checkpoints.c.signed_at)
+    .order_by(audit_checkpoints.c.position.desc())
+    .limit(1)
+)
+
+
+def _latest(column: Any) -> Any:
+    """`column` of the row with the highest position of its table, as a scalar
+    subquery (NULL if the table is empty)."""
+    table = column.table
+    order = [table.c.position.desc()]
+    if "id" in table.c:  # checkpoints: a statement signed again shares a position
+        order.append(table.c.id.desc())
+    return (
+        select(column)
+        .order_by(*order)
+        .limit(1)
+        .scalar_subquery()
+        .label(f"{table.name}_{column.name}")
+    )
+
+
+_HEADS = select(
+    _latest(audit_index.c.position),
+    _latest(audit_index.c.chain_hash),
+    select(func.max(audit_chain.c.position)).scalar_subquery().label("chain_head"),
+    _latest(audit_checkpoints.c.position),
+    _latest(audit_checkpoints.c.signed_at),
+)
+"""Where the index, the chain and the checkpoints stand, in one statement (a live
+batch used to ask three times)."""
+
+
 @dataclass(frozen=True)
 class CheckpointSigner:
     """What the audit model needs to sign checkpoints as it goes."""
@@ -294,20 +330,31 @@ class CheckpointSigner:
         """A signer with the checkpoint key derived from the server secret."""
         return cls(checkpoint_key(secret_key), now, **kw)
 
-    def maybe_sign(self, conn: Connection, position: int, chain_hash: str) -> None:
+    def maybe_sign(
+        self,
+        conn: Connection,
+        position: int,
+        chain_hash: str,
+        latest: tuple[int | None, datetime | None] | None = None,
+    ) -> None:
         """Sign the chain head if enough events or time passed since the latest
-        checkpoint (one indexed query; nothing at or below the latest's position)."""
-        latest = conn.execute(
-            select(audit_checkpoints.c.position, audit_checkpoints.c.signed_at)
-            .order_by(audit_checkpoints.c.position.desc())
-            .limit(1)
-        ).first()
+        checkpoint: `latest`'s (position, time) if the caller read them (None,
+        None: there is none), else one indexed query. Nothing at or below the
+        latest's position."""
+        if latest is None:
+            found = conn.execute(_LATEST_CHECKPOINT).first()
+            latest = (found.position, found.signed_at) if found else (None, None)
+        latest_position, latest_at = latest
         now = self.now()
-        if latest is not None and (
-            position <= latest.position
-            or (
-                position - latest.position < self.every
-                and now - latest.signed_at < self.max_age
+        if (
+            latest_position is not None
+            and latest_at is not None
+            and (
+                position <= latest_position
+                or (
+                    position - latest_position < self.every
+                    and now - latest_at < self.max_age
+                )
             )
         ):
             return
@@ -354,14 +401,12 @@ class AuditIndex:
         their chain rows, or check them against the rows kept (a rebuild)."""
         if not events:
             return
-        last = conn.execute(
-            select(audit_index.c.position, audit_index.c.chain_hash)
-            .order_by(audit_index.c.position.desc())
-            .limit(1)
-        ).first()
-        after, previous = (last.position, last.chain_hash) if last else (0, GENESIS)
+        heads = conn.execute(_HEADS).one()
+        after, previous = heads.audit_index_position, heads.audit_index_chain_hash
+        if after is None:
+            after, previous = 0, GENESIS
         final = events[-1][0].id
-        chain_head = conn.execute(select(func.max(audit_chain.c.position))).scalar()
+        chain_head = heads.chain_head
         kept: dict[int, Row[Any]] = {}
         if chain_head is not None and chain_head > after:
             kept = {
@@ -419,7 +464,8 @@ class AuditIndex:
         insert_rows(conn, audit_index, rows)
         _widen_days(conn, rows)
         if self.signer is not None and links:
-            self.signer.maybe_sign(conn, final, previous)
+            signed = heads.audit_checkpoints_position, heads.audit_checkpoints_signed_at
+            self.signer.maybe_sign(conn, final, previous, signed)
 
 
 def _widen_days(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -432,10 +478,21 @@ def _widen_days(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         bounds[1] = max(bounds[1], row["position"])
     if not days:
         return
-    insert_of = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    params = [
+        {"day": day, "first_position": first, "last_position": last}
+        for day, (first, last) in days.items()
+    ]
+    if conn.get_execution_options().get("schema_translate_map"):
+        conn.execute(_widen_days_statement(conn.dialect.name), params)
+    else:  # the same, cached: SQLAlchemy compiles an ON CONFLICT on every use
+        conn.execute(_WIDEN_DAYS, params)
+
+
+def _widen_days_statement(dialect: str) -> Any:
+    insert_of = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert_of(audit_days)
     kept, new = audit_days.c, statement.excluded
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[kept.day],
         set_={
             "first_position": case(
@@ -448,13 +505,22 @@ def _widen_days(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
             ),
         },
     )
-    conn.execute(
-        statement,
-        [
-            {"day": day, "first_position": first, "last_position": last}
-            for day, (first, last) in days.items()
-        ],
-    )
+
+
+_WIDEN_DAYS = text(
+    "INSERT INTO audit_days (day, first_position, last_position) "
+    "VALUES (:day, :first_position, :last_position) "
+    "ON CONFLICT (day) DO UPDATE SET "
+    "first_position = CASE WHEN excluded.first_position < audit_days.first_position "
+    "THEN excluded.first_position ELSE audit_days.first_position END, "
+    "last_position = CASE WHEN excluded.last_position > audit_days.last_position "
+    "THEN excluded.last_position ELSE audit_days.last_position END"
+).bindparams(
+    bindparam("day", type_=Date),
+    bindparam("first_position", type_=BigInteger),
+    bindparam("last_position", type_=BigInteger),
+)
+"""`_widen_days_statement` as text, the same on PostgreSQL and SQLite."""
 
 
 # --- verification ------------------------------------------------------------------

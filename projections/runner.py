@@ -165,6 +165,9 @@ class ProjectionRunner:
         found: dict[str, tracking.State] = {}
         for engine in dict.fromkeys(self._engines.values()):
             with engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    # one statement needs no BEGIN and ROLLBACK (two round trips)
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
                 kept = tracking.states(conn)
             for name, its in self._engines.items():
                 if its is engine and name in kept:
