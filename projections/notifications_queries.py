@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, Select, and_, func, select
+from sqlalchemy import Connection, Row, Select, and_, bindparam, func, select
 
 from projections import journal
 from projections.journal_queries import Received
@@ -82,12 +82,9 @@ def notifications_for(
     levels: dict[str, frozenset[str]] = {}
     while len(shown) <= limit:
         want = limit + 1 - len(shown)
-        query = _rows(member).order_by(inbox.c.position.desc()).limit(want)
-        if before is not None:
-            query = query.where(inbox.c.position < before)
-        if unread_only:
-            query = query.where(inbox.c.position > mark)
-        rows = conn.execute(query).all()
+        query = _page_query(before is not None, unread_only)
+        params = {"member": member, "want": want, "before": before, "mark": mark}
+        rows = conn.execute(query, params).all()
         shown += [
             _notification(member, row, mark)
             for row in rows
@@ -108,23 +105,7 @@ def unread_count(conn: Connection, member_id: str | UUID) -> int:
     buddy's activity's visibility; only a group of unread buddy activity costs more
     (`visible_levels` once per buddy): the navigation asks on every page."""
     member = str(member_id)
-    mark = (
-        select(members.c.read_up_to)
-        .where(members.c.member_id == member)
-        .scalar_subquery()
-    )
-    unread = _rows(member).where(inbox.c.position > func.coalesce(mark, 0)).subquery()
-    decides = (
-        unread.c.kind,
-        unread.c.action_owner,
-        unread.c.action_visibility,
-        unread.c.action_goal,
-        unread.c.action_retracted,
-        unread.c.goal_visibility,
-    )
-    groups = conn.execute(
-        select(*decides, func.count().label("unread")).group_by(*decides)
-    ).all()
+    groups = conn.execute(_UNREAD, {"member": member}).all()
     levels: dict[str, frozenset[str]] = {}
     return sum(int(row.unread) for row in groups if _visible(conn, member, row, levels))
 
@@ -150,15 +131,14 @@ def suggestion_ids_to(conn: Connection, mentee_id: str | UUID) -> list[str]:
 
 
 def _mark(conn: Connection, member: str) -> int:
-    found = conn.execute(
-        select(members.c.read_up_to).where(members.c.member_id == member)
-    ).scalar()
+    found = conn.execute(_MARK, {"member": member}).scalar()
     return int(found or 0)
 
 
-def _rows(member: str) -> Select[Any]:
-    """A member's notifications with the actor's name and, for a buddy's activity,
-    what decides whether its action is still visible."""
+def _rows() -> Select[Any]:
+    """A member's notifications (bound parameter `member`) with the actor's name
+    and, for a buddy's activity, what decides whether its action is still
+    visible."""
     joined = (
         inbox.outerjoin(_actor, _actor.c.member_id == inbox.c.actor_id)
         .outerjoin(
@@ -178,8 +158,48 @@ def _rows(member: str) -> Select[Any]:
             _goal.c.visibility.label("goal_visibility"),
         )
         .select_from(joined)
-        .where(inbox.c.member_id == member)
+        .where(inbox.c.member_id == bindparam("member"))
     )
+
+
+# Statements built once (their cache keys with them): built per call, SQLAlchemy
+# spent more on them than on sending them (the navigation counts on every page).
+_MARK = select(members.c.read_up_to).where(members.c.member_id == bindparam("member"))
+_PAGES: dict[tuple[bool, bool], Select[Any]] = {}
+
+
+def _page_query(before: bool, unread_only: bool) -> Select[Any]:
+    """The page query (parameters `member`, `want`, and `before` and `mark` if
+    asked), built once per shape."""
+    key = (before, unread_only)
+    query = _PAGES.get(key)
+    if query is None:
+        query = _rows().order_by(inbox.c.position.desc()).limit(bindparam("want"))
+        if before:
+            query = query.where(inbox.c.position < bindparam("before"))
+        if unread_only:
+            query = query.where(inbox.c.position > bindparam("mark"))
+        _PAGES[key] = query
+    return query
+
+
+def _unread() -> Select[Any]:
+    """The unread notifications of `member`, counted by what decides a buddy's
+    activity's visibility."""
+    mark = _MARK.scalar_subquery()
+    unread = _rows().where(inbox.c.position > func.coalesce(mark, 0)).subquery()
+    decides = (
+        unread.c.kind,
+        unread.c.action_owner,
+        unread.c.action_visibility,
+        unread.c.action_goal,
+        unread.c.action_retracted,
+        unread.c.goal_visibility,
+    )
+    return select(*decides, func.count().label("unread")).group_by(*decides)
+
+
+_UNREAD = _unread()
 
 
 def _visible(
