@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Date,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 
 from projections import journal as t
 from projections.relations import members as known_members
@@ -152,21 +163,44 @@ def decode_cursor(cursor: str) -> tuple[date, int]:
         ) from None
 
 
-def _kind_clause(kind: str) -> Any:
+def _kinds(kind: str) -> list[str]:
     kinds = KIND_FILTERS.get(kind)
     if kinds is None:
         raise ValueError(
             f"Unknown journal entry kind {kind!r}: use one of "
             f"{', '.join(KIND_FILTERS)}."
         )
-    clause = t.entries.c.kind.in_(kinds)
-    return and_(clause, t.entries.c.win.is_(True)) if kind == "wins" else clause
+    return list(kinds)
 
 
-def _after(cursor: str) -> Any:
-    day, position = decode_cursor(cursor)
+_PAGES: dict[tuple[str | None, bool, bool], Select[Any]] = {}
+
+
+def _page_query(kind: str | None, goal: bool, cursor: bool) -> Select[Any]:
+    """The page query of `entries` for this shape, built once (its cache key with
+    it: building it per call cost more than sending it). Parameters: `owner`,
+    `levels`, `limit`, and `kinds`, `goal_id`, `day` and `position` as asked."""
+    shape = None if kind is None else "wins" if kind == "wins" else "kinds"
+    key = (shape, goal, cursor)
+    query = _PAGES.get(key)
+    if query is not None:
+        return query
     e = t.entries.c
-    return or_(e.day < day, and_(e.day == day, e.position < position))
+    conditions = [e.member_id == bindparam("owner")]
+    if kind is not None:
+        conditions.append(e.kind.in_(bindparam("kinds", expanding=True)))
+        if kind == "wins":
+            conditions.append(e.win.is_(True))
+    if goal:
+        conditions.append(e.goal_id == bindparam("goal_id"))
+    if cursor:
+        day = bindparam("day", type_=Date)
+        position = bindparam("position", type_=BigInteger)
+        conditions.append(or_(e.day < day, and_(e.day == day, e.position < position)))
+    conditions.append(t.items.c.visibility.in_(bindparam("levels", expanding=True)))
+    query = _newest_first(_entry_query().where(*conditions))
+    query = _PAGES[key] = query.limit(bindparam("limit"))
+    return query
 
 
 def entries(
@@ -183,19 +217,19 @@ def entries(
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"The page size must be from 1 to {MAX_LIMIT}.")
     owner = member_id or viewer_id
-    conditions = [t.entries.c.member_id == owner]
-    if kind is not None:
-        conditions.append(_kind_clause(kind))
+    params: dict[str, Any] = {"owner": owner, "limit": limit + 1}
     if goal_id is not None:
-        conditions.append(t.entries.c.goal_id == goal_id)
+        params["goal_id"] = goal_id
+    if kind is not None:
+        params["kinds"] = _kinds(kind)
     if cursor is not None:
-        conditions.append(_after(cursor))
+        params["day"], params["position"] = decode_cursor(cursor)
     levels = visible_levels(conn, viewer_id, owner)
     if not levels:
         return JournalPage((), None)
-    conditions.append(t.items.c.visibility.in_(sorted(levels)))
-    query = _newest_first(_entry_query().where(*conditions)).limit(limit + 1)
-    found = [_to_entry(row) for row in conn.execute(query)]
+    params["levels"] = sorted(levels)
+    query = _page_query(kind, goal_id is not None, cursor is not None)
+    found = [_to_entry(row) for row in conn.execute(query, params)]
     page = tuple(found[:limit])
     more = len(found) > limit
     next_cursor = encode_cursor(page[-1].day, page[-1].entry_id) if more else None
