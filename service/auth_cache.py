@@ -44,6 +44,8 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
+from psycopg import Connection
+from psycopg.sql import SQL, Literal
 
 from service.domain.member import Member
 from service.domain.token import ApiToken
@@ -261,18 +263,33 @@ def _changes_since(
             rows = [dict(row) for row in cursor.fetchall()]
     elif isinstance(recorder, PostgresApplicationRecorder):
         table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
-        sql = (
-            f"SELECT 0 AS head, notification_id AS id, originator_id FROM {table} "
-            "WHERE notification_id > %s AND topic = ANY(%s) "
-            f"UNION ALL SELECT 1, MAX(notification_id), NULL FROM {table}"
-        )
         with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
-            cursor.execute(sql, (position, list(topics)), prepare=True)
+            sql = _pg_changes_sql(table, topics, conn)
+            cursor.execute(sql, (position,), prepare=True)
             rows = cursor.fetchall()
     else:
         return None
     head = next(row["id"] for row in rows if row["head"]) or 0
     return head, [_uuid(row["originator_id"]) for row in rows if not row["head"]]
+
+
+_PG_CHANGES: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _pg_changes_sql(table: str, topics: tuple[str, ...], conn: Connection[Any]) -> str:
+    """`_changes_since`'s statement on PostgreSQL with the topics written in as
+    literals, made once per table: sent as a parameter, the array of topics was
+    adapted and quoted again on every lookup (every request)."""
+    key = (table, topics)
+    sql = _PG_CHANGES.get(key)
+    if sql is None:
+        listed = SQL(", ").join(Literal(topic) for topic in topics).as_string(conn)
+        sql = _PG_CHANGES[key] = (
+            f"SELECT 0 AS head, notification_id AS id, originator_id FROM {table} "
+            f"WHERE notification_id > %s AND topic IN ({listed}) "
+            f"UNION ALL SELECT 1, MAX(notification_id), NULL FROM {table}"
+        )
+    return sql
 
 
 def _uuid(originator_id: UUID | str) -> UUID:
