@@ -5,7 +5,9 @@ the rows a batch's events touch with one query per table (`Batch.load`), the han
 (`Handlers`, keyed by the domain's event classes) change them in memory in log order
 (`Rows`), and `Batch.write` sends the changes in bulk: purges and deletes by key
 (`WHERE … IN (…)`, chunked) and one executemany of a prebuilt upsert per table
-(`Upsert`). `insert_rows` is the same prebuilt executemany for append-only tables.
+(`Upsert`). `insert_rows` is the same prebuilt executemany for append-only tables,
+`add_rows` an upsert that adds to tallies already stored. A replay into fresh tables
+calls `replay_batch` and, at the end, `replayed` (a model may defer work to it).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ bound parameters)."""
 
 _SELECTS: dict[tuple[Table, tuple[str, ...]], Select[Any]] = {}
 _DELETES: dict[tuple[Table, str], Delete] = {}
-_UPSERTS: dict[tuple[Table, str, tuple[Any, ...], bool], Upsert] = {}
+_UPSERTS: dict[tuple[Table, str, tuple[Any, ...], bool, tuple[str, ...]], Upsert] = {}
 
 
 def _select(table: Table, columns: tuple[str, ...]) -> Select[Any]:
@@ -85,7 +87,8 @@ def _delete(table: Table, column: str) -> Delete:
 
 class Upsert:
     """`INSERT … ON CONFLICT (primary key) DO UPDATE SET every other column` (`DO
-    NOTHING` for a table of key columns only; a plain `INSERT` with `plain`), compiled
+    NOTHING` for a table of key columns only; a plain `INSERT` with `plain`; the
+    columns in `adding` are added to the stored values, as tallies are), compiled
     once per table and dialect and sent with the driver's executemany: the rows go
     through the columns' own bind processors (the same values SQLAlchemy would send),
     without SQLAlchemy's per-row parameter handling and statement compilation."""
@@ -97,6 +100,7 @@ class Upsert:
         translate: Mapping[Any, Any] | None,
         *,
         plain: bool = False,
+        adding: Collection[str] = (),
     ) -> None:
         insert_of = pg_insert if dialect.name == "postgresql" else sqlite_insert
         statement = insert_of(table)
@@ -104,9 +108,15 @@ class Upsert:
         others = [c.name for c in table.c if c.name not in keys]
         # `plain`: a plain INSERT (a row already there is an error)
         if not plain and others:
+            excluded = statement.excluded
             statement = statement.on_conflict_do_update(
                 index_elements=keys,
-                set_={name: statement.excluded[name] for name in others},
+                set_={
+                    name: table.c[name] + excluded[name]
+                    if name in adding
+                    else excluded[name]
+                    for name in others
+                },
             )
         elif not plain:  # key columns only
             statement = statement.on_conflict_do_nothing(index_elements=keys)
@@ -165,7 +175,9 @@ _BOOLEAN = {None: None, False: 0, True: 1}
 """What SQLAlchemy stores for a boolean on SQLite (anything else is a KeyError)."""
 
 
-def _upsert(table: Table, conn: Connection, *, plain: bool = False) -> Upsert:
+def _upsert(
+    table: Table, conn: Connection, *, plain: bool = False, adding: Sequence[str] = ()
+) -> Upsert:
     """The table's `Upsert` for this connection's dialect and schema translation
     (blue/green rebuilds write to other schemas), built once."""
     translate = conn.get_execution_options().get("schema_translate_map")
@@ -174,10 +186,13 @@ def _upsert(table: Table, conn: Connection, *, plain: bool = False) -> Upsert:
         conn.dialect.name,
         tuple(sorted((translate or {}).items(), key=repr)),
         plain,
+        tuple(adding),
     )
     upsert = _UPSERTS.get(key)
     if upsert is None:
-        upsert = _UPSERTS[key] = Upsert(table, conn.dialect, translate, plain=plain)
+        upsert = _UPSERTS[key] = Upsert(
+            table, conn.dialect, translate, plain=plain, adding=adding
+        )
     return upsert
 
 
@@ -189,6 +204,19 @@ def insert_rows(
     error."""
     if rows:
         _upsert(table, conn, plain=True).send(conn, rows)
+
+
+def add_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    adding: Sequence[str],
+) -> None:
+    """Upsert many rows (as `Upsert` sends them), adding the `adding` columns of a
+    row already there to the new values instead of replacing them: tallies written
+    without reading them first."""
+    if rows:
+        _upsert(table, conn, adding=adding).send(conn, rows)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -468,6 +496,28 @@ class BatchedProjection(ABC, Generic[B]):
         self, conn: Connection, events: Sequence[tuple[Notification, Any]]
     ) -> None:
         """Apply the events in order: load what they touch, fold, write in bulk."""
+        self._fold(conn, events, self.new_batch)
+
+    def replay_batch(
+        self, conn: Connection, events: Sequence[tuple[Notification, Any]]
+    ) -> None:
+        """`apply_batch` during a replay into fresh tables that nobody reads until
+        `replayed` has run (a blue/green rebuild's scratch tables): a model may
+        leave what it derives from many batches at once for `replayed` (the
+        metrics model's checkpoints). By default the same as `apply_batch`."""
+        self.apply_batch(conn, events)
+
+    def replayed(self, conn: Connection) -> None:
+        """Complete what `replay_batch` left, once, when the replay has reached
+        the head of the log (before the tables are swapped in). By default
+        nothing."""
+
+    def _fold(
+        self,
+        conn: Connection,
+        events: Sequence[tuple[Notification, Any]],
+        new_batch: Callable[[], B],
+    ) -> None:
         handled = [
             (notification.id, event, handler)
             for notification, event in events
@@ -475,7 +525,7 @@ class BatchedProjection(ABC, Generic[B]):
         ]
         if not handled:
             return
-        batch = self.new_batch()
+        batch = new_batch()
         self.load(conn, batch, [event for _, event, _ in handled])
         for position, event, handler in handled:
             handler(batch, event, position)

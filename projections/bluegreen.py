@@ -42,6 +42,10 @@ stops at its next batch.
 Indexes are created with the scratch tables, not after the load: the handlers look
 rows up by them event by event.
 
+Into scratch tables a model replays with `replay_batch` (`Replaying`), and once the
+replay has reached the head its `replayed` completes what the batches left (the
+metrics model's checkpoints, `replayed_all`): nobody reads the tables in between.
+
 A model that reads or writes tables beyond its own while applying events cannot be
 replayed into a scratch copy of its tables alone: the audit index checks every
 replayed link against the live, append-only `audit_chain` (that is how a rebuild
@@ -91,6 +95,9 @@ SHADOW = "rebuild"
 
 SHADOW_2 = "rebuild_2"
 """On SQLite, the second process's scratch database as the swap attaches it."""
+
+SCRATCH_CACHE_KIB = 32 * 1024
+"""The page cache of a scratch database file (SQLite), per process."""
 
 REPLAY_COST = {
     "metrics": 42,
@@ -164,10 +171,11 @@ def rebuild(
         scratch = engine.execution_options(schema_translate_map={None: schema})
         sqlite = engine.dialect.name == "sqlite"
         _create(scratch, [m for m in beside if m in ours or not sqlite])
+        fresh = [m for m in beside if m in ours]
         shadow = ProjectionRunner(  # one pass over the log for both kinds
             runner.app,
             scratch,
-            [m for m in runner.models if m in ours],
+            [Replaying(m) if m in fresh else m for m in runner.models if m in ours],
             batch_size=runner.rebuild_batch_size,
             engines={m.name: runner.engine for m in here},
         )
@@ -179,9 +187,12 @@ def rebuild(
                 runner.rebuild_batch_size,
                 os.getpid(),
             )
-            replayed = in_two(shadow, share, helper, progress)
+            replayed = in_two(
+                shadow, share, helper, progress, lambda: replayed_all(scratch, fresh)
+            )
         else:
             replayed = shadow.catch_up(progress)
+            replayed_all(scratch, fresh)
         with engine.begin() as conn:
             _swap(conn, [m for m in beside if m in ours or not sqlite], schema)
             if theirs and sqlite:
@@ -189,6 +200,28 @@ def rebuild(
     wipe_side_files(runner.engine)  # no copy of erased rows left in -wal
     runner.catch_up()
     return replayed
+
+
+class Replaying:
+    """A model as a replay into fresh tables applies it: with its `replay_batch`
+    (which may leave work for `replayed`), or `apply_batch` if it has none."""
+
+    def __init__(self, model: ReadModel) -> None:
+        self.model = model
+        self.name = model.name
+        self.tables = model.tables
+        self.apply_batch = getattr(model, "replay_batch", model.apply_batch)
+
+
+def replayed_all(scratch: Engine, models: Sequence[ReadModel]) -> None:
+    """Let each model replayed into `scratch` complete what its replay left
+    (`BatchedProjection.replayed`), once it has reached the head; each in a
+    transaction of its own."""
+    for model in models:
+        complete = getattr(model, "replayed", None)
+        if complete is not None:
+            with scratch.begin() as conn:
+                complete(conn)
 
 
 def _can_share(runner: ProjectionRunner) -> bool:
@@ -222,9 +255,11 @@ def in_two(
     share: Share,
     helper: Helper,
     progress: Callable[[int], None] | None,
+    then: Callable[[], None] | None = None,
 ) -> int:
-    """Replay `shadow`'s models here while a spawned process replays `share`;
-    the progress shown is the slower one's. Raises if the helper failed."""
+    """Replay `shadow`'s models here while a spawned process replays `share`, and
+    `then` (here, while the other process may still be replaying); the progress
+    shown is the slower one's. Raises if the helper failed."""
     ours_done, theirs_done, shown = 0, 0, 0
     receiving, sending = multiprocessing.get_context("spawn").Pipe(duplex=False)
     process = multiprocessing.get_context("spawn").Process(
@@ -260,6 +295,8 @@ def in_two(
 
     try:
         replayed = shadow.catch_up(ours)
+        if then is not None:
+            then()
         while outcome is None:
             if not receiving.poll(1.0) and not process.is_alive():
                 receiving.poll(0.1)  # the last message may still be in flight
@@ -307,13 +344,16 @@ def replay_share(
             replayed += n
             pipe.send(replayed)
 
+        fresh = share.schema is not None  # else the live tables (a catch-up)
         runner = ProjectionRunner(
             app,
             scratch,
-            models,
+            [Replaying(m) for m in models] if fresh else models,
             batch_size=share.batch_size,  # type: ignore[arg-type]
         )
         runner.catch_up(report)
+        if fresh:
+            replayed_all(scratch, models)
         pipe.send(("done", replayed))
     except BaseException:
         pipe.send(("error", traceback.format_exc(limit=5)))
@@ -526,6 +566,9 @@ def _attached(engine: Engine, files: Mapping[str, Path]) -> Engine:
             # 300,000 events instead of 144); `_remove` deletes it with the file
             cursor.execute(f"PRAGMA {name}.journal_mode=PERSIST")
             cursor.execute(f"PRAGMA {name}.synchronous=OFF")
+            # 32 MB of page cache (default 2): indexes keyed by random ids outgrow
+            # it, and every insert then reads and writes pages through the OS
+            cursor.execute(f"PRAGMA {name}.cache_size=-{SCRATCH_CACHE_KIB}")
         cursor.close()
 
     attached = create_engine(engine.url)
