@@ -178,8 +178,9 @@ def projection_engine(settings: Settings, engine: Engine) -> Engine:
 
     On PostgreSQL an engine of its own whose commits do not wait for the WAL flush
     (`synchronous_commit = off`), as SQLite's read models already commit
-    (`synchronous=NORMAL`, `projections.db`): the runner commits once per read
-    model per batch, and waiting for each flush made a live batch take tens of
+    (`synchronous=NORMAL`, `projections.db`): the runner commits once per batch
+    (once per read model for a big one, `projections.runner.TOGETHER_BELOW`), and
+    waiting for each flush (then eight a batch) made a live batch take tens of
     milliseconds on a busy disk — the wait of every write for its read models
     (read-your-writes). Nothing is lost that matters: a read model's rows and its
     tracking position commit together, the events themselves are durable, so after
