@@ -96,9 +96,6 @@ SHADOW = "rebuild"
 SHADOW_2 = "rebuild_2"
 """On SQLite, the second process's scratch database as the swap attaches it."""
 
-SCRATCH_CACHE_KIB = 32 * 1024
-"""The page cache of a scratch database file (SQLite), per process."""
-
 REPLAY_COST = {
     "metrics": 42,
     "journal": 40,
@@ -566,9 +563,6 @@ def _attached(engine: Engine, files: Mapping[str, Path]) -> Engine:
             # 300,000 events instead of 144); `_remove` deletes it with the file
             cursor.execute(f"PRAGMA {name}.journal_mode=PERSIST")
             cursor.execute(f"PRAGMA {name}.synchronous=OFF")
-            # 32 MB of page cache (default 2): indexes keyed by random ids outgrow
-            # it, and every insert then reads and writes pages through the OS
-            cursor.execute(f"PRAGMA {name}.cache_size=-{SCRATCH_CACHE_KIB}")
         cursor.close()
 
     attached = create_engine(engine.url)
