@@ -97,21 +97,25 @@ SHADOW_2 = "rebuild_2"
 """On SQLite, the second process's scratch database as the swap attaches it."""
 
 REPLAY_COST = {
-    "metrics": 42,
-    "journal": 40,
-    "audit": 36,
-    "goals": 18,
-    "notifications": 13,
-    "history": 1.6,
-    "relations": 1.0,
-    "groups": 0.7,
+    "journal": 54,
+    "audit": 48,
+    "metrics": 38,
+    "goals": 26,
+    "notifications": 18,
+    "history": 2.3,
+    "relations": 1.4,
+    "groups": 0.9,
 }
 """Each model's share of a rebuild, µs per event on the bench's 1,000,000-event log
-(a rebuild in one process, each model's batches timed, as `python -m
-bench.projections --profile` does; 1 for a model not listed), to split the models
-between two processes so that both finish together where it takes longest. (On
-100,000 events: journal 27, metrics 22, audit 20, goals 11, notifications 9: the
-metrics model grows most with the number of members a batch touches.)"""
+(a rebuild in one process on a quiet machine, each model's batches timed as
+`python -m bench.projections --profile` does; the audit index's wall time, as it
+waits on the live database's commits; the metrics model's with its `replayed`
+checkpoints, 32 + 6; 1 for a model not listed), to split the models between two
+processes so that both finish together where it takes longest: the journal, goals
+and notifications in one, the audit index, metrics and the small ones in the
+other, which also swaps. (Before the metrics model left its checkpoints to the
+end it cost 59, more than any other; on 100,000 events the models cost about half
+as much per event: they grow with the members a batch touches.)"""
 
 
 @dataclass(frozen=True)
