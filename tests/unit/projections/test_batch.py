@@ -4,7 +4,7 @@ per batch, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,14 @@ from sqlalchemy import (
     String,
     Table,
     create_engine,
+    delete,
     event,
     select,
 )
 
-from projections.batching import Batch
+from projections.batching import Batch, add_rows
 from projections.journal import Journal
+from projections.metrics_tables import action_weeks
 from projections.relations import Relations
 from service import commands as c
 from service.application import MomentumApplication
@@ -299,3 +301,43 @@ def test_rows_are_sent_to_sqlite_as_sqlalchemy_itself_would_send_them(
             assert ours(None) == theirs(None) is None
             checked.add(kind)
     assert checked == set(samples)  # every kind found in some read model
+
+
+def test_added_rows_add_their_tallies_to_a_row_already_there(
+    backend_engine: Engine,
+) -> None:
+    """`add_rows` (the metrics model's weekly tallies during a rebuild): a row for a
+    key already stored adds the tally columns to it and replaces the others; a new
+    key is inserted as given; on both backends."""
+    tallies = ("w0", "n0")
+
+    def week(member: str, w0: float, n0: int, run: int) -> dict[str, Any]:
+        row = {f"w{n}": 0.0 for n in range(7)} | {f"n{n}": 0 for n in range(7)}
+        return row | {
+            "member_id": member,
+            "week": date(2026, 11, 30),
+            "w0": w0,
+            "n0": n0,
+            "raw_end": 0.0,
+            "run": run,
+            "review_run": 0,
+            "last_day": None,
+        }
+
+    with backend_engine.begin() as conn:
+        conn.execute(delete(action_weeks))
+        add_rows(conn, action_weeks, [week("m1", 1.5, 1, 1)], tallies)
+    with backend_engine.begin() as conn:
+        add_rows(
+            conn, action_weeks, [week("m1", 0.25, 2, 7), week("m2", 3.0, 1, 2)], tallies
+        )
+    with backend_engine.connect() as conn:
+        found = conn.execute(
+            select(
+                action_weeks.c.member_id,
+                action_weeks.c.w0,
+                action_weeks.c.n0,
+                action_weeks.c.run,
+            ).order_by(action_weeks.c.member_id)
+        ).all()
+    assert [tuple(r) for r in found] == [("m1", 1.75, 3, 7), ("m2", 3.0, 1, 2)]
