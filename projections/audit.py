@@ -53,18 +53,14 @@ from sqlalchemy import (
     Row,
     String,
     Table,
-    bindparam,
     case,
     func,
     insert,
     select,
-    text,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from projections.base import UTCDateTime
-from projections.batching import insert_rows
+from projections.batching import insert_rows, merge_rows
 from projections.db import metadata
 from service.application import MomentumApplication, to_history_entry
 from service.domain.base import MomentumAggregate
@@ -482,45 +478,19 @@ def _widen_days(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         {"day": day, "first_position": first, "last_position": last}
         for day, (first, last) in days.items()
     ]
-    if conn.get_execution_options().get("schema_translate_map"):
-        conn.execute(_widen_days_statement(conn.dialect.name), params)
-    else:  # the same, cached: SQLAlchemy compiles an ON CONFLICT on every use
-        conn.execute(_WIDEN_DAYS, params)
+    merge_rows(conn, audit_days, params, _WIDEN)
 
 
-def _widen_days_statement(dialect: str) -> Any:
-    insert_of = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert_of(audit_days)
-    kept, new = audit_days.c, statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[kept.day],
-        set_={
-            "first_position": case(
-                (new.first_position < kept.first_position, new.first_position),
-                else_=kept.first_position,
-            ),
-            "last_position": case(
-                (new.last_position > kept.last_position, new.last_position),
-                else_=kept.last_position,
-            ),
-        },
-    )
+def _lower(stored: Any, new: Any) -> Any:
+    return case((new < stored, new), else_=stored)
 
 
-_WIDEN_DAYS = text(
-    "INSERT INTO audit_days (day, first_position, last_position) "
-    "VALUES (:day, :first_position, :last_position) "
-    "ON CONFLICT (day) DO UPDATE SET "
-    "first_position = CASE WHEN excluded.first_position < audit_days.first_position "
-    "THEN excluded.first_position ELSE audit_days.first_position END, "
-    "last_position = CASE WHEN excluded.last_position > audit_days.last_position "
-    "THEN excluded.last_position ELSE audit_days.last_position END"
-).bindparams(
-    bindparam("day", type_=Date),
-    bindparam("first_position", type_=BigInteger),
-    bindparam("last_position", type_=BigInteger),
-)
-"""`_widen_days_statement` as text, the same on PostgreSQL and SQLite."""
+def _higher(stored: Any, new: Any) -> Any:
+    return case((new > stored, new), else_=stored)
+
+
+_WIDEN = {"first_position": _lower, "last_position": _higher}
+"""A day already there keeps the lower first and the higher last position."""
 
 
 # --- verification ------------------------------------------------------------------

@@ -6,7 +6,8 @@ the rows a batch's events touch with one query per table (`Batch.load`), the han
 (`Rows`), and `Batch.write` sends the changes in bulk: purges and deletes by key
 (`WHERE … IN (…)`, chunked) and one executemany of a prebuilt upsert per table
 (`Upsert`). `insert_rows` is the same prebuilt executemany for append-only tables,
-`add_rows` an upsert that adds to tallies already stored. A replay into fresh tables
+`merge_rows` an upsert that combines some columns with the stored row's (tallies
+added, bounds widened). A replay into fresh tables
 calls `replay_batch` and, at the end, `replayed` (a model may defer work to it).
 """
 
@@ -39,6 +40,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Delete
 
 Key = tuple[Table, frozenset[str]]
+Combine = Mapping[str, Callable[[Any, Any], Any]]
+"""Column name -> (the stored column, the new value) -> the SQL expression it is set
+to when the row is already there (`merge_rows`)."""
 
 
 # --- Batch-at-a-time ------------------------------------------------------------------
@@ -49,7 +53,7 @@ bound parameters)."""
 
 _SELECTS: dict[tuple[Table, tuple[str, ...]], Select[Any]] = {}
 _DELETES: dict[tuple[Table, str], Delete] = {}
-_UPSERTS: dict[tuple[Table, str, tuple[Any, ...], bool, tuple[str, ...]], Upsert] = {}
+_UPSERTS: dict[tuple[Table, str, tuple[Any, ...], bool, tuple[Any, ...]], Upsert] = {}
 
 
 def _select(table: Table, columns: tuple[str, ...]) -> Select[Any]:
@@ -87,9 +91,10 @@ def _delete(table: Table, column: str) -> Delete:
 
 class Upsert:
     """`INSERT … ON CONFLICT (primary key) DO UPDATE SET every other column` (`DO
-    NOTHING` for a table of key columns only; a plain `INSERT` with `plain`; the
-    columns in `adding` are added to the stored values, as tallies are), compiled
-    once per table and dialect and sent with the driver's executemany: the rows go
+    NOTHING` for a table of key columns only; a plain `INSERT` with `plain`; a column
+    in `combine` takes `combine[name](stored, new)` instead of the new value: tallies
+    added, bounds widened), compiled once per table and dialect and sent with the
+    driver's executemany: the rows go
     through the columns' own bind processors (the same values SQLAlchemy would send),
     without SQLAlchemy's per-row parameter handling and statement compilation."""
 
@@ -100,7 +105,7 @@ class Upsert:
         translate: Mapping[Any, Any] | None,
         *,
         plain: bool = False,
-        adding: Collection[str] = (),
+        combine: Combine | None = None,
     ) -> None:
         insert_of = pg_insert if dialect.name == "postgresql" else sqlite_insert
         statement = insert_of(table)
@@ -108,12 +113,12 @@ class Upsert:
         others = [c.name for c in table.c if c.name not in keys]
         # `plain`: a plain INSERT (a row already there is an error)
         if not plain and others:
-            excluded = statement.excluded
+            excluded, merged = statement.excluded, combine or {}
             statement = statement.on_conflict_do_update(
                 index_elements=keys,
                 set_={
-                    name: table.c[name] + excluded[name]
-                    if name in adding
+                    name: merged[name](table.c[name], excluded[name])
+                    if name in merged
                     else excluded[name]
                     for name in others
                 },
@@ -176,7 +181,11 @@ _BOOLEAN = {None: None, False: 0, True: 1}
 
 
 def _upsert(
-    table: Table, conn: Connection, *, plain: bool = False, adding: Sequence[str] = ()
+    table: Table,
+    conn: Connection,
+    *,
+    plain: bool = False,
+    combine: Combine | None = None,
 ) -> Upsert:
     """The table's `Upsert` for this connection's dialect and schema translation
     (blue/green rebuilds write to other schemas), built once."""
@@ -186,12 +195,12 @@ def _upsert(
         conn.dialect.name,
         tuple(sorted((translate or {}).items(), key=repr)),
         plain,
-        tuple(adding),
+        tuple(sorted((combine or {}).items())),
     )
     upsert = _UPSERTS.get(key)
     if upsert is None:
         upsert = _UPSERTS[key] = Upsert(
-            table, conn.dialect, translate, plain=plain, adding=adding
+            table, conn.dialect, translate, plain=plain, combine=combine
         )
     return upsert
 
@@ -206,17 +215,17 @@ def insert_rows(
         _upsert(table, conn, plain=True).send(conn, rows)
 
 
-def add_rows(
+def merge_rows(
     conn: Connection,
     table: Table,
     rows: Sequence[Mapping[str, Any]],
-    adding: Sequence[str],
+    combine: Combine,
 ) -> None:
-    """Upsert many rows (as `Upsert` sends them), adding the `adding` columns of a
-    row already there to the new values instead of replacing them: tallies written
-    without reading them first."""
+    """Upsert many rows (as `Upsert` sends them); a row already there keeps, for each
+    column in `combine`, `combine[name](stored, new)` (the statement is built once
+    per table and set of (column, function): pass module-level functions)."""
     if rows:
-        _upsert(table, conn, adding=adding).send(conn, rows)
+        _upsert(table, conn, combine=combine).send(conn, rows)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:

@@ -40,13 +40,14 @@ first week together, anyone else touched far back alone — and written in bulk 
 (deletes, one upsert).
 
 A replay into fresh tables (a blue/green rebuild, `Metrics.replay_batch`) adds each
-batch's tallies to the weeks without reading them (`batching.add_rows`) and leaves
+batch's tallies to the weeks without reading them (`batching.merge_rows`) and leaves
 the checkpoints for `Metrics.replayed`, which computes every member's once, from
 their first week (`recompute_all`).
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -54,7 +55,13 @@ from typing import Any
 from eventsourcing.persistence import Notification
 from sqlalchemy import BindParameter, Connection, bindparam, delete, func, select
 
-from projections.batching import Batch, BatchedProjection, Handlers, Rows, add_rows
+from projections.batching import (
+    Batch,
+    BatchedProjection,
+    Handlers,
+    Rows,
+    merge_rows,
+)
 from projections.formulas import WEIGHTS, noon_equivalent, noon_lead, week_start
 from projections.metrics_checkpoints import MemberClock, StoredWeek, next_week
 from projections.metrics_tables import (
@@ -200,7 +207,7 @@ class MetricsBatch(Batch):
                 _tally_row(m, monday, *change)
                 for (m, monday), change in self.tally.items()
             ]
-            add_rows(conn, action_weeks, rows, TALLIES)
+            merge_rows(conn, action_weeks, rows, ADD_TALLIES)
         elif self.dirty:
             weeks = Batch([action_weeks])
             _write_weeks(conn, self.tally, self.dirty, weeks[action_weeks])
@@ -209,6 +216,7 @@ class MetricsBatch(Batch):
 
 TALLIES = tuple(f"w{n}" for n in range(7)) + tuple(f"n{n}" for n in range(7))
 """The columns of a week that batches add to (the rest is its checkpoint)."""
+ADD_TALLIES = dict.fromkeys(TALLIES, operator.add)
 
 
 def _tally_row(

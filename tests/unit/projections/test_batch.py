@@ -4,6 +4,7 @@ per batch, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import operator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy import (
     select,
 )
 
-from projections.batching import Batch, add_rows
+from projections.batching import Batch, merge_rows
 from projections.journal import Journal
 from projections.metrics_tables import action_weeks
 from projections.relations import Relations
@@ -306,10 +307,10 @@ def test_rows_are_sent_to_sqlite_as_sqlalchemy_itself_would_send_them(
 def test_added_rows_add_their_tallies_to_a_row_already_there(
     backend_engine: Engine,
 ) -> None:
-    """`add_rows` (the metrics model's weekly tallies during a rebuild): a row for a
-    key already stored adds the tally columns to it and replaces the others; a new
-    key is inserted as given; on both backends."""
-    tallies = ("w0", "n0")
+    """`merge_rows` adding (the metrics model's weekly tallies during a rebuild): a
+    row for a key already stored adds the tally columns to it and replaces the
+    others; a new key is inserted as given; on both backends."""
+    tallies = {"w0": operator.add, "n0": operator.add}
 
     def week(member: str, w0: float, n0: int, run: int) -> dict[str, Any]:
         row = {f"w{n}": 0.0 for n in range(7)} | {f"n{n}": 0 for n in range(7)}
@@ -326,9 +327,9 @@ def test_added_rows_add_their_tallies_to_a_row_already_there(
 
     with backend_engine.begin() as conn:
         conn.execute(delete(action_weeks))
-        add_rows(conn, action_weeks, [week("m1", 1.5, 1, 1)], tallies)
+        merge_rows(conn, action_weeks, [week("m1", 1.5, 1, 1)], tallies)
     with backend_engine.begin() as conn:
-        add_rows(
+        merge_rows(
             conn, action_weeks, [week("m1", 0.25, 2, 7), week("m2", 3.0, 1, 2)], tallies
         )
     with backend_engine.connect() as conn:
