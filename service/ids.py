@@ -9,10 +9,15 @@ same value, encoded the same).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from uuid import UUID, SafeUUID
 
 from eventsourcing.persistence import Transcoding
+
+RECENT = 8192
+"""Ids decoded lately, kept as objects (with their text, once made): the members,
+goals and groups that event after event refer to (about 2 MB)."""
 
 
 class Id(UUID):
@@ -65,7 +70,13 @@ class IdAsHex(Transcoding):
 
     def decode(self, data: str) -> UUID:
         assert isinstance(data, str)
-        return Id.of_hex(data)
+        return _recent(data)
+
+
+@functools.lru_cache(maxsize=RECENT)
+def _recent(data: str) -> Id:
+    """`Id.of_hex`, the same object for an id decoded again soon after."""
+    return Id.of_hex(data)
 
 
 class IdOfIdAsHex(IdAsHex):
