@@ -31,20 +31,31 @@ leaves the live models as they were.
 more): the models are split in two groups of about equal cost (`REPLAY_COST`); a
 spawned process replays one group (`replay_share`, with an application and engine
 of its own — never a connection forked from this one) while this one replays the
-other, both reading and decoding the log. On PostgreSQL both write the same scratch
-schema; on SQLite, which has one writer per file, the second process writes a
-scratch database of its own (`readmodels.rebuild-2.sqlite`), attached as `SHADOW_2`
-for the swap. The progress shown is the slower process's. The swap is the same one
-transaction over both groups. If the second process fails, the rebuild raises and
-the live models stay as they were; if the rebuilding process dies, the second one
-stops at its next batch.
+other, both reading and decoding the log. The progress shown is the slower
+process's. On PostgreSQL both write the same scratch schema, and the swap is one
+transaction over both groups. On SQLite, which has one writer per file, the second
+process writes a scratch database of its own (`readmodels.rebuild-2.sqlite`) and
+swaps its group in itself, in one transaction, as soon as the live database is
+free of this process's in-place replay (`Share.after`): the copy, seconds for a
+million events, then overlaps what this one has left to do (the metrics model's
+checkpoints) instead of following it; this process swaps its own group after.
+Each model is old or new for readers, never partial; the two groups change
+seconds apart. If the second process fails, the rebuild raises and the live
+models stay as they were; if the rebuilding process dies, the second one stops at
+its next batch, or before its swap.
 
-Indexes are created with the scratch tables, not after the load: the handlers look
-rows up by them event by event.
+Indexes are created with the scratch tables, as the handlers look rows up by them
+batch by batch — except those only readers use (`projections.db.READERS_ONLY`),
+which each process builds once its replay has reached the head: sorting a
+million keys at once costs far less than inserting them one by one. The audit
+index, rebuilt in place, has its `READERS_ONLY` indexes dropped while its tables
+are emptied and built again at the end (`ProjectionRunner.setup` builds any that a
+crash left missing).
 
 Into scratch tables a model replays with `replay_batch` (`Replaying`), and once the
 replay has reached the head its `replayed` completes what the batches left (the
-metrics model's checkpoints, `replayed_all`): nobody reads the tables in between.
+metrics model's checkpoints, `replayed_all`, after the indexes): nobody reads the
+tables in between.
 
 A model that reads or writes tables beyond its own while applying events cannot be
 replayed into a scratch copy of its tables alone: the audit index checks every
@@ -58,8 +69,10 @@ once.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -80,11 +93,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateIndex, CreateTable, DropIndex
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 
 from projections import tracking
-from projections.db import sqlite_pragmas, wipe_side_files
+from projections.db import readers_only, sqlite_pragmas, wipe_side_files
 from service.application import MomentumApplication
 
 if TYPE_CHECKING:
@@ -93,29 +106,32 @@ if TYPE_CHECKING:
 SHADOW = "rebuild"
 """The scratch schema's name as the models' tables see it."""
 
-SHADOW_2 = "rebuild_2"
-"""On SQLite, the second process's scratch database as the swap attaches it."""
+FREE_POLL = 0.05
+"""Seconds between two looks of the second process at the in-place replay's
+progress, before it swaps its models in (SQLite)."""
 
 REPLAY_COST = {
-    "journal": 54,
-    "audit": 48,
-    "metrics": 38,
-    "goals": 26,
-    "notifications": 18,
-    "history": 2.3,
-    "relations": 1.4,
+    "journal": 42,
+    "metrics": 34,
+    "goals": 19,
+    "audit": 19,
+    "notifications": 15,
+    "history": 2.0,
+    "relations": 1.3,
     "groups": 0.9,
 }
 """Each model's share of a rebuild, µs per event on the bench's 1,000,000-event log
-(a rebuild in one process on a quiet machine, each model's batches timed as
-`python -m bench.projections --profile` does; the audit index's wall time, as it
-waits on the live database's commits; the metrics model's with its `replayed`
-checkpoints, 32 + 6; 1 for a model not listed), to split the models between two
-processes so that both finish together where it takes longest: the journal, goals
-and notifications in one, the audit index, metrics and the small ones in the
-other, which also swaps. (Before the metrics model left its checkpoints to the
-end it cost 59, more than any other; on 100,000 events the models cost about half
-as much per event: they grow with the members a batch touches.)"""
+(a rebuild in two processes on a quiet machine, each model's batches timed in
+thread CPU time as `python -m bench.projections --profile` does, plus what it
+leaves for `replayed_all`: the metrics model's checkpoints, 29 + 5, the audit
+index's `READERS_ONLY` indexes, 16 + 3; 1 for a model not listed), to split the
+models between two processes so that both finish together where it takes
+longest: the journal, goals and the small ones in one; the audit index, metrics
+and notifications in the other, which also swaps. Both also read and decode the
+whole log (about 22 µs per event each). (Before their `READERS_ONLY` indexes were
+built at the end, the audit index cost 48 and the journal 54; on 100,000 events
+the models cost about half as much per event: they grow with the members a batch
+touches.)"""
 
 
 @dataclass(frozen=True)
@@ -132,6 +148,10 @@ class Share:
     batch_size: int
     parent: int
     """The process id of the rebuild: the helper stops if it goes away."""
+    after: tuple[str, ...] = ()
+    """With a `file` (SQLite): the models the rebuilding process replays in place,
+    on the live database; the helper swaps its models in once each of them has
+    reached the position the helper replayed to (or stopped)."""
 
 
 Helper = Callable[[Share, Pipe], None]
@@ -168,36 +188,40 @@ def rebuild(
     )
     second = _second_file(runner.engine) if theirs else None
     _empty(runner.engine, here)
-    with _scratch(runner.engine, second) as (engine, schema):
-        scratch = engine.execution_options(schema_translate_map={None: schema})
-        sqlite = engine.dialect.name == "sqlite"
-        _create(scratch, [m for m in beside if m in ours or not sqlite])
-        fresh = [m for m in beside if m in ours]
-        shadow = ProjectionRunner(  # one pass over the log for both kinds
-            runner.app,
-            scratch,
-            [Replaying(m) if m in fresh else m for m in runner.models if m in ours],
-            batch_size=runner.rebuild_batch_size,
-            engines={m.name: runner.engine for m in here},
-        )
-        if theirs and helper:
-            share = Share(
-                tuple(m.name for m in theirs),
-                SHADOW if sqlite else schema,
-                str(second) if second else None,
-                runner.rebuild_batch_size,
-                os.getpid(),
+    try:
+        with _scratch(runner.engine) as (engine, schema):
+            scratch = engine.execution_options(schema_translate_map={None: schema})
+            sqlite = engine.dialect.name == "sqlite"
+            _create(scratch, [m for m in beside if m in ours or not sqlite])
+            fresh = [m for m in beside if m in ours]
+            shadow = ProjectionRunner(  # one pass over the log for both kinds
+                runner.app,
+                scratch,
+                [Replaying(m) if m in fresh else m for m in runner.models if m in ours],
+                batch_size=runner.rebuild_batch_size,
+                engines={m.name: runner.engine for m in here},
             )
-            replayed = in_two(
-                shadow, share, helper, progress, lambda: replayed_all(scratch, fresh)
-            )
-        else:
-            replayed = shadow.catch_up(progress)
-            replayed_all(scratch, fresh)
-        with engine.begin() as conn:
-            _swap(conn, [m for m in beside if m in ours or not sqlite], schema)
-            if theirs and sqlite:
-                _swap(conn, theirs, SHADOW_2)
+            if theirs and helper:
+                share = Share(
+                    tuple(m.name for m in theirs),
+                    SHADOW if sqlite else schema,
+                    str(second) if second else None,
+                    runner.rebuild_batch_size,
+                    os.getpid(),
+                    tuple(m.name for m in here),
+                )
+                # while the second process may still be replaying, or swapping its
+                # models in (SQLite): nothing here writes the live database
+                then = functools.partial(replayed_all, scratch, fresh)
+                replayed = in_two(shadow, share, helper, progress, then)
+            else:
+                replayed = shadow.catch_up(progress)
+                replayed_all(scratch, fresh)
+            with engine.begin() as conn:  # on SQLite the second process swapped its own
+                _swap(conn, [m for m in beside if m in ours or not sqlite], schema)
+    finally:  # the readers' indexes back in place, even if the replay failed
+        with runner.engine.begin() as conn:
+            readers_indexes(conn, here)
     wipe_side_files(runner.engine)  # no copy of erased rows left in -wal
     runner.catch_up()
     return replayed
@@ -215,14 +239,21 @@ class Replaying:
 
 
 def replayed_all(scratch: Engine, models: Sequence[ReadModel]) -> None:
-    """Let each model replayed into `scratch` complete what its replay left
-    (`BatchedProjection.replayed`), once it has reached the head; each in a
-    transaction of its own."""
+    """Complete what a replay from zero into `scratch` left, once it has reached
+    the head: each model's `READERS_ONLY` indexes, then its `replayed`
+    (`BatchedProjection.replayed`); each model in a transaction of its own."""
     for model in models:
         complete = getattr(model, "replayed", None)
-        if complete is not None:
-            with scratch.begin() as conn:
+        with scratch.begin() as conn:
+            readers_indexes(conn, [model])
+            if complete is not None:
                 complete(conn)
+
+
+def readers_indexes(conn: Connection, models: Sequence[ReadModel]) -> None:
+    """Build the models' `READERS_ONLY` indexes that are missing."""
+    for index in readers_only(t for m in models for t in m.tables):
+        conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 def _can_share(runner: ProjectionRunner) -> bool:
@@ -355,6 +386,10 @@ def replay_share(
         runner.catch_up(report)
         if fresh:
             replayed_all(scratch, models)
+        if share.file is not None:
+            _when_free(engine, share, max(runner.positions().values(), default=0))
+            with engine.begin() as conn:
+                _swap(conn, models, share.schema or SHADOW)
         pipe.send(("done", replayed))
     except BaseException:
         pipe.send(("error", traceback.format_exc(limit=5)))
@@ -362,6 +397,25 @@ def replay_share(
     finally:
         pipe.close()
         engine.dispose()
+
+
+def _when_free(engine: Engine, share: Share, position: int) -> None:
+    """Wait until each of `share.after`, replayed in place by the rebuilding
+    process, has reached `position` or stopped: it writes the live database until
+    then. Stops if the rebuilding process goes away."""
+    while True:
+        if os.getppid() != share.parent:
+            raise SystemExit("the rebuild this process helped has gone")
+        with engine.connect() as conn:
+            states = tracking.states(conn)
+        if all(
+            name not in states
+            or states[name].stopped is not None
+            or states[name].position >= position
+            for name in share.after
+        ):
+            return
+        time.sleep(FREE_POLL)
 
 
 def in_place(
@@ -378,13 +432,20 @@ def in_place(
     replay = ProjectionRunner(
         runner.app, runner.engine, models, batch_size=runner.rebuild_batch_size
     )
-    return replay.catch_up(progress)
+    try:
+        return replay.catch_up(progress)
+    finally:
+        with runner.engine.begin() as conn:
+            readers_indexes(conn, models)
 
 
 def _empty(engine: Engine, models: Sequence[ReadModel]) -> None:
-    """Empty the models' live tables and set their positions to zero."""
+    """Empty the models' live tables, drop their `READERS_ONLY` indexes (until
+    the replay is over: `readers_indexes`) and set their positions to zero."""
     with engine.begin() as conn:
         for model in models:
+            for index in readers_only(model.tables):
+                conn.execute(DropIndex(index, if_exists=True))
             for table in reversed(model.tables):
                 conn.execute(table.delete())
             tracking.reset(conn, model.name)
@@ -392,12 +453,16 @@ def _empty(engine: Engine, models: Sequence[ReadModel]) -> None:
 
 def _create(scratch: Engine, models: Sequence[ReadModel]) -> None:
     """The models' tables and a tracking table in the scratch schema, empty, with
-    a tracking row at 0 for each model."""
+    a tracking row at 0 for each model; their indexes but the `READERS_ONLY` ones
+    (`replayed_all` builds those)."""
     with scratch.begin() as conn:
         statements: list[ExecutableDDLElement] = []
+        later = set(readers_only(t for m in models for t in m.tables))
         for table in [tracking.tracking, *(t for m in models for t in m.tables)]:
             statements.append(CreateTable(table))
-            statements.extend(CreateIndex(index) for index in table.indexes)
+            statements.extend(
+                CreateIndex(index) for index in table.indexes if index not in later
+            )
         if conn.dialect.name == "postgresql":  # one round trip, not one per statement
             translate = conn.get_execution_options().get("schema_translate_map")
             conn.exec_driver_sql(
@@ -510,9 +575,7 @@ def _second_file(engine: Engine) -> Path | None:
 
 
 @contextmanager
-def _scratch(
-    engine: Engine, second: Path | None = None
-) -> Iterator[tuple[Engine, str]]:
+def _scratch(engine: Engine) -> Iterator[tuple[Engine, str]]:
     """An engine that sees the live read-model tables and an empty scratch schema,
     and the scratch schema's name; the schema is dropped on the way out."""
     if engine.dialect.name != "sqlite":
@@ -539,17 +602,15 @@ def _scratch(
         return
     live_file = Path(str(engine.url.database))
     files = {SHADOW: live_file.with_name(f"{live_file.stem}.rebuild.sqlite")}
-    left = _second_file(engine)  # by a rebuild in two processes that crashed
-    if second is not None:
-        files[SHADOW_2] = second
-    for file in [*files.values(), left]:
+    second = _second_file(engine)  # the second process's; or left by a crash
+    for file in [*files.values(), second]:
         _remove(file)
     both = _attached(engine, files)
     try:
         yield both, SHADOW
     finally:
         both.dispose()
-        for file in [*files.values(), left]:
+        for file in [*files.values(), second]:
             _remove(file)
 
 

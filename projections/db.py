@@ -6,14 +6,29 @@ same database (and schema) as the events, in tables of their own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse, urlunparse
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, Index, MetaData, Table, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 metadata = MetaData()
+
+READERS_ONLY = {"readers_only": True}
+"""`Index(…, info=READERS_ONLY)`: an index only the model's readers use (pages, API,
+`momentum audit`), never its handlers, which look rows up by other keys. A replay
+into empty tables builds such an index once, at the end (`projections.bluegreen`):
+sorting every key at once costs a fraction of a million inserts at random places
+(the audit index's four on 1,000,000 events: 28 → 12 µs per event). A test checks
+that no statement of the handlers would use one."""
+
+
+def readers_only(tables: Iterable[Table]) -> list[Index]:
+    """The `READERS_ONLY` indexes of these tables, by name."""
+    found = [ix for t in tables for ix in t.indexes if ix.info.get("readers_only")]
+    return sorted(found, key=lambda ix: str(ix.name))
 
 
 def readmodel_url(database_url: str) -> tuple[str, dict[str, Any]]:

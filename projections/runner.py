@@ -154,11 +154,14 @@ class ProjectionRunner:
         self._poked = False
 
     def setup(self) -> None:
-        """Migrate the read-model tables (Alembic) and add missing tracking rows."""
+        """Migrate the read-model tables (Alembic), add missing tracking rows, and
+        build `READERS_ONLY` indexes a rebuild in place dropped and did not get to
+        build again (it crashed)."""
         migrate.upgrade(self.engine)
         with self.engine.begin() as conn:
             for model in self.models:
                 tracking.ensure(conn, model.name)
+            bluegreen.readers_indexes(conn, self.models)
 
     def states(self) -> dict[str, tracking.State]:
         """Each read model's position, and where it stopped if it did."""

@@ -4,6 +4,7 @@ the swap leaves the live models as they were, and no scratch copy stays behind."
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import signal
@@ -11,9 +12,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select, text
+from sqlalchemy.schema import DropIndex
 
 from projections import runner as runner_module
-from projections.db import make_engine
+from projections.db import make_engine, readers_only
 from projections.registry import all_models
 from projections.runner import ProjectionRunner
 from service.application import MomentumApplication
@@ -118,6 +120,20 @@ def _second_process(url: str) -> Any:
     return helper(Settings(database_url=url, secret_key="test-secret"))
 
 
+def _missing_indexes(engine: Engine) -> set[str]:
+    """The read models' indexes the live database does not have."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'index'"
+        else:
+            query = (
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            )
+        found = set(conn.exec_driver_sql(query).scalars())
+    wanted = {str(ix.name) for m in all_models() for t in m.tables for ix in t.indexes}
+    return wanted - found
+
+
 def test_a_rebuild_in_two_processes_equals_the_incremental_build(
     stored_app: MomentumApplication, backend: str, clock: FixedClock
 ) -> None:
@@ -129,6 +145,7 @@ def test_a_rebuild_in_two_processes_equals_the_incremental_build(
     assert replayed == head == sum(shown)  # the bar reaches the head, no further
     assert _dump(runner.engine) == before  # every model, from either process
     assert not _scratch_left(backend, runner)
+    assert _missing_indexes(runner.engine) == set()  # those built at the end too
 
 
 def test_a_second_process_that_fails_fails_the_rebuild_and_changes_nothing(
@@ -144,6 +161,54 @@ def test_a_second_process_that_fails_fails_the_rebuild_and_changes_nothing(
         runner.rebuild(None, None, _second_process(unreachable))
     assert _dump(runner.engine) == before
     assert not _scratch_left(backend, runner)
+    # the audit index, replayed in place, has its readers' indexes back
+    assert _missing_indexes(runner.engine) == set()
+
+
+def _dying_second_process(settings: Settings, share: Any, pipe: Any) -> None:
+    """The second process of a rebuild on SQLite, SIGKILLed once the swap of its
+    models into the live database has copied two tables in."""
+    copies = 0
+
+    def after_cursor_execute(
+        conn: Any, cursor: Any, statement: str, *args: Any
+    ) -> None:
+        nonlocal copies
+        if statement.startswith("INSERT INTO main.") and " SELECT " in statement:
+            copies += 1
+            if copies == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    event.listen(Engine, "after_cursor_execute", after_cursor_execute)
+    helper(settings)(share, pipe)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # swaps its own there
+def test_a_kill_9_of_the_second_process_in_its_swap_changes_nothing(
+    stored_app: MomentumApplication, backend: str, clock: FixedClock
+) -> None:
+    runner = _built(stored_app, backend, clock)
+    before = _dump(runner.engine)
+    settings = Settings(database_url=backend, secret_key="test-secret")
+    dying = functools.partial(_dying_second_process, settings)
+    with pytest.raises(RuntimeError, match=r"second process (died|exited with -9)"):
+        runner.rebuild(None, None, dying)
+    assert _dump(runner.engine) == before  # its models neither emptied nor half copied
+    assert not _scratch_left(backend, runner)
+    assert _missing_indexes(runner.engine) == set()
+
+
+def test_setup_builds_the_readers_indexes_a_crashed_rebuild_in_place_dropped(
+    stored_app: MomentumApplication, backend: str, clock: FixedClock
+) -> None:
+    runner = _built(stored_app, backend, clock)
+    audit = next(m for m in all_models() if m.name == "audit")
+    with runner.engine.begin() as conn:  # as the rebuild leaves them until its end
+        for index in readers_only(audit.tables):
+            conn.execute(DropIndex(index))
+    assert "ix_audit_index_aggregate_id" in _missing_indexes(runner.engine)
+    runner.setup()  # as every process of the service does when it starts
+    assert _missing_indexes(runner.engine) == set()
 
 
 def _noting(model: Any, names: set[str]) -> Any:
