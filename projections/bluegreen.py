@@ -126,9 +126,9 @@ thread CPU time as `python -m bench.projections --profile` does, plus what it
 leaves for `replayed_all`: the metrics model's checkpoints, 29 + 5, the audit
 index's `READERS_ONLY` indexes, 16 + 3; 1 for a model not listed), to split the
 models between two processes so that both finish together where it takes
-longest: the journal, goals and the small ones in one; the audit index, metrics
-and notifications in the other, which also swaps. Both also read and decode the
-whole log (about 22 µs per event each). (Before their `READERS_ONLY` indexes were
+longest: the journal, goals and the small ones in the second process; the audit
+index, metrics and notifications in the rebuilding one. Both also read and decode
+the whole log (about 20 µs per event each). (Before their `READERS_ONLY` indexes were
 built at the end, the audit index cost 48 and the journal 54; on 100,000 events
 the models cost about half as much per event: they grow with the members a batch
 touches.)"""
@@ -605,11 +605,11 @@ def _scratch(engine: Engine) -> Iterator[tuple[Engine, str]]:
     second = _second_file(engine)  # the second process's; or left by a crash
     for file in [*files.values(), second]:
         _remove(file)
-    both = _attached(engine, files)
+    attached = _attached(engine, files)
     try:
-        yield both, SHADOW
+        yield attached, SHADOW
     finally:
-        both.dispose()
+        attached.dispose()
         for file in [*files.values(), second]:
             _remove(file)
 
