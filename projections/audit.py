@@ -61,7 +61,7 @@ from sqlalchemy import (
 
 from projections.base import UTCDateTime
 from projections.batching import insert_rows, merge_rows
-from projections.db import READERS_ONLY, metadata
+from projections.db import metadata, readers_index
 from service.application import MomentumApplication, to_history_entry
 from service.domain.base import MomentumAggregate
 from service.errors import NotFoundError
@@ -89,20 +89,16 @@ audit_index = Table(
     Column("actor_id", String(36), nullable=True),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("chain_hash", String(64), nullable=False),
-    # For readers (`READERS_ONLY`: the index itself finds rows by position only): an
+    # For readers (`readers_index`: the index itself finds rows by position only): an
     # aggregate's events, who changed roles, and the audit search's filters
     # (`projections.audit_queries`, migration 0012), each ending in the position
     # its pages continue after.
-    Index("ix_audit_index_aggregate_id", "aggregate_id", info=READERS_ONLY),
-    Index("ix_audit_index_actor_position", "actor_id", "position", info=READERS_ONLY),
-    Index(
-        "ix_audit_index_type_position",
-        "aggregate_type",
-        "event_type",
-        "position",
-        info=READERS_ONLY,
+    readers_index("ix_audit_index_aggregate_id", "aggregate_id"),
+    readers_index("ix_audit_index_actor_position", "actor_id", "position"),
+    readers_index(
+        "ix_audit_index_type_position", "aggregate_type", "event_type", "position"
     ),
-    Index("ix_audit_index_time_position", "occurred_at", "position", info=READERS_ONLY),
+    readers_index("ix_audit_index_time_position", "occurred_at", "position"),
 )
 
 audit_days = Table(

@@ -45,10 +45,10 @@ models stay as they were; if the rebuilding process dies, the second one stops a
 its next batch, or before its swap.
 
 Indexes are created with the scratch tables, as the handlers look rows up by them
-batch by batch — except those only readers use (`projections.db.READERS_ONLY`),
+batch by batch — except those only readers use (`projections.db.readers_index`),
 which each process builds once its replay has reached the head: sorting a
 million keys at once costs far less than inserting them one by one. The audit
-index, rebuilt in place, has its `READERS_ONLY` indexes dropped while its tables
+index, rebuilt in place, has its readers-only indexes dropped while its tables
 are emptied and built again at the end (`ProjectionRunner.setup` builds any that a
 crash left missing).
 
@@ -124,11 +124,11 @@ REPLAY_COST = {
 (a rebuild in two processes on a quiet machine, each model's batches timed in
 thread CPU time as `python -m bench.projections --profile` does, plus what it
 leaves for `replayed_all`: the metrics model's checkpoints, 29 + 5, the audit
-index's `READERS_ONLY` indexes, 16 + 3; 1 for a model not listed), to split the
+index's readers-only indexes, 16 + 3; 1 for a model not listed), to split the
 models between two processes so that both finish together where it takes
 longest: the journal, goals and the small ones in the second process; the audit
 index, metrics and notifications in the rebuilding one. Both also read and decode
-the whole log (about 20 µs per event each). (Before their `READERS_ONLY` indexes were
+the whole log (about 20 µs per event each). (Before their readers-only indexes were
 built at the end, the audit index cost 48 and the journal 54; on 100,000 events
 the models cost about half as much per event: they grow with the members a batch
 touches.)"""
@@ -240,10 +240,12 @@ class Replaying:
 
 def replayed_all(scratch: Engine, models: Sequence[ReadModel]) -> None:
     """Complete what a replay from zero into `scratch` left, once it has reached
-    the head: each model's `READERS_ONLY` indexes, then its `replayed`
+    the head: each model's readers-only indexes, then its `replayed`
     (`BatchedProjection.replayed`); each model in a transaction of its own."""
     for model in models:
         complete = getattr(model, "replayed", None)
+        if complete is None and not readers_only(model.tables):
+            continue  # nothing left: no transaction
         with scratch.begin() as conn:
             readers_indexes(conn, [model])
             if complete is not None:
@@ -251,7 +253,7 @@ def replayed_all(scratch: Engine, models: Sequence[ReadModel]) -> None:
 
 
 def readers_indexes(conn: Connection, models: Sequence[ReadModel]) -> None:
-    """Build the models' `READERS_ONLY` indexes that are missing."""
+    """Build the models' readers-only indexes that are missing."""
     for index in readers_only(t for m in models for t in m.tables):
         conn.execute(CreateIndex(index, if_not_exists=True))
 
@@ -440,7 +442,7 @@ def in_place(
 
 
 def _empty(engine: Engine, models: Sequence[ReadModel]) -> None:
-    """Empty the models' live tables, drop their `READERS_ONLY` indexes (until
+    """Empty the models' live tables, drop their readers-only indexes (until
     the replay is over: `readers_indexes`) and set their positions to zero."""
     with engine.begin() as conn:
         for model in models:
@@ -453,7 +455,7 @@ def _empty(engine: Engine, models: Sequence[ReadModel]) -> None:
 
 def _create(scratch: Engine, models: Sequence[ReadModel]) -> None:
     """The models' tables and a tracking table in the scratch schema, empty, with
-    a tracking row at 0 for each model; their indexes but the `READERS_ONLY` ones
+    a tracking row at 0 for each model; their indexes but the readers-only ones
     (`replayed_all` builds those)."""
     with scratch.begin() as conn:
         statements: list[ExecutableDDLElement] = []

@@ -16,18 +16,22 @@ from sqlalchemy.pool import StaticPool
 
 metadata = MetaData()
 
-READERS_ONLY = {"readers_only": True}
-"""`Index(…, info=READERS_ONLY)`: an index only the model's readers use (pages, API,
-`momentum audit`), never its handlers, which look rows up by other keys. A replay
-into empty tables builds such an index once, at the end (`projections.bluegreen`):
-sorting every key at once costs a fraction of a million inserts at random places
-(the audit index's four on 1,000,000 events: 28 → 12 µs per event). A test checks
-that no statement of the handlers would use one."""
+_READERS_ONLY = "readers_only"
+
+
+def readers_index(name: str, *columns: str) -> Index:
+    """An index only the model's readers use (pages, API, `momentum audit`), never
+    its handlers, which look rows up by other keys. A replay into empty tables
+    builds such an index once, at the end (`projections.bluegreen`): sorting every
+    key at once costs a fraction of a million inserts at random places (the audit
+    index's four on 1,000,000 events: 28 → 12 µs per event). A test checks that no
+    statement of the handlers would use one."""
+    return Index(name, *columns, info={_READERS_ONLY: True})
 
 
 def readers_only(tables: Iterable[Table]) -> list[Index]:
-    """The `READERS_ONLY` indexes of these tables, by name."""
-    found = [ix for t in tables for ix in t.indexes if ix.info.get("readers_only")]
+    """The indexes of these tables made by `readers_index`, by name."""
+    found = [ix for t in tables for ix in t.indexes if ix.info.get(_READERS_ONLY)]
     return sorted(found, key=lambda ix: str(ix.name))
 
 

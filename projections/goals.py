@@ -21,7 +21,6 @@ from sqlalchemy import (
     Connection,
     Date,
     Float,
-    Index,
     Integer,
     String,
     Table,
@@ -30,7 +29,7 @@ from sqlalchemy import (
 
 from projections.base import UTCDateTime, keeps_timezones
 from projections.batching import Batch, BatchedProjection, Handlers
-from projections.db import READERS_ONLY, metadata
+from projections.db import metadata, readers_index
 from service.clock import local_date
 from service.domain.action import Action
 from service.domain.goal import Goal
@@ -109,12 +108,8 @@ goal_actions = Table(
     Column("goal_id", String(36), nullable=True),
     Column("occurred_on", Date, nullable=False),
     Column("retracted", Boolean, nullable=False),
-    Index(  # a goal's actions by day, for readers; the handlers use the ids
-        "ix_rm_goals_actions_goal",
-        "goal_id",
-        "retracted",
-        "occurred_on",
-        info=READERS_ONLY,
+    readers_index(  # a goal's actions by day, for readers; the handlers use the ids
+        "ix_rm_goals_actions_goal", "goal_id", "retracted", "occurred_on"
     ),
 )
 

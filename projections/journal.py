@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from projections.base import UTCDateTime, keeps_timezones
 from projections.batching import Batch, BatchedProjection, Handlers
-from projections.db import READERS_ONLY, metadata
+from projections.db import metadata, readers_index
 from service.clock import local_date
 from service.domain.action import Action
 from service.domain.feedback import Cheer, Feedback
@@ -86,12 +86,8 @@ entries = Table(
     Column("category", String(16), nullable=True),
     Column("win", Boolean, nullable=False, default=False),
     Index("ix_rm_journal_entries_member_page", "member_id", "day", "position"),
-    Index(  # a goal's timeline; the handlers find entries by item or member
-        "ix_rm_journal_entries_goal_page",
-        "goal_id",
-        "day",
-        "position",
-        info=READERS_ONLY,
+    readers_index(  # a goal's timeline; the handlers find entries by item or member
+        "ix_rm_journal_entries_goal_page", "goal_id", "day", "position"
     ),
 )
 
@@ -105,7 +101,7 @@ feedback = Table(
     Column("target_owner_id", String(36), nullable=False, index=True),
     Column("text", Text, nullable=False),
     Column("at", UTCDateTime(), nullable=False),
-    Index("ix_rm_journal_feedback_target_id", "target_id", info=READERS_ONLY),
+    readers_index("ix_rm_journal_feedback_target_id", "target_id"),
 )
 
 cheers = Table(
@@ -116,7 +112,7 @@ cheers = Table(
     Column("target_kind", String(16), nullable=False),
     Column("target_id", String(36), nullable=False),
     Column("target_owner_id", String(36), nullable=False, index=True),
-    Index("ix_rm_journal_cheers_target_id", "target_id", info=READERS_ONLY),
+    readers_index("ix_rm_journal_cheers_target_id", "target_id"),
 )
 
 

@@ -155,7 +155,7 @@ class ProjectionRunner:
 
     def setup(self) -> None:
         """Migrate the read-model tables (Alembic), add missing tracking rows, and
-        build `READERS_ONLY` indexes a rebuild in place dropped and did not get to
+        build readers-only indexes a rebuild in place dropped and did not get to
         build again (it crashed)."""
         migrate.upgrade(self.engine)
         with self.engine.begin() as conn:

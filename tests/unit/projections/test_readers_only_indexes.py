@@ -1,4 +1,4 @@
-"""Indexes only readers use (`projections.db.READERS_ONLY`): a replay from zero
+"""Indexes only readers use (`projections.db.readers_index`): a replay from zero
 builds them once at the end, so no handler may look rows up by them — it would
 scan the table for every batch of a rebuild."""
 
