@@ -2,13 +2,15 @@
 
 `handle(command)` runs the command's handler in a unit of work, saves everything the
 handler touched in one atomic append (with the idempotency record, if any), retries
-safe commands on a version conflict and reports the others as conflicts.
+safe commands on a version conflict and reports the others as conflicts, and runs a
+command again, caught up with the log, when a member view it relied on changed
+before its append stored anything (`service.auth_cache.StaleViews`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 from uuid import UUID
@@ -21,13 +23,14 @@ from eventsourcing.persistence import (
     Mapper,
     Notification,
     Recording,
+    StoredEvent,
     Transcoding,
 )
 from eventsourcing.utils import strtobool
 
 from service import clock as clock_module
 from service import idempotency, queries
-from service.auth_cache import AuthCache, MemberView, TokenView
+from service.auth_cache import AuthCache, MemberView, StaleViews, TokenView, Watch
 from service.clock import Clock, SystemClock
 from service.commands import Command, Result
 from service.crypto import SealingMapper
@@ -120,7 +123,7 @@ class MomentumApplication(Application[UUID]):
         self.key_wrap = KeyWrap(secret_key, previous_secret_key)
         self.keys = self._key_ring(key_cache_seconds)
         self.auth_cache = AuthCache(self.recorder)
-        self.group_commit = GroupCommit(self.recorder.insert_events)
+        self.group_commit = GroupCommit(self._insert)
         self.finish_erasures()
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -178,9 +181,11 @@ class MomentumApplication(Application[UUID]):
             and getattr(command, "expected_version", None) is None
         )
         attempts = MAX_ATTEMPTS if retry else 1
+        watch = self.auth_cache.watching is not None
         with clock_module.using(self.clock):
-            for attempt in range(1, attempts + 1):
-                uow = UnitOfWork(self)
+            attempt = 1
+            while True:
+                uow = UnitOfWork(self, watch=watch)
                 seen = (
                     idempotency.recall(uow, command, key) if key is not None else None
                 )
@@ -190,7 +195,11 @@ class MomentumApplication(Application[UUID]):
                 if key is not None and seen is not None:
                     idempotency.remember(uow, command, key, result, seen)
                 try:
-                    recordings = self.append(uow.touched())
+                    recordings = self.append(uow.touched(), uow.watch)
+                except StaleViews:  # a member it relied on changed: look, run again
+                    self.auth_cache.catch_up()
+                    watch = False  # (caught up first from now on: no second time)
+                    continue
                 except IntegrityError:
                     if key is not None:  # the same request may have won the race
                         winner = idempotency.recall(UnitOfWork(self), command, key)
@@ -198,29 +207,31 @@ class MomentumApplication(Application[UUID]):
                             return winner.result
                     if attempt == attempts:
                         raise self._conflict(uow) from None
+                    attempt += 1
                     continue
                 after = self.after_save.get(type(command))
                 if after is not None:
                     after(self, command, result)
                 if not recordings:
                     return result
-                return replace(
-                    result, position=max(r.notification.id for r in recordings)
-                )
-        raise AssertionError("unreachable")  # pragma: no cover
+                return result.at(max(r.notification.id for r in recordings))
 
-    def append(self, aggregates: list[MomentumAggregate]) -> list[Recording[UUID]]:
+    def append(
+        self, aggregates: list[MomentumAggregate], watch: Watch | None = None
+    ) -> list[Recording[UUID]]:
         """Store the new events of `aggregates` in one atomic append; nothing
         when there are none. `Application.save` without what Momentum does not use
         (snapshots and the aggregate cache are off, see `_key_ring`) and without
         its per-object protocol checks (isinstance against typing Protocols).
         Commands appending at once in this process share one commit
-        (`service.group_commit`); a conflict fails only its own command."""
+        (`service.group_commit`); a conflict fails only its own command. With a
+        `watch`, nothing is stored if a member view it names changed meanwhile
+        (`StaleViews`, see `service.auth_cache`)."""
         events = [event for a in aggregates for event in a.collect_events()]
         if not events:
             return []
         stored = [self.mapper.to_stored_event(event) for event in events]
-        ids = self.group_commit.append(stored)
+        ids = self.group_commit.append(stored, watch)
         if not ids:
             return []
         return [
@@ -236,6 +247,19 @@ class MomentumApplication(Application[UUID]):
             )
             for event, s, n in zip(events, stored, ids, strict=True)
         ]
+
+    def _insert(
+        self, events: Sequence[StoredEvent], watch: Watch | None
+    ) -> Sequence[int] | None:
+        """The group commit's insert: the recorder's, or with a watch the store's
+        checked one, whose read of the log then moves the auth cache forward."""
+        store = self.auth_cache.watching
+        if watch is None or store is None:
+            ids: Sequence[int] | None = self.recorder.insert_events(events)
+            return ids
+        stored, changes = store.insert_watched(events, watch, self.auth_cache.topics)
+        self.auth_cache.confirm(watch.position, changes)
+        return stored
 
     def _conflict(self, uow: UnitOfWork) -> ConcurrencyConflictError:
         current: int | None = None
@@ -344,6 +368,13 @@ class MomentumApplication(Application[UUID]):
         except NotFoundError:
             raise AuthenticationError("Your account no longer exists.") from None
         return token.member_id
+
+    def watched_member_view(self, member_id: UUID) -> tuple[MemberView, Watch]:
+        """`member_view` for a command whose append checks it (`AuthCache.
+        watched_member`): as cached, with the `Watch` to append with."""
+        return self.auth_cache.watched_member(
+            member_id, lambda: MemberView.of(self.get_member(member_id))
+        )
 
     def member_view(self, member_id: UUID, *, at: int | None = None) -> MemberView:
         """What signing in needs of a member (name, email, roles, session

@@ -27,25 +27,32 @@ commit later with an id at or below a head already read.
 An entry loaded from the store is only kept if no other thread moved the cache's
 position meanwhile (the load may have read a state older than an eviction that
 happened during it); it is then simply loaded again on the next lookup.
+
+Commands check their actor without reading the log first where the event store can
+check at the append instead (`WatchingStore`: SQLite's `service.sqlite_store`). The
+command takes the cached view as it is (`watched_member`) and notes the cache's
+position and the member in a `Watch`; the append then reads, in its own
+transaction and before it inserts, what changed after that position, and stores
+nothing if an event of `INVALIDATING` of a watched member is among it
+(`StaleViews`: the command runs again after a catch-up). So a command never acts
+on a member view that was out of date when it committed — stronger than a look
+before the command, and one statement fewer. What that read saw moves the cache
+forward (`confirm`), as a catch-up would.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import ApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.utils import get_topic
-from psycopg import Connection
-from psycopg.sql import SQL, Literal
 
 from service.domain.member import Member
 from service.domain.token import ApiToken
@@ -106,6 +113,60 @@ class TokenView:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What the log holds after a position: its head, and the originators of the
+    events of the topics asked for (in order, repeats possible)."""
+
+    head: int
+    changed: tuple[UUID, ...]
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Cached member views a command relied on, current at `position`."""
+
+    position: int
+    members: frozenset[UUID]
+
+    def __or__(self, other: Watch) -> Watch:
+        """Both commands' views (appended together: checked from the older)."""
+        return Watch(min(self.position, other.position), self.members | other.members)
+
+
+def stale(watch: Watch, changes: Changes) -> bool:
+    """Whether `changes` (read after `watch.position`) show a watched member
+    changed, or a log replaced since (its head behind the position)."""
+    return changes.head < watch.position or not watch.members.isdisjoint(
+        changes.changed
+    )
+
+
+class StaleViews(Exception):  # noqa: N818 (a signal to run again, not an error)
+    """A member a command relied on changed after its view was cached and before
+    the append: nothing was stored; run the command again after a catch-up."""
+
+    def __init__(self, changes: Changes) -> None:
+        super().__init__("a member view changed before the append")
+        self.changes = changes
+
+
+@runtime_checkable
+class WatchingStore(Protocol):
+    """An event store that reads the log's changes in one statement and checks
+    a `Watch` inside its append's transaction."""
+
+    def changes_since(self, position: int, topics: tuple[str, ...]) -> Changes:
+        """The head and the originators of `topics`' events after `position`."""
+
+    def insert_watched(
+        self, events: Sequence[StoredEvent], watch: Watch, topics: tuple[str, ...]
+    ) -> tuple[Sequence[int], Changes]:
+        """Append atomically, unless an event of `topics` of a watched member was
+        stored after `watch.position`: `StaleViews` then, nothing stored. The ids,
+        and the changes after `watch.position` read before the insert."""
+
+
 V = TypeVar("V")
 
 
@@ -121,8 +182,13 @@ class AuthCache:
         topics: Iterable[str] = INVALIDATING,
     ) -> None:
         self._recorder = recorder
+        self.watching: WatchingStore | None = (
+            recorder if isinstance(recorder, WatchingStore) else None
+        )
+        """The store, if it checks watches at the append (else commands catch up
+        before they look, as every other lookup does)."""
         self._max_entries = max_entries
-        self._topics = tuple(topics)
+        self.topics = tuple(topics)
         self._lock = threading.Lock()
         self._turn = threading.Condition()
         """Guards the shared catch-up: `_started`, `_finished`, `_leading`, `_head`."""
@@ -146,6 +212,30 @@ class AuthCache:
     ) -> MemberView:
         """The cached view of a member, or `load()`'s (kept if still current)."""
         return self._lookup(self._members, member_id, load, at)
+
+    def watched_member(
+        self, member_id: UUID, load: Callable[[], MemberView]
+    ) -> tuple[MemberView, Watch]:
+        """The member's view as cached, without reading the log (the first lookup
+        of the process catches up), and the `Watch` its append must check."""
+        with self._lock:
+            position = self._position
+        if position is None:
+            position = self.catch_up()
+        view = self._lookup(self._members, member_id, load, position)
+        return view, Watch(position, frozenset((member_id,)))
+
+    def confirm(self, since: int, changes: Changes) -> None:
+        """Apply what an append read of the log after `since`: evict the changed
+        originators and, if the cache was at `since` or later (everything between
+        is then known), move it to `changes.head`."""
+        with self._lock:
+            for originator_id in changes.changed:
+                self._tokens.pop(originator_id, None)
+                self._members.pop(originator_id, None)
+            position = self._position
+            if position is not None and since <= position < changes.head:
+                self._position = changes.head
 
     def _lookup(
         self,
@@ -201,14 +291,17 @@ class AuthCache:
     def _catch_up_alone(self) -> int:
         with self._lock:
             if self._position is not None:
-                read = _changes_since(self._recorder, self._position, self._topics)
-                if read is not None and read[0] >= self._position:
-                    head, evicted = read
-                    for originator_id in evicted:
+                read: Changes | None
+                if self.watching is not None:
+                    read = self.watching.changes_since(self._position, self.topics)
+                else:
+                    read = None
+                if read is not None and read.head >= self._position:
+                    for originator_id in read.changed:
                         self._tokens.pop(originator_id, None)
                         self._members.pop(originator_id, None)
-                    self._position = head
-                    return head
+                    self._position = read.head
+                    return read.head
         head = self._recorder.max_notification_id() or 0
         with self._lock:
             if self._position == head:
@@ -229,11 +322,11 @@ class AuthCache:
                     start,
                     READ_BATCH,
                     stop=head,
-                    topics=self._topics,
+                    topics=self.topics,
                     inclusive_of_start=False,
                 )
                 for notification in batch:
-                    changed = _uuid(notification.originator_id)
+                    changed = as_uuid(notification.originator_id)
                     self._tokens.pop(changed, None)
                     self._members.pop(changed, None)
                 if len(batch) < READ_BATCH:
@@ -243,54 +336,19 @@ class AuthCache:
             return head
 
 
-def _changes_since(
-    recorder: ApplicationRecorder, position: int, topics: tuple[str, ...]
-) -> tuple[int, list[UUID]] | None:
-    """The log's head and the originators of the events of `topics` after
-    `position`, read in one statement (so up to that head, nothing left out); None
-    where the recorder has no such query (the in-memory store)."""
-    rows: list[Any]
-    if isinstance(recorder, SQLiteApplicationRecorder):
-        table = recorder.events_table_name
-        marks = ",".join("?" * len(topics))
-        sql = (
-            f"SELECT 0 AS head, rowid AS id, originator_id FROM {table} "
-            f"WHERE rowid > ? AND topic IN ({marks}) "
-            f"UNION ALL SELECT 1, MAX(rowid), NULL FROM {table}"
-        )
-        with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(sql, [position, *topics])
-            rows = [dict(row) for row in cursor.fetchall()]
-    elif isinstance(recorder, PostgresApplicationRecorder):
-        table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
-        with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
-            sql = _pg_changes_sql(table, topics, conn)
-            cursor.execute(sql, (position,), prepare=True)
-            rows = cursor.fetchall()
-    else:
-        return None
-    head = next(row["id"] for row in rows if row["head"]) or 0
-    return head, [_uuid(row["originator_id"]) for row in rows if not row["head"]]
+def changes_of(rows: Iterable[Any]) -> Changes:
+    """`Changes` from the rows of a `(head, id, originator_id)` query: one row with
+    `head` set (its `id`: the log's head), one per changed event otherwise."""
+    head = 0
+    changed = []
+    for row in rows:
+        if row["head"]:
+            head = row["id"] or 0
+        else:
+            changed.append(as_uuid(row["originator_id"]))
+    return Changes(head, tuple(changed))
 
 
-_PG_CHANGES: dict[tuple[str, tuple[str, ...]], str] = {}
-
-
-def _pg_changes_sql(table: str, topics: tuple[str, ...], conn: Connection[Any]) -> str:
-    """`_changes_since`'s statement on PostgreSQL with the topics written in as
-    literals, made once per table: sent as a parameter, the array of topics was
-    adapted and quoted again on every lookup (every request)."""
-    key = (table, topics)
-    sql = _PG_CHANGES.get(key)
-    if sql is None:
-        listed = SQL(", ").join(Literal(topic) for topic in topics).as_string(conn)
-        sql = _PG_CHANGES[key] = (
-            f"SELECT 0 AS head, notification_id AS id, originator_id FROM {table} "
-            f"WHERE notification_id > %s AND topic IN ({listed}) "
-            f"UNION ALL SELECT 1, MAX(notification_id), NULL FROM {table}"
-        )
-    return sql
-
-
-def _uuid(originator_id: UUID | str) -> UUID:
+def as_uuid(originator_id: UUID | str) -> UUID:
+    """An originator id as the store returns it (a UUID, or its text) as a UUID."""
     return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)

@@ -7,10 +7,9 @@ the same rules as live traffic instead of around them.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -67,14 +66,20 @@ def current_time() -> datetime:
     return (_current.get() or _SYSTEM_CLOCK).now()
 
 
-@contextlib.contextmanager
-def using(clock: Clock) -> Iterator[None]:
-    """Make `clock` the clock in force for the duration of the block."""
-    token = _current.set(clock)
-    try:
-        yield
-    finally:
-        _current.reset(token)
+class using:  # noqa: N801 (used as a function: `with using(clock):`)
+    """Make `clock` the clock in force for the duration of the block (a class, not
+    a generator: it wraps every command)."""
+
+    __slots__ = ("_clock", "_token")
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def __enter__(self) -> None:
+        self._token = _current.set(self._clock)
+
+    def __exit__(self, *_: object) -> None:
+        _current.reset(self._token)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -22,7 +22,14 @@ class Command:
 
     def as_dict(self) -> dict[str, Any]:
         """The command's fields by name (shallow: cheaper than dataclasses.asdict)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))
+        return {name: getattr(self, name) for name in names}
+
+
+_FIELD_NAMES: dict[type[Command], tuple[str, ...]] = {}
+"""Each command class's field names, found once."""
 
 
 # Members ---------------------------------------------------------------------------
@@ -469,3 +476,7 @@ class Result:
     version: int
     extra: Mapping[str, Any] = field(default_factory=dict)
     position: int | None = field(default=None, compare=False)
+
+    def at(self, position: int) -> Result:
+        """This result, its last event stored at `position` of the log."""
+        return Result(self.id, self.version, self.extra, position)

@@ -8,32 +8,39 @@ leads the whole queue into one insert. The group forms while the previous commit
 in flight — under load, as many commands as arrived meanwhile; never a timed wait.
 
 Each command keeps its own outcome. The group is inserted in one transaction (all or
-nothing); if that fails — a version conflict of one of them (two writers of one
-aggregate, or the same idempotency key twice), or anything else — each command of the
-group is inserted again alone, in arrival order, so a conflict fails only its own
-command and, of two writers of one aggregate, exactly the first wins, as without
-grouping. Notification ids stay in commit order: one insert at a time per process,
-and the store's own lock between processes (`service.pg_recorder`).
+nothing), checking the member views all of them relied on (their `Watch`es joined);
+if that fails — a version conflict of one of them (two writers of one aggregate, or
+the same idempotency key twice), a watched member changed, or anything else — each
+command of the group is inserted again alone, in arrival order, so a conflict fails
+only its own command and, of two writers of one aggregate, exactly the first wins,
+as without grouping. Notification ids stay in commit order: one insert at a time per
+process, and the store's own lock between processes (`service.pg_recorder`).
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 import threading
 from collections.abc import Callable, Sequence
 
 from eventsourcing.persistence import StoredEvent
 
-Insert = Callable[[Sequence[StoredEvent]], Sequence[int] | None]
-"""The recorder's atomic insert: the events' notification ids in order (or None)."""
+from service.auth_cache import Watch
+
+Insert = Callable[[Sequence[StoredEvent], Watch | None], Sequence[int] | None]
+"""The atomic insert: the events' notification ids in order (or None); with a
+`Watch`, nothing stored (`StaleViews`) if a watched member changed meanwhile."""
 
 
 class _Append:
     """One command's events, and once stored, their ids or the error."""
 
-    __slots__ = ("done", "error", "events", "ids")
+    __slots__ = ("done", "error", "events", "ids", "watch")
 
-    def __init__(self, events: Sequence[StoredEvent]) -> None:
+    def __init__(self, events: Sequence[StoredEvent], watch: Watch | None) -> None:
         self.events = events
+        self.watch = watch
         self.ids: Sequence[int] | None = None
         self.error: BaseException | None = None
         self.done = False
@@ -63,10 +70,13 @@ class GroupCommit:
         with self._lock:
             return len(self._queue)
 
-    def append(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
+    def append(
+        self, events: Sequence[StoredEvent], watch: Watch | None = None
+    ) -> Sequence[int] | None:
         """Store `events` atomically; their notification ids, in order. Raises what
-        the insert of these events alone raises (a conflict: `IntegrityError`)."""
-        mine = _Append(events)
+        the insert of these events alone raises (a conflict: `IntegrityError`; a
+        watched member changed: `StaleViews`)."""
+        mine = _Append(events, watch)
         with self._lock:
             self._queue.append(mine)
             while self._leading and not mine.done:
@@ -93,7 +103,7 @@ class GroupCommit:
             return
         for each in group:
             try:
-                each.ids = self._insert_counted(each.events)
+                each.ids = self._insert_counted(each.events, each.watch)
             except Exception as error:  # handed to its own command's thread
                 each.error = error
             each.done = True
@@ -102,8 +112,10 @@ class GroupCommit:
         """The group's events in one insert; False if it failed (nothing was
         stored: whose events failed, each command inserted alone then says)."""
         events = [event for each in group for event in each.events]
+        watches = [each.watch for each in group if each.watch is not None]
+        watch = functools.reduce(operator.or_, watches) if watches else None
         try:
-            ids = self._insert_counted(events)
+            ids = self._insert_counted(events, watch)
         except Exception:
             return False
         start = 0
@@ -114,6 +126,8 @@ class GroupCommit:
             start = end
         return True
 
-    def _insert_counted(self, events: Sequence[StoredEvent]) -> Sequence[int] | None:
+    def _insert_counted(
+        self, events: Sequence[StoredEvent], watch: Watch | None
+    ) -> Sequence[int] | None:
         self.groups += 1
-        return self._insert(events)
+        return self._insert(events, watch)

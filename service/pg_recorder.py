@@ -34,7 +34,17 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
-from psycopg.sql import SQL, Identifier
+from psycopg import Connection
+from psycopg.sql import SQL, Identifier, Literal
+
+from service.auth_cache import (
+    Changes,
+    StaleViews,
+    Watch,
+    as_uuid,
+    changes_of,
+    stale,
+)
 
 
 class LockingApplicationRecorder(PostgresApplicationRecorder):
@@ -74,6 +84,47 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
         self.append_statement = SQL("SELECT * FROM {schema}.{function}(%s)").format(
             schema=schema, function=Identifier(function)
         )
+        id_type = SQL(self.datastore.originator_id_type)
+        watched = f"momentum_append_watched_{self.datastore.originator_id_type}"
+        self.watched_function = Identifier(watched)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{function}"
+                "(events {schema}.{event}[], since bigint, topics text[], "
+                "members {id_type}[]) "
+                "RETURNS TABLE (kind int, id bigint, originator {id_type}) "
+                "LANGUAGE plpgsql AS $BODY$ "
+                "DECLARE head bigint; "
+                "BEGIN "
+                "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+                "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+                "SELECT COALESCE(MAX(t.notification_id), 0) INTO head "
+                "FROM {schema}.{table} t; "
+                "RETURN QUERY SELECT 1, head, NULL::{id_type}; "
+                "RETURN QUERY SELECT 0, t.notification_id, t.originator_id "
+                "FROM {schema}.{table} t "
+                "WHERE t.notification_id > since AND t.topic = ANY(topics); "
+                "IF head < since OR EXISTS (SELECT FROM {schema}.{table} t "
+                "WHERE t.notification_id > since AND t.topic = ANY(topics) "
+                "AND t.originator_id = ANY(members)) THEN RETURN; END IF; "
+                "NOTIFY {channel}; "
+                "RETURN QUERY INSERT INTO {schema}.{table} AS t "
+                "(originator_id, originator_version, topic, state) "
+                "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+                "FROM unnest(events) e "
+                "RETURNING 2, t.notification_id, NULL::{id_type}; "
+                "END; $BODY$"
+            ).format(
+                schema=schema,
+                function=self.watched_function,
+                event=Identifier(self.stored_event_type_name),
+                id_type=id_type,
+                lock_timeout=self.datastore.lock_timeout,
+                table=Identifier(self.events_table_name),
+                channel=Identifier(self.channel_name),
+            )
+        )
+        self._statements: dict[tuple[str, tuple[str, ...]], str] = {}
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
@@ -97,3 +148,83 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
         except ProgrammingError:  # no function (or type) yet: see the module doc
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_watched(
+        self, events: Sequence[StoredEvent], watch: Watch, topics: tuple[str, ...]
+    ) -> tuple[Sequence[int], Changes]:
+        """Append atomically unless an event of `topics` of a member in
+        `watch.members` was stored after `watch.position` (or the log was
+        replaced): `StaleViews` then, nothing stored. The ids, and what changed
+        after `watch.position` — read by the function under the table's lock,
+        before the insert, in the same single call."""
+        rows = [
+            self.construct_pg_stored_event(
+                e.originator_id, e.originator_version, e.topic, e.state
+            )
+            for e in events
+        ]
+        try:
+            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+                assert conn.autocommit, "the append must be its own transaction"
+                sql = self._statement("watched", topics, conn)
+                members = list(watch.members)
+                curs.execute(sql, (rows, watch.position, members), prepare=True)
+                result = curs.fetchall()
+        except ProgrammingError:  # no function yet: look, then append (two calls)
+            changes = self.changes_since(watch.position, topics)
+            if stale(watch, changes):
+                raise StaleViews(changes) from None
+            ids = self.insert_events(events)
+            assert ids is not None
+            return ids, changes
+        head, changed, ids = 0, [], []
+        for row in result:
+            if row["kind"] == 2:
+                ids.append(row["id"])
+            elif row["kind"] == 1:
+                head = row["id"]
+            else:
+                changed.append(as_uuid(row["originator"]))
+        changes = Changes(head, tuple(changed))
+        if events and not ids:
+            raise StaleViews(changes)
+        return ids, changes
+
+    def changes_since(self, position: int, topics: tuple[str, ...]) -> Changes:
+        """The log's head and the originators of `topics`' events after
+        `position`, in one statement (one snapshot: nothing up to that head left
+        out, ids being in commit order)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+            sql = self._statement("changes", topics, conn)
+            cursor.execute(sql, (position,), prepare=True)
+            return changes_of(cursor.fetchall())
+
+    def _statement(
+        self, kind: str, topics: tuple[str, ...], conn: Connection[Any]
+    ) -> str:
+        """The changes query or the watched append, the topics written in as
+        literals once per list of topics: sent as a parameter, the array was
+        adapted and quoted again on every call (every request)."""
+        key = (kind, topics)
+        sql = self._statements.get(key)
+        if sql is None:
+            listed = SQL(", ").join(Literal(topic) for topic in topics)
+            schema = Identifier(self.datastore.schema)
+            table = SQL("{schema}.{table}").format(
+                schema=schema, table=Identifier(self.events_table_name)
+            )
+            made = (
+                SQL(
+                    "SELECT * FROM {schema}.{function}"
+                    "(%s, %s, ARRAY[{topics}]::text[], %s)"
+                ).format(schema=schema, function=self.watched_function, topics=listed)
+                if kind == "watched"
+                else SQL(
+                    "SELECT 0 AS head, notification_id AS id, originator_id "
+                    "FROM {table} WHERE notification_id > %s AND topic IN ({topics}) "
+                    "UNION ALL SELECT 1, MAX(notification_id), NULL FROM {table}"
+                ).format(table=table, topics=listed)
+            )
+            sql = self._statements[key] = made.as_string(conn)
+        return sql

@@ -86,12 +86,15 @@ def _local_secret(var_dir: Path) -> str:
 
 RECORDER_TOPIC = "service.pg_recorder:LockingApplicationRecorder"
 """PostgreSQL's recorder: the library's, appending in one round trip."""
+SQLITE_STORE = "service.sqlite_store:Factory"
+"""SQLite's persistence: the library's, with a statement cache and a lean append."""
 
 
 def event_store_env(database_url: str) -> dict[str, str]:
     """The eventsourcing library's settings for a MOMENTUM_DATABASE_URL.
 
-    sqlite:///path → the library's sqlite module (WAL); postgresql://user:pw@host:port/db
+    sqlite:///path → `SQLITE_STORE` (the library's sqlite module, WAL, with a
+    statement cache and a lean append); postgresql://user:pw@host:port/db
     (optional ?schema=name) → its postgres module with `RECORDER_TOPIC`'s recorder;
     memory:// → in-memory (tests).
     """
@@ -102,7 +105,7 @@ def event_store_env(database_url: str) -> dict[str, str]:
         path = Path(unquote(url.path.removeprefix("/")))
         path.parent.mkdir(parents=True, exist_ok=True)
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": SQLITE_STORE,
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "10",
         }

@@ -14,7 +14,7 @@ from uuid import UUID
 from argon2 import PasswordHasher
 from eventsourcing.application import AggregateNotFoundError
 
-from service.auth_cache import MemberView
+from service.auth_cache import MemberView, Watch
 from service.clock import Clock, local_date
 from service.commands import Command, Result
 from service.domain.base import MomentumAggregate
@@ -59,6 +59,9 @@ class Services(Protocol):
         """What a check needs of a member, kept current through the log
         (NotFoundError if absent or erased)."""
 
+    def watched_member_view(self, member_id: UUID) -> tuple[MemberView, Watch]:
+        """`member_view` as cached, and the `Watch` the append must check."""
+
 
 A = TypeVar("A", bound=MomentumAggregate)
 
@@ -69,11 +72,15 @@ Own = TypeVar("Own", bound=MomentumAggregate)
 class UnitOfWork:
     """Loads aggregates once per command and collects what must be saved."""
 
-    def __init__(self, app: Services) -> None:
+    def __init__(self, app: Services, *, watch: bool = False) -> None:
         self.app = app
         self.now: datetime = app.clock.now()
         self._touched: dict[UUID, MomentumAggregate] = {}
         self.primary: MomentumAggregate | None = None
+        self._watching = watch
+        self.watch: Watch | None = None
+        """The cached member views this command relied on, checked by its append
+        (with `watch=True`: the store checks them, see `service.auth_cache`)."""
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate of type `cls` with that id, or None."""
@@ -128,16 +135,21 @@ class UnitOfWork:
     def actor_view(self, actor_id: UUID) -> Member | MemberView:
         """The acting member for a command that only checks them (exists, not
         erased, timezone) and changes nothing of theirs: the member loaded in this
-        unit of work, else the process's `member_view` — caught up with the log
-        first, as fresh as a load, without replaying and decrypting their events.
+        unit of work, else the process's member view, without replaying and
+        decrypting their events — as cached, checked by the append (`watch`), or
+        caught up with the log first, as fresh as a load.
         A handler that changes the member uses `actor`."""
         loaded = self._touched.get(actor_id)
         if isinstance(loaded, Member):
             return self.actor(actor_id)
         try:
-            return self.app.member_view(actor_id)
+            if not self._watching:
+                return self.app.member_view(actor_id)
+            view, watch = self.app.watched_member_view(actor_id)
         except NotFoundError:
             raise AuthenticationError("Your account no longer exists.") from None
+        self.watch = watch if self.watch is None else self.watch | watch
+        return view
 
     def today(self, member: Member | MemberView) -> date:
         """Today's date in the member's own timezone."""

@@ -1,8 +1,9 @@
 """Group commit (`service.group_commit`): commands that append at once in one process
 share one insert, and each keeps its own outcome — a conflict fails only its own
 command, of two writers of one item exactly one wins, an idempotency key still
-writes once. Real threads on both backends; the event store is held locked by
-another connection until the group has formed, so that it surely forms."""
+writes once, a member changed elsewhere re-runs only their own command. Real
+threads on both backends; the event store is held locked by another connection
+until the group has formed, so that it surely forms."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
@@ -19,8 +21,9 @@ import pytest
 
 from service import commands as c
 from service.application import MomentumApplication
+from service.clock import FixedClock
 from service.errors import ConcurrencyConflictError
-from tests.conftest import registrar
+from tests.conftest import make_app, registrar
 
 WAIT = 60.0
 """Seconds before a test calls a thread hung (a bound, not a timing)."""
@@ -183,6 +186,42 @@ def test_one_idempotency_key_twice_in_a_group_writes_once(
     assert sorted(logged_titles(stored_app)) == sorted(
         ["Lead", "Other", "Finished a module of the course"]
     )
+
+
+def test_a_member_changed_elsewhere_fails_the_group_only_for_their_command(
+    stored_app: MomentumApplication, backend: str, clock: FixedClock
+) -> None:
+    """Bo's view here predates his new timezone, given in another process: the
+    group his command queued in is refused by the append's check, then each
+    command is stored alone — Bo's after a catch-up, dated in his new zone —
+    and every action exactly once."""
+    clock.set(datetime(2026, 3, 2, 11, 30, tzinfo=UTC))  # 00:30 on 3 March, NZDT
+    register = registrar(stored_app)
+    ann, bo, cy = register("Ann"), register("Bo"), register("Cy")
+    for member in (ann, bo, cy):  # each one's view cached here
+        stored_app.handle(c.LogAction(member, "learning", "Warm up"))
+    there = make_app(backend, clock)
+    try:
+        there.handle(c.UpdateProfile(bo, "Bo", "Pacific/Auckland"))
+    finally:
+        there.close()
+    lead, rest = run_at_once(
+        stored_app,
+        backend,
+        lambda: stored_app.handle(c.LogAction(ann, "learning", "Lead")),
+        [
+            lambda: stored_app.handle(c.LogAction(cy, "learning", "Cy's")),
+            lambda: stored_app.handle(c.LogAction(bo, "learning", "Bo's")),
+            lambda: stored_app.handle(c.LogAction(cy, "learning", "Cy's again")),
+        ],
+    )
+    assert all(isinstance(r, c.Result) for r in [lead, *rest]), rest
+    assert sorted(logged_titles(stored_app)) == sorted(
+        ["Warm up"] * 3 + ["Lead", "Cy's", "Bo's", "Cy's again"]
+    )
+    bos = stored_app.history(bo, rest[1].id)[0].data["occurred_on"]
+    assert bos == date(2026, 3, 3)
+    assert stored_app.history(cy, rest[0].id)[0].data["occurred_on"] == date(2026, 3, 2)
 
 
 def test_one_writer_alone_does_not_wait_for_a_group(

@@ -13,8 +13,9 @@ import pytest
 from service import commands as c
 from service.application import MomentumApplication
 from service.clock import FixedClock
+from service.errors import AuthenticationError
 from service.pg_recorder import LockingApplicationRecorder
-from tests.conftest import make_app, registrar
+from tests.conftest import PASSWORD, make_app, registrar
 
 pytestmark = pytest.mark.postgres
 
@@ -84,15 +85,23 @@ def test_a_follower_under_concurrent_writers_sees_every_event_once(
 def test_a_store_without_the_append_function_yet_still_takes_appends(
     postgres_schema_url: str, clock: FixedClock
 ) -> None:
-    """A web worker (no table creation) upgraded before `momentum init` ran."""
+    """A web worker (no table creation) upgraded before `momentum init` ran: the
+    library's append, and a command's check of its actor before the append; an
+    erasure elsewhere is still refused by the next command."""
     base, _, schema = postgres_schema_url.partition("?schema=")
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'DROP FUNCTION "{schema}".momentum_append_events_uuid')
+        conn.execute(f'DROP FUNCTION "{schema}".momentum_append_watched_uuid')
     app = make_app(postgres_schema_url, clock, create_tables=False)
+    there = make_app(postgres_schema_url, clock, create_tables=False)
     try:
         ann = registrar(app)("Ann")
         logged = app.handle(c.LogAction(ann, "learning", "Read a chapter"))
         assert app.own_action(ann, logged.id).title == "Read a chapter"
+        there.handle(c.EraseMember(ann, PASSWORD))
+        with pytest.raises(AuthenticationError):
+            app.handle(c.LogAction(ann, "learning", "Read another chapter"))
     finally:
-        app.recorder.create_table()  # the function again, for the next tests
+        app.recorder.create_table()  # the functions again, for the next tests
         app.close()
+        there.close()
