@@ -21,8 +21,6 @@ from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
     Mapper,
-    Notification,
-    Recording,
     StoredEvent,
     Transcoding,
 )
@@ -195,7 +193,7 @@ class MomentumApplication(Application[UUID]):
                 if key is not None and seen is not None:
                     idempotency.remember(uow, command, key, result, seen)
                 try:
-                    recordings = self.append(uow.touched(), uow.watch)
+                    position = self.append(uow.touched(), uow.watch)
                 except StaleViews:  # a member it relied on changed: look, run again
                     self.auth_cache.catch_up()
                     watch = False  # (caught up first from now on: no second time)
@@ -212,15 +210,14 @@ class MomentumApplication(Application[UUID]):
                 after = self.after_save.get(type(command))
                 if after is not None:
                     after(self, command, result)
-                if not recordings:
-                    return result
-                return result.at(max(r.notification.id for r in recordings))
+                return result if position is None else result.at(position)
 
     def append(
         self, aggregates: list[MomentumAggregate], watch: Watch | None = None
-    ) -> list[Recording[UUID]]:
-        """Store the new events of `aggregates` in one atomic append; nothing
-        when there are none. `Application.save` without what Momentum does not use
+    ) -> int | None:
+        """Store the new events of `aggregates` in one atomic append; the log
+        position of the last one (None: there were none, or the store does not
+        number its events). `Application.save` without what Momentum does not use
         (snapshots and the aggregate cache are off, see `_key_ring`) and without
         its per-object protocol checks (isinstance against typing Protocols).
         Commands appending at once in this process share one commit
@@ -229,24 +226,10 @@ class MomentumApplication(Application[UUID]):
         (`StaleViews`, see `service.auth_cache`)."""
         events = [event for a in aggregates for event in a.collect_events()]
         if not events:
-            return []
+            return None
         stored = [self.mapper.to_stored_event(event) for event in events]
         ids = self.group_commit.append(stored, watch)
-        if not ids:
-            return []
-        return [
-            Recording(
-                event,
-                Notification(
-                    originator_id=s.originator_id,
-                    originator_version=s.originator_version,
-                    topic=s.topic,
-                    state=s.state,
-                    id=n,
-                ),
-            )
-            for event, s, n in zip(events, stored, ids, strict=True)
-        ]
+        return max(ids) if ids else None
 
     def _insert(
         self, events: Sequence[StoredEvent], watch: Watch | None

@@ -140,7 +140,7 @@ class UnitOfWork:
         caught up with the log first, as fresh as a load.
         A handler that changes the member uses `actor`."""
         loaded = self._touched.get(actor_id)
-        if isinstance(loaded, Member):
+        if loaded is not None and isinstance(loaded, Member):
             return self.actor(actor_id)
         try:
             if not self._watching:
