@@ -81,7 +81,7 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
                 channel=Identifier(self.channel_name),
             )
         )
-        self.append_statement = SQL("SELECT * FROM {schema}.{function}(%s)").format(
+        self.append_statement = SQL("SELECT * FROM {schema}.{function}(%b)").format(
             schema=schema, function=Identifier(function)
         )
         id_type = SQL(self.datastore.originator_id_type)
@@ -217,7 +217,7 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
             made = (
                 SQL(
                     "SELECT * FROM {schema}.{function}"
-                    "(%s, %s, ARRAY[{topics}]::text[], %s)"
+                    "(%b, %b, ARRAY[{topics}]::text[], %b)"
                 ).format(schema=schema, function=self.watched_function, topics=listed)
                 if kind == "watched"
                 else SQL(
