@@ -47,7 +47,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
@@ -113,17 +113,16 @@ class TokenView:
     expires_at: datetime
 
 
-@dataclass(frozen=True)
-class Changes:
+class Changes(NamedTuple):
     """What the log holds after a position: its head, and the originators of the
-    events of the topics asked for (in order, repeats possible)."""
+    events of the topics asked for (in order, repeats possible). (Named tuples:
+    made once per command, cheaper than frozen dataclasses.)"""
 
     head: int
     changed: tuple[UUID, ...]
 
 
-@dataclass(frozen=True)
-class Watch:
+class Watch(NamedTuple):
     """Cached member views a command relied on, current at `position`."""
 
     position: int

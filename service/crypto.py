@@ -24,6 +24,7 @@ are: erasure cannot shred them.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
@@ -199,12 +200,25 @@ def event_name(topic: str) -> str:
 def key_owner(name: str, state: Mapping[str, Any], originator_id: UUID) -> UUID | None:
     """The member whose key seals (or would seal) an event of type `name`."""
     seal = POLICY.get(name)
-    if seal is None:
-        return None
+    return None if seal is None else _owner(seal, state, originator_id)
+
+
+def _owner(seal: Seal, state: Mapping[str, Any], originator_id: UUID) -> UUID:
     owner = seal.key_of(state, originator_id)
     if owner is None:
         return originator_id
     return owner if isinstance(owner, UUID) else UUID(str(owner))
+
+
+_KINDS: dict[type, tuple[str, Seal | None, int]] = {}
+"""What storing an event of a class needs, found once per class: its topic, its
+seal (if any) and its class version."""
+
+
+def _kind(event_class: type) -> tuple[str, Seal | None, int]:
+    topic = get_topic(event_class)
+    seal = POLICY.get(event_name(topic))
+    return topic, seal, getattr(event_class, "class_version", 1)
 
 
 def _associated_data(originator_id: Any, version: int, topic: str) -> bytes:
@@ -221,16 +235,18 @@ class SealingMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Seal the event's personal fields, then store it as the library does."""
-        topic = get_topic(domain_event.__class__)
-        seal = POLICY.get(event_name(topic))
+        kind = _KINDS.get(type(domain_event))
+        if kind is None:
+            kind = _KINDS[type(domain_event)] = _kind(type(domain_event))
+        topic, seal, class_version = kind
         state = dict(vars(domain_event))
         originator_id = state.pop("originator_id")
         version = state.pop("originator_version")
         state.pop(ERASED_FLAG, None)
         sealed = {k: state.pop(k) for k in (seal.fields if seal else ()) if k in state}
         if sealed and seal is not None:
-            owner = key_owner(event_name(topic), state, originator_id)
-            assert owner is not None and self.keys is not None
+            owner = _owner(seal, state, originator_id)
+            assert self.keys is not None
             cipher = self.keys.for_writing(owner)
             nonce = os.urandom(12)
             data = cipher.encrypt(
@@ -242,9 +258,8 @@ class SealingMapper(Mapper[UUID]):
                 "v": FORMAT,
                 "k": owner.hex,
                 "f": list(sealed),
-                "c": base64.b64encode(nonce + data).decode("ascii"),
+                "c": binascii.b2a_base64(nonce + data, newline=False).decode("ascii"),
             }
-        class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
         stored_state = self.transcoder.encode(state)
