@@ -34,9 +34,9 @@ Insert = Callable[[Sequence[StoredEvent], Watch | None], Sequence[int] | None]
 
 
 class _Append:
-    """One command's events, and once stored, their ids or the error. Its thread
-    sleeps on `wake` while queued: released once its events are stored (`done`),
-    or to lead the next group."""
+    """One command's events, and once stored, their ids or the error. Queued, its
+    thread sleeps on `wake` (made then: a command that leads at once needs none),
+    released once its events are stored (`done`), or to lead the next group."""
 
     __slots__ = ("done", "error", "events", "ids", "wake", "watch")
 
@@ -46,8 +46,16 @@ class _Append:
         self.ids: Sequence[int] | None = None
         self.error: BaseException | None = None
         self.done = False
+        self.wake: threading.Lock | None = None
+
+    def make_wake(self) -> None:
+        """Make the lock to sleep on (before queueing: whoever wakes it needs it)."""
         self.wake = threading.Lock()
         self.wake.acquire()
+
+    def wake_up(self) -> None:
+        assert self.wake is not None
+        self.wake.release()
 
     def outcome(self) -> Sequence[int] | None:
         if self.error is not None:
@@ -87,9 +95,11 @@ class GroupCommit:
         with self._lock:
             queued = self._leading
             if queued:
+                mine.make_wake()
                 self._queue.append(mine)
             self._leading = True
         if queued:
+            assert mine.wake is not None
             mine.wake.acquire()
             if mine.done:  # a leader stored it
                 return mine.outcome()
@@ -107,10 +117,10 @@ class GroupCommit:
         finally:
             for each in group:
                 if each is not mine:
-                    each.wake.release()
+                    each.wake_up()
             with self._lock:
                 if self._queue:
-                    self._queue[0].wake.release()  # the next leader
+                    self._queue[0].wake_up()  # the next leader
                 else:
                     self._leading = False
         return mine.outcome()
