@@ -29,7 +29,8 @@ position meanwhile (the load may have read a state older than an eviction that
 happened during it); it is then simply loaded again on the next lookup.
 
 Commands check their actor without reading the log first where the event store can
-check at the append instead (`WatchingStore`: SQLite's `service.sqlite_store`). The
+check at the append instead (`WatchingStore`: `service.sqlite_store`,
+`service.pg_recorder`; the in-memory store of the tests cannot). The
 command takes the cached view as it is (`watched_member`) and notes the cache's
 position and the member in a `Watch`; the append then reads, in its own
 transaction and before it inserts, what changed after that position, and stores
@@ -289,13 +290,9 @@ class AuthCache:
 
     def _catch_up_alone(self) -> int:
         with self._lock:
-            if self._position is not None:
-                read: Changes | None
-                if self.watching is not None:
-                    read = self.watching.changes_since(self._position, self.topics)
-                else:
-                    read = None
-                if read is not None and read.head >= self._position:
+            if self._position is not None and self.watching is not None:
+                read = self.watching.changes_since(self._position, self.topics)
+                if read.head >= self._position:
                     for originator_id in read.changed:
                         self._tokens.pop(originator_id, None)
                         self._members.pop(originator_id, None)
