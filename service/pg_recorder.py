@@ -93,17 +93,18 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
         id_type = SQL(self.datastore.originator_id_type)
         watched = f"momentum_append_watched_{self.datastore.originator_id_type}"
         self.watched_function = Identifier(watched)
-        # Custom plans: with a cached generic plan, `notification_id > since` was
-        # planned for a third of the table, and the appends (under the table's
-        # lock) cost the server 1.7x the CPU: bench.api's write-heavy mix 196 req/s
-        # against 339 req/s with plans made for each call's `since`.
+        # `since < notification_id <= head`, not just `> since`: PL/pgSQL caches a
+        # generic plan, which took a one-sided range for a third of the table (the
+        # server's CPU per append 1.7x, bench.api's write-heavy mix 196 req/s
+        # against 339 with a plan made for each call); a range bounded on both
+        # sides is planned on the index.
         self.sql_create_statements.append(
             SQL(
                 "CREATE OR REPLACE FUNCTION {schema}.{function}"
                 "(events {schema}.{event}[], since bigint, topics text[], "
                 "members {id_type}[]) "
                 "RETURNS TABLE (kind int, id bigint, originator {id_type}) "
-                "LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $BODY$ "
+                "LANGUAGE plpgsql AS $BODY$ "
                 "DECLARE head bigint; "
                 "BEGIN "
                 "SET LOCAL lock_timeout = '{lock_timeout}s'; "
@@ -113,10 +114,12 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
                 "RETURN QUERY SELECT 1, head, NULL::{id_type}; "
                 "RETURN QUERY SELECT 0, t.notification_id, t.originator_id "
                 "FROM {schema}.{table} t "
-                "WHERE t.notification_id > since AND t.topic = ANY(topics); "
+                "WHERE t.notification_id > since AND t.notification_id <= head "
+                "AND t.topic = ANY(topics); "
                 "IF head < since OR EXISTS (SELECT FROM {schema}.{table} t "
-                "WHERE t.notification_id > since AND t.topic = ANY(topics) "
-                "AND t.originator_id = ANY(members)) THEN RETURN; END IF; "
+                "WHERE t.notification_id > since AND t.notification_id <= head "
+                "AND t.topic = ANY(topics) AND t.originator_id = ANY(members)) "
+                "THEN RETURN; END IF; "
                 "NOTIFY {channel}; "
                 "RETURN QUERY INSERT INTO {schema}.{table} AS t "
                 "(originator_id, originator_version, topic, state) "
