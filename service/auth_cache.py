@@ -332,16 +332,16 @@ class AuthCache:
             return head
 
 
-def changes_of(rows: Iterable[Any]) -> Changes:
-    """`Changes` from the rows of a `(head, id, originator_id)` query: one row with
-    `head` set (its `id`: the log's head), one per changed event otherwise."""
+def changes_of(rows: Iterable[Sequence[Any]]) -> Changes:
+    """`Changes` from the rows (as tuples) of a `(head, id, originator_id)` query:
+    one row with `head` set (its `id`: the log's head), one per changed event."""
     head = 0
     changed = []
     for row in rows:
-        if row["head"]:
-            head = row["id"] or 0
+        if row[0]:
+            head = row[1] or 0
         else:
-            changed.append(as_uuid(row["originator_id"]))
+            changed.append(as_uuid(row[2]))
     return Changes(head, tuple(changed))
 
 

@@ -41,13 +41,13 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Connection
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
 
 from service.auth_cache import (
     Changes,
     StaleViews,
     Watch,
-    as_uuid,
     changes_of,
     stale,
 )
@@ -178,7 +178,10 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
             for e in events
         ]
         try:
-            with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            with (
+                self.datastore.get_connection() as conn,
+                conn.cursor(row_factory=tuple_row) as curs,
+            ):
                 assert conn.autocommit, "the append must be its own transaction"
                 sql = self._statement("watched", topics, conn)
                 members = list(watch.members)
@@ -191,15 +194,8 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
             ids = self.insert_events(events)
             assert ids is not None
             return ids, changes
-        head, changed, ids = 0, [], []
-        for row in result:
-            if row["kind"] == 2:
-                ids.append(row["id"])
-            elif row["kind"] == 1:
-                head = row["id"]
-            else:
-                changed.append(as_uuid(row["originator"]))
-        changes = Changes(head, tuple(changed))
+        ids = [row[1] for row in result if row[0] == 2]  # (kind, id, originator)
+        changes = changes_of(row for row in result if row[0] != 2)
         if events and not ids:
             raise StaleViews(changes)
         return ids, changes
@@ -208,7 +204,10 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
         """The log's head and the originators of `topics`' events after
         `position`, in one statement (one snapshot: nothing up to that head left
         out, ids being in commit order)."""
-        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as cursor,
+        ):
             sql = self._statement("changes", topics, conn)
             cursor.execute(sql, (position,), prepare=True)
             return changes_of(cursor.fetchall())

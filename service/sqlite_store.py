@@ -29,6 +29,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing import sqlite as library
 from eventsourcing.persistence import (
@@ -155,6 +156,32 @@ class EventRecorder(library.SQLiteApplicationRecorder):
         finally:
             pool.put_connection(connection)
 
+    def _insert_events(
+        self, c: library.SQLiteCursor, stored_events: Sequence[StoredEvent], **_: Any
+    ) -> list[int]:
+        """The library's insert, one row at a time for the rowids, on the cursor
+        itself (not through the library's cursor wrapper, twice per event)."""
+        cursor = c.sqlite_cursor
+        statement = self.insert_events_statement
+        ids = []
+        for s in stored_events:
+            originator_id = s.originator_id
+            cursor.execute(
+                statement,
+                (
+                    originator_id.hex
+                    if isinstance(originator_id, UUID)
+                    else originator_id,
+                    s.originator_version,
+                    s.topic,
+                    s.state,
+                ),
+            )
+            rowid = cursor.lastrowid
+            assert rowid is not None  # an INSERT's
+            ids.append(rowid)
+        return ids
+
     def insert_watched(
         self, events: Sequence[StoredEvent], watch: Watch, topics: tuple[str, ...]
     ) -> tuple[Sequence[int], Changes]:
@@ -171,9 +198,7 @@ class EventRecorder(library.SQLiteApplicationRecorder):
                 changes = changes_of(cursor.fetchall())
                 if stale(watch, changes):
                     raise StaleViews(changes)
-                ids = self._insert_events(cursor, events)
-                assert ids is not None
-                return ids, changes
+                return self._insert_events(cursor, events), changes
         finally:
             pool.put_connection(connection)
 

@@ -167,7 +167,11 @@ class Action(MomentumAggregate):
         }
         defaults.update(category=None, title=None)
         clean = check_action_fields({**defaults, **fields}, today)
-        return cls(owner_id=owner_id, actor_id=owner_id, **clean)
+        # `_create` with the event class: what `cls(...)` does, without matching
+        # positional arguments to `__init__` first (on every command)
+        return cls._create(
+            cls.ActionLogged, owner_id=owner_id, actor_id=owner_id, **clean
+        )
 
     def edit(self, changes: dict[str, Any], today: date, actor_id: UUID) -> None:
         """Change fields of the action; the date rules apply to a changed date."""
