@@ -240,9 +240,9 @@ class MomentumApplication(Application[UUID]):
         if watch is None or store is None:
             ids: Sequence[int] | None = self.recorder.insert_events(events)
             return ids
-        stored, changes = store.insert_watched(events, watch, self.auth_cache.topics)
-        self.auth_cache.confirm(watch.position, changes)
-        return stored
+        ids, changes = store.insert_watched(events, watch, self.auth_cache.topics)
+        self.auth_cache.confirm(watch.position, changes, events, ids)
+        return ids
 
     def _conflict(self, uow: UnitOfWork) -> ConcurrencyConflictError:
         current: int | None = None

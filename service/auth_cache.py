@@ -189,6 +189,7 @@ class AuthCache:
         before they look, as every other lookup does)."""
         self._max_entries = max_entries
         self.topics = tuple(topics)
+        self._topic_set = frozenset(self.topics)
         self._lock = threading.Lock()
         self._turn = threading.Condition()
         """Guards the shared catch-up: `_started`, `_finished`, `_leading`, `_head`."""
@@ -225,17 +226,32 @@ class AuthCache:
         view = self._lookup(self._members, member_id, load, position)
         return view, Watch(position, frozenset((member_id,)))
 
-    def confirm(self, since: int, changes: Changes) -> None:
-        """Apply what an append read of the log after `since`: evict the changed
-        originators and, if the cache was at `since` or later (everything between
-        is then known), move it to `changes.head`."""
+    def confirm(
+        self,
+        since: int,
+        changes: Changes,
+        appended: Sequence[StoredEvent],
+        ids: Sequence[int],
+    ) -> None:
+        """Apply what a watched append read of the log after `since` and what it
+        stored (`appended`, given `ids`: no other event can be among them, the
+        append held the store's write lock): evict the originators of both whose
+        topics are `topics`', and if the cache was between `since` and
+        `changes.head` (everything after it is then known) move it past the
+        append — so the next command's append finds nothing new to read."""
+        topics = self._topic_set
         with self._lock:
             for originator_id in changes.changed:
                 self._tokens.pop(originator_id, None)
                 self._members.pop(originator_id, None)
+            for event in appended:
+                if event.topic in topics:
+                    originator_id = as_uuid(event.originator_id)
+                    self._tokens.pop(originator_id, None)
+                    self._members.pop(originator_id, None)
             position = self._position
-            if position is not None and since <= position < changes.head:
-                self._position = changes.head
+            if position is not None and since <= position <= changes.head:
+                self._position = max(ids, default=changes.head)
 
     def _lookup(
         self,

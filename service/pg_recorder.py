@@ -19,7 +19,8 @@ recorder work unchanged, and both recorders may append to one store at once.
 A second function (`momentum_append_watched_<id type>`, `insert_watched`) also
 checks a command's `Watch` (`service.auth_cache`) under the same lock, before it
 inserts: it returns the log's head and the member and token events after the
-watch's position, and inserts nothing if a watched member is among them. Events go
+watch's position (none to read when the head is that position), and inserts
+nothing if a watched member is among them. Events go
 as binary parameters (psycopg's text form of the composite array cost ~47 µs of
 CPU per append). The functions are made with the tables (`momentum init`, or any
 process that creates them); until then, in a store made before them (a web worker
@@ -112,14 +113,17 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
                 "SELECT COALESCE(MAX(t.notification_id), 0) INTO head "
                 "FROM {schema}.{table} t; "
                 "RETURN QUERY SELECT 1, head, NULL::{id_type}; "
+                "IF head < since THEN RETURN; END IF; "
+                "IF head > since THEN "
                 "RETURN QUERY SELECT 0, t.notification_id, t.originator_id "
                 "FROM {schema}.{table} t "
                 "WHERE t.notification_id > since AND t.notification_id <= head "
                 "AND t.topic = ANY(topics); "
-                "IF head < since OR EXISTS (SELECT FROM {schema}.{table} t "
+                "IF EXISTS (SELECT FROM {schema}.{table} t "
                 "WHERE t.notification_id > since AND t.notification_id <= head "
                 "AND t.topic = ANY(topics) AND t.originator_id = ANY(members)) "
                 "THEN RETURN; END IF; "
+                "END IF; "
                 "NOTIFY {channel}; "
                 "RETURN QUERY INSERT INTO {schema}.{table} AS t "
                 "(originator_id, originator_version, topic, state) "

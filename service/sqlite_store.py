@@ -17,7 +17,8 @@ plain BEGIN/INSERT/COMMIT; ~340 µs now (session 13, bench/RESULTS.md). What wen
   autocommit: a single SELECT is its own read transaction, one snapshot.
 - A command looked at the log (the auth cache's catch-up) in a read transaction of
   its own before it ran. `insert_watched` makes that look part of the append
-  instead: under the write lock, before the insert (`service.auth_cache`, `Watch`).
+  instead, under the write lock (`service.auth_cache`, `Watch`), and skips it when
+  nothing was stored since the command's view.
 
 Tables, rows and WAL mode are the library's, so stores it wrote are read and
 appended to unchanged, and both may write to one file at once. Chosen by
@@ -40,7 +41,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType
 
-from service.auth_cache import Changes, StaleViews, Watch, changes_of, stale
+from service.auth_cache import Changes, StaleViews, Watch, as_uuid, changes_of, stale
 
 STATEMENTS = 128
 """Compiled statements kept per connection (Python's default; the library: 1)."""
@@ -120,17 +121,6 @@ class Pool(library.SQLiteConnectionPool):
         return library.SQLiteConnection(sqlite_conn=connection, max_age=self.max_age)
 
 
-class _Immediate(library.SQLiteTransaction):
-    """The library's transaction (its commit, rollback and errors), begun with the
-    write lock taken at once: what it reads first is then the newest state, and no
-    other writer can come between that read and its insert."""
-
-    def __enter__(self) -> library.SQLiteCursor:
-        cursor = self.connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
-        return cursor
-
-
 class EventRecorder(library.SQLiteApplicationRecorder):
     """The library's application recorder with a lean append, one-statement reads,
     and appends that check a command's `Watch` (`service.auth_cache.WatchingStore`);
@@ -142,7 +132,7 @@ class EventRecorder(library.SQLiteApplicationRecorder):
         events_table_name: str = "stored_events",
     ) -> None:
         super().__init__(datastore, events_table_name)
-        self._changes_sql: dict[tuple[str, ...], str] = {}
+        self._statements: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -188,17 +178,31 @@ class EventRecorder(library.SQLiteApplicationRecorder):
         """Append atomically unless an event of `topics` of a member in
         `watch.members` was stored after `watch.position` (or the log was
         replaced): `StaleViews` then, nothing stored. The ids, and what changed
-        after `watch.position` — read under the write lock, before the insert, so
-        nothing can commit between the check and the append."""
+        between `watch.position` and the append.
+
+        The insert comes first: it takes the write lock, and its first rowid is
+        one more than the log's head (SQLite numbers a row one past the largest),
+        so what came before it is known without a look at the head; and when the
+        head is the watch's position — one writer, the auth cache moved past its
+        own last append (`AuthCache.confirm`) — there is nothing to read at all.
+        Otherwise the events in between are read in the same transaction; a
+        stale view rolls the insert back."""
+        assert events, "an append of nothing"
         pool = self.datastore.pool
         connection = pool.get_connection(is_writer=True)
         try:
-            with _Immediate(connection, commit=True) as cursor:
-                cursor.execute(self._changes_statement(topics), (watch.position,))
-                changes = changes_of(cursor.fetchall())
+            with library.SQLiteTransaction(connection, commit=True) as cursor:
+                ids = self._insert_events(cursor, events)
+                head = ids[0] - 1
+                changed: tuple[UUID, ...] = ()
+                if head != watch.position:
+                    raw = cursor.sqlite_cursor
+                    raw.execute(self._between(topics), (watch.position, ids[0]))
+                    changed = tuple(as_uuid(row[0]) for row in raw.fetchall())
+                changes = Changes(head, changed)
                 if stale(watch, changes):
                     raise StaleViews(changes)
-                return self._insert_events(cursor, events), changes
+                return ids, changes
         finally:
             pool.put_connection(connection)
 
@@ -209,17 +213,28 @@ class EventRecorder(library.SQLiteApplicationRecorder):
         return changes_of(self.read(self._changes_statement(topics), (position,)))
 
     def _changes_statement(self, topics: tuple[str, ...]) -> str:
-        """The `(head, id, originator_id)` query of the changes after a position,
-        the topics written in as literals: one text per list of topics, compiled
-        once per connection."""
-        sql = self._changes_sql.get(topics)
+        """The `(head, id, originator_id)` query of the changes after a position
+        (`changes_of` reads its rows)."""
+        return self._statement("changes", topics)
+
+    def _between(self, topics: tuple[str, ...]) -> str:
+        """The originators of the events of `topics` between two rowids."""
+        return self._statement("between", topics)
+
+    def _statement(self, kind: str, topics: tuple[str, ...]) -> str:
+        """A query of events of `topics`, the topics written in as literals: one
+        text per kind and list of topics, compiled once per connection."""
+        sql = self._statements.get((kind, topics))
         if sql is None:
             table = self.events_table_name
             listed = ", ".join("'" + topic.replace("'", "''") + "'" for topic in topics)
-            sql = self._changes_sql[topics] = (
+            sql = self._statements[kind, topics] = (
                 f"SELECT 0 AS head, rowid AS id, originator_id FROM {table} "
                 f"WHERE rowid > ? AND topic IN ({listed}) "
                 f"UNION ALL SELECT 1, MAX(rowid), NULL FROM {table}"
+                if kind == "changes"
+                else f"SELECT originator_id FROM {table} "
+                f"WHERE rowid > ? AND rowid < ? AND topic IN ({listed})"
             )
         return sql
 

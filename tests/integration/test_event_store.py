@@ -117,3 +117,19 @@ def test_a_closed_store_closes_its_connections_and_lends_none(tmp_path: Path) ->
     assert out.closed and all(connection.closed for connection in idle)
     with pytest.raises(ConnectionPoolClosedError):
         pool.get_connection(is_writer=False)
+
+
+def test_a_watched_append_evicts_the_members_it_changes_itself(
+    stored_app: MomentumApplication,
+) -> None:
+    """The append moves the process's view cache past its own events (the next
+    command's append then has nothing to read); a member event among them still
+    takes that member's view out of the cache."""
+    register = registrar(stored_app)
+    ann, bob = register("Ann"), register("Bob")
+    assert stored_app.member_view(bob).display_name == "Bob"
+    position = stored_app.auth_cache.catch_up()
+    member = stored_app.repository.get(bob)
+    member.update_profile("Robert", "UTC", "", ann)
+    stored_app.append([member], Watch(position, frozenset({ann})))
+    assert stored_app.member_view(bob).display_name == "Robert"
