@@ -3,9 +3,10 @@ transaction, so one durable commit (one WAL flush, one fsync) stores them all.
 
 Leader and followers, no thread of its own: a command that appends while no append
 is under way leads at once, alone (one thread: no wait, the path as before). Commands
-that append while one is under way queue; when it ends, the first of them to wake
-leads the whole queue into one insert. The group forms while the previous commit is
-in flight — under load, as many commands as arrived meanwhile; never a timed wait.
+that append while one is under way queue; when it ends, the leader wakes the commands
+it stored and the first one queued, which leads the whole queue into one insert. The
+group forms while the previous commit is in flight — under load, as many commands as
+arrived meanwhile; never a timed wait.
 
 Each command keeps its own outcome. The group is inserted in one transaction (all or
 nothing), checking the member views all of them relied on (their `Watch`es joined);
