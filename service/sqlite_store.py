@@ -253,11 +253,16 @@ class EventRecorder(library.SQLiteApplicationRecorder):
 
 
 class Factory(library.SQLiteFactory):
-    """The library's SQLite factory with `Pool`'s connections and `EventRecorder`."""
+    """The library's SQLite factory with `Pool`'s connections (for a file: an
+    in-memory database keeps the library's pool, whose readers and writer exclude
+    each other) and `EventRecorder`."""
 
     application_recorder_class = EventRecorder
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
         made = self.datastore  # no connection opened yet: swap in our pool
-        made.pool = Pool(db_name=made.pool.db_name, lock_timeout=made.pool.lock_timeout)
+        if not made.pool.is_sqlite_memory_mode:
+            made.pool = Pool(
+                db_name=made.pool.db_name, lock_timeout=made.pool.lock_timeout
+            )

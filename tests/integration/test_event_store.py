@@ -133,3 +133,15 @@ def test_a_watched_append_evicts_the_members_it_changes_itself(
     member.update_profile("Robert", "UTC", "", ann)
     stored_app.append([member], Watch(position, frozenset({ann})))
     assert stored_app.member_view(bob).display_name == "Robert"
+
+
+def test_an_in_memory_sqlite_store_keeps_the_librarys_pool() -> None:
+    """A memory database's readers and writer must exclude each other (the
+    library's pool does that; ours is for files): appends and reads still work."""
+    recorder = Factory(
+        {"SQLITE_DBNAME": "file:events?mode=memory&cache=shared"}
+    ).application_recorder()
+    assert not isinstance(recorder.datastore.pool, Pool)
+    event = StoredEvent(UUID(int=1, version=4), 1, "t:T", b"{}")
+    assert recorder.insert_events([event]) == [1]
+    assert [n.id for n in recorder.select_notifications(start=None, limit=5)] == [1]
