@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import (
@@ -138,10 +138,14 @@ def test_a_watched_append_evicts_the_members_it_changes_itself(
 def test_an_in_memory_sqlite_store_keeps_the_librarys_pool() -> None:
     """A memory database's readers and writer must exclude each other (the
     library's pool does that; ours is for files): appends and reads still work."""
-    recorder = Factory(
-        {"SQLITE_DBNAME": "file:events?mode=memory&cache=shared"}
-    ).application_recorder()
-    assert not isinstance(recorder.datastore.pool, Pool)
-    event = StoredEvent(UUID(int=1, version=4), 1, "t:T", b"{}")
-    assert recorder.insert_events([event]) == [1]
-    assert [n.id for n in recorder.select_notifications(start=None, limit=5)] == [1]
+    name = f"file:events-{uuid4().hex}?mode=memory&cache=shared"
+    factory = Factory({"SQLITE_DBNAME": name})
+    try:
+        recorder = factory.application_recorder()
+        assert not isinstance(factory.datastore.pool, Pool)
+        event = StoredEvent(UUID(int=1, version=4), 1, "t:T", b"{}")
+        assert recorder.insert_events([event]) == [1]
+        found = recorder.select_notifications(start=None, limit=5)
+        assert [n.id for n in found] == [1]
+    finally:
+        factory.close()
