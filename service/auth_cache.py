@@ -33,9 +33,10 @@ check at the append instead (`WatchingStore`: `service.sqlite_store`,
 `service.pg_recorder`; the in-memory store of the tests cannot). The
 command takes the cached view as it is (`watched_member`) and notes the cache's
 position and the member in a `Watch`; the append then reads, in its own
-transaction and before it inserts, what changed after that position, and stores
-nothing if an event of `INVALIDATING` of a watched member is among it
-(`StaleViews`: the command runs again after a catch-up). So a command never acts
+transaction under the store's write lock, what changed after that position (nothing
+to read when the log's head is that position), and stores nothing if an event of
+`INVALIDATING` of a watched member is among it (`StaleViews`: the command runs again
+after a catch-up). So a command never acts
 on a member view that was out of date when it committed — stronger than a look
 before the command, and one statement fewer. What that read saw moves the cache
 forward (`confirm`), as a catch-up would.
@@ -164,7 +165,8 @@ class WatchingStore(Protocol):
     ) -> tuple[Sequence[int], Changes]:
         """Append atomically, unless an event of `topics` of a watched member was
         stored after `watch.position`: `StaleViews` then, nothing stored. The ids,
-        and the changes after `watch.position` read before the insert."""
+        and the changes between `watch.position` and the append, read under the
+        same write lock."""
 
 
 V = TypeVar("V")
