@@ -20,19 +20,26 @@ A second function (`momentum_append_watched_<id type>`, `insert_watched`) also
 checks a command's `Watch` (`service.auth_cache`) under the same lock, before it
 inserts: it returns the log's head and the member and token events after the
 watch's position (none to read when the head is that position), and inserts
-nothing if a watched member is among them. Events go
-as binary parameters (psycopg's text form of the composite array cost ~47 µs of
-CPU per append). The functions are made with the tables (`momentum init`, or any
-process that creates them); until then, in a store made before them (a web worker
-upgraded before `init` ran), an append takes the library's way, the same lock in
-several round trips, and a watched one looks at the log first.
+nothing if a watched member is among them. Both take the events as one array per
+column and run as statements prepared on each connection, sent straight through
+libpq in binary (`_Prepared`: ~100 µs less CPU per append than psycopg's cursor
+with the library's composite type; see bench/RESULTS.md). The functions are made
+with the tables (`momentum init`, or any process that creates them), which also
+drops the previous versions' (they took one array of that composite type); until
+then, in a store made before them (a web worker upgraded before `init` ran), an
+append takes the library's way, the same lock in several round trips, and a
+watched one looks at the log first.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import (
     InterfaceError,
     OperationalError,
@@ -42,8 +49,14 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Connection
+from psycopg import errors as pg_errors
+from psycopg.abc import Buffer
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq import ConnStatus, DiagnosticField, ExecStatus, Format
+from psycopg.pq.abc import PGresult
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composable, Identifier, Literal
+from psycopg.types.numeric import Int8
 
 from service.auth_cache import (
     Changes,
@@ -61,14 +74,38 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
     ) -> None:
+        if datastore.originator_id_type != "uuid":
+            raise ValueError(
+                "Momentum's aggregates have UUIDs: ORIGINATOR_ID_TYPE must be uuid."
+            )
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(self.datastore.schema)
-        function = f"momentum_append_events_{self.datastore.originator_id_type}"
-        self.append_function_name = function
-        self.sql_create_statements.append(
+        id_type = SQL(self.datastore.originator_id_type)
+        appended = f"momentum_append_events_{self.datastore.originator_id_type}"
+        watched = f"momentum_append_watched_{self.datastore.originator_id_type}"
+        names = {
+            "schema": schema,
+            "id_type": id_type,
+            "event": Identifier(self.stored_event_type_name),
+            "appended": Identifier(appended),
+            "watched": Identifier(watched),
+            "lock_timeout": self.datastore.lock_timeout,
+            "table": Identifier(self.events_table_name),
+            "channel": Identifier(self.channel_name),
+        }
+        columns = "ids {id_type}[], versions bigint[], topics text[], states bytea[]"
+        self.sql_create_statements += [
+            # The first versions took the events as one array of the library's
+            # composite type (dumped in Python, ~120 µs of CPU per append).
             SQL(
-                "CREATE OR REPLACE FUNCTION {schema}.{function}"
-                "(events {schema}.{event}[]) "
+                "DROP FUNCTION IF EXISTS {schema}.{appended}({schema}.{event}[])"
+            ).format(**names),
+            SQL(
+                "DROP FUNCTION IF EXISTS {schema}.{watched}"
+                "({schema}.{event}[], bigint, text[], {id_type}[])"
+            ).format(**names),
+            SQL(
+                "CREATE OR REPLACE FUNCTION {schema}.{appended}(" + columns + ") "
                 "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
                 "BEGIN "
                 "SET LOCAL lock_timeout = '{lock_timeout}s'; "
@@ -76,34 +113,18 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
                 "NOTIFY {channel}; "
                 "RETURN QUERY INSERT INTO {schema}.{table} "
                 "(originator_id, originator_version, topic, state) "
-                "SELECT originator_id, originator_version, topic, state "
-                "FROM unnest(events) RETURNING notification_id; "
+                "SELECT * FROM unnest(ids, versions, topics, states) "
+                "RETURNING notification_id; "
                 "END; $BODY$"
-            ).format(
-                schema=schema,
-                function=Identifier(function),
-                event=Identifier(self.stored_event_type_name),
-                lock_timeout=self.datastore.lock_timeout,
-                table=Identifier(self.events_table_name),
-                channel=Identifier(self.channel_name),
-            )
-        )
-        self.append_statement = SQL("SELECT * FROM {schema}.{function}(%b)").format(
-            schema=schema, function=Identifier(function)
-        )
-        id_type = SQL(self.datastore.originator_id_type)
-        watched = f"momentum_append_watched_{self.datastore.originator_id_type}"
-        self.watched_function = Identifier(watched)
-        # `since < notification_id <= head`, not just `> since`: PL/pgSQL caches a
-        # generic plan, which took a one-sided range for a third of the table (the
-        # server's CPU per append 1.7x, bench.api's write-heavy mix 196 req/s
-        # against 339 with a plan made for each call); a range bounded on both
-        # sides is planned on the index.
-        self.sql_create_statements.append(
+            ).format(**names),
+            # `since < notification_id <= head`, not just `> since`: PL/pgSQL caches
+            # a generic plan, which took a one-sided range for a third of the table
+            # (the server's CPU per append 1.7x, bench.api's write-heavy mix 196
+            # req/s against 339 with a plan made for each call); a range bounded on
+            # both sides is planned on the index.
             SQL(
-                "CREATE OR REPLACE FUNCTION {schema}.{function}"
-                "(events {schema}.{event}[], since bigint, topics text[], "
-                "members {id_type}[]) "
+                "CREATE OR REPLACE FUNCTION {schema}.{watched}(" + columns + ", "
+                "since bigint, watched_topics text[], members {id_type}[]) "
                 "RETURNS TABLE (kind int, id bigint, originator {id_type}) "
                 "LANGUAGE plpgsql AS $BODY$ "
                 "DECLARE head bigint; "
@@ -118,30 +139,49 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
                 "RETURN QUERY SELECT 0, t.notification_id, t.originator_id "
                 "FROM {schema}.{table} t "
                 "WHERE t.notification_id > since AND t.notification_id <= head "
-                "AND t.topic = ANY(topics); "
+                "AND t.topic = ANY(watched_topics); "
                 "IF EXISTS (SELECT FROM {schema}.{table} t "
                 "WHERE t.notification_id > since AND t.notification_id <= head "
-                "AND t.topic = ANY(topics) AND t.originator_id = ANY(members)) "
+                "AND t.topic = ANY(watched_topics) AND t.originator_id = ANY(members)) "
                 "THEN RETURN; END IF; "
                 "END IF; "
                 "NOTIFY {channel}; "
                 "RETURN QUERY INSERT INTO {schema}.{table} AS t "
                 "(originator_id, originator_version, topic, state) "
-                "SELECT e.originator_id, e.originator_version, e.topic, e.state "
-                "FROM unnest(events) e "
+                "SELECT * FROM unnest(ids, versions, topics, states) "
                 "RETURNING 2, t.notification_id, NULL::{id_type}; "
                 "END; $BODY$"
-            ).format(
-                schema=schema,
-                function=self.watched_function,
-                event=Identifier(self.stored_event_type_name),
-                id_type=id_type,
-                lock_timeout=self.datastore.lock_timeout,
-                table=Identifier(self.events_table_name),
-                channel=Identifier(self.channel_name),
-            )
+            ).format(**names),
+        ]
+        arrays = "$1::{id_type}[], $2::bigint[], $3::text[], $4::bytea[]"
+        self._append = _Prepared(
+            SQL("SELECT * FROM {schema}.{appended}(" + arrays + ")").format(**names)
         )
-        self._statements: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._watched_sql = SQL(
+            "SELECT * FROM {schema}.{watched}(" + arrays + ", $5::bigint, "
+            "ARRAY[{{topics}}]::text[], $6::{id_type}[])"
+        ).format(**names)
+        self._changes_sql = SQL(
+            "SELECT 0 AS head, notification_id AS id, originator_id "
+            "FROM {schema}.{table} WHERE notification_id > %s "
+            "AND topic IN ({{topics}}) "
+            "UNION ALL SELECT 1, MAX(notification_id), NULL FROM {schema}.{table}"
+        ).format(**names)
+        self._watched_statements: dict[tuple[str, ...], _Prepared] = {}
+        self._changes_statements: dict[tuple[str, ...], str] = {}
+
+    def _columns(self, events: Sequence[StoredEvent]) -> list[list[Any]]:
+        """The events as the functions take them: a parameter per column."""
+        ids: list[UUID | str] = []
+        versions: list[Int8] = []
+        topics: list[str] = []
+        states: list[bytes] = []
+        for e in events:
+            ids.append(e.originator_id)
+            versions.append(Int8(e.originator_version))
+            topics.append(e.topic)
+            states.append(e.state)
+        return [ids, versions, topics, states]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
@@ -152,16 +192,9 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return []
         try:
-            rows = [
-                self.construct_pg_stored_event(
-                    e.originator_id, e.originator_version, e.topic, e.state
-                )
-                for e in stored_events
-            ]
-            with self.datastore.get_connection() as conn, conn.cursor() as curs:
-                assert conn.autocommit, "the append must be its own transaction"
-                curs.execute(self.append_statement, (rows,), prepare=True)
-                return [row[self.append_function_name] for row in curs.fetchall()]
+            with self.datastore.get_connection() as conn:
+                rows = self._append.run(conn, self._columns(stored_events))
+                return [row[0] for row in rows]
         except ProgrammingError:  # no function (or type) yet: see the module doc
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
@@ -175,22 +208,10 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
         replaced): `StaleViews` then, nothing stored. The ids, and what changed
         after `watch.position` — read by the function under the table's lock,
         before the insert, in the same single call."""
-        rows = [
-            self.construct_pg_stored_event(
-                e.originator_id, e.originator_version, e.topic, e.state
-            )
-            for e in events
-        ]
+        params = [*self._columns(events), Int8(watch.position), list(watch.members)]
         try:
-            with (
-                self.datastore.get_connection() as conn,
-                conn.cursor(row_factory=tuple_row) as curs,
-            ):
-                assert conn.autocommit, "the append must be its own transaction"
-                sql = self._statement("watched", topics, conn)
-                members = list(watch.members)
-                curs.execute(sql, (rows, watch.position, members), prepare=True)
-                result = curs.fetchall()
+            with self.datastore.get_connection() as conn:
+                result = self._watched(topics, conn).run(conn, params)
         except ProgrammingError:  # no function yet: look, then append (two calls)
             changes = self.changes_since(watch.position, topics)
             if stale(watch, changes):
@@ -212,35 +233,94 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
             self.datastore.get_connection() as conn,
             conn.cursor(row_factory=tuple_row) as cursor,
         ):
-            sql = self._statement("changes", topics, conn)
-            cursor.execute(sql, (position,), prepare=True)
+            cursor.execute(self._changes(topics, conn), (position,), prepare=True)
             return changes_of(cursor.fetchall())
 
-    def _statement(
-        self, kind: str, topics: tuple[str, ...], conn: Connection[Any]
-    ) -> str:
-        """The changes query or the watched append, the topics written in as
-        literals once per list of topics: sent as a parameter, the array was
-        adapted and quoted again on every call (every request)."""
-        key = (kind, topics)
-        sql = self._statements.get(key)
-        if sql is None:
-            listed = SQL(", ").join(Literal(topic) for topic in topics)
-            schema = Identifier(self.datastore.schema)
-            table = SQL("{schema}.{table}").format(
-                schema=schema, table=Identifier(self.events_table_name)
+    def _watched(self, topics: tuple[str, ...], conn: Connection[Any]) -> _Prepared:
+        """The watched append for `topics` (made once per list of topics)."""
+        made = self._watched_statements.get(topics)
+        if made is None:
+            made = _Prepared(self._with_topics(self._watched_sql, topics, conn), conn)
+            self._watched_statements[topics] = made
+        return made
+
+    def _changes(self, topics: tuple[str, ...], conn: Connection[Any]) -> str:
+        """The changes query for `topics` (made once per list of topics)."""
+        made = self._changes_statements.get(topics)
+        if made is None:
+            query = self._with_topics(self._changes_sql, topics, conn)
+            made = self._changes_statements[topics] = query.as_string(conn)
+        return made
+
+    @staticmethod
+    def _with_topics(
+        template: Composable, topics: tuple[str, ...], conn: Connection[Any]
+    ) -> Composable:
+        """`template` with the topics written in as literals: sent as a parameter,
+        the array was adapted and quoted again on every call (every request)."""
+        listed = SQL(", ").join(Literal(topic) for topic in topics)
+        return SQL(template.as_string(conn)).format(topics=listed)
+
+
+class _Prepared:
+    """One statement run as a prepared statement straight through libpq
+    (`psycopg.pq`), parameters and rows in binary: psycopg's cursor spent ~60 µs
+    of CPU per append around the same call (query conversion, adaptation, result
+    handling), under the GIL every writer thread shares. Prepared on each pooled
+    connection the first time it runs there (named after its text: the same
+    statement has the same name in every process). Its parameters are dumped by
+    one `Transformer` that keeps the dumpers it found (one per connection would
+    look them up on every append); a lock makes it one run at a time, as appends
+    are anyway (`service.group_commit`)."""
+
+    __slots__ = ("_dumps", "_lock", "name", "sql")
+
+    def __init__(self, query: Composable, conn: Connection[Any] | None = None) -> None:
+        self.sql = query.as_string(conn).encode()
+        digest = hashlib.sha1(self.sql, usedforsecurity=False).hexdigest()
+        self.name = f"momentum_{digest[:20]}".encode()
+        self._dumps = Transformer()  # psycopg's default adapters, UTF-8 text
+        self._lock = threading.Lock()
+
+    def run(
+        self, conn: Connection[Any], params: Sequence[Any]
+    ) -> list[tuple[Any, ...]]:
+        """The statement's rows (tuples). Errors as psycopg raises them, for the
+        datastore to map (a unique violation: `IntegrityError`)."""
+        formats = [Format.BINARY] * len(params)
+        pgconn = conn.pgconn
+        with self._lock:
+            # (no parameter is None here: libpq would take it as NULL all the same)
+            dumped = cast(
+                "Sequence[Buffer]",
+                self._dumps.dump_sequence(params, [PyFormat.BINARY] * len(params)),
             )
-            made = (
-                SQL(
-                    "SELECT * FROM {schema}.{function}"
-                    "(%b, %b, ARRAY[{topics}]::text[], %b)"
-                ).format(schema=schema, function=self.watched_function, topics=listed)
-                if kind == "watched"
-                else SQL(
-                    "SELECT 0 AS head, notification_id AS id, originator_id "
-                    "FROM {table} WHERE notification_id > %s AND topic IN ({topics}) "
-                    "UNION ALL SELECT 1, MAX(notification_id), NULL FROM {table}"
-                ).format(table=table, topics=listed)
-            )
-            sql = self._statements[key] = made.as_string(conn)
-        return sql
+            result = pgconn.exec_prepared(self.name, dumped, formats, Format.BINARY)
+            if _sqlstate(result) == _NOT_PREPARED:  # first time on this connection
+                prepared = pgconn.prepare(self.name, self.sql)
+                _check(conn, prepared, ExecStatus.COMMAND_OK)
+                result = pgconn.exec_prepared(self.name, dumped, formats, Format.BINARY)
+        _check(conn, result, ExecStatus.TUPLES_OK)
+        loads = Transformer(conn)
+        loads.set_pgresult(result)
+        return loads.load_rows(0, result.ntuples, tuple)
+
+
+_NOT_PREPARED = b"26000"
+"""SQLSTATE invalid_sql_statement_name: no prepared statement of that name here."""
+
+
+def _sqlstate(result: PGresult) -> bytes | None:
+    return result.error_field(DiagnosticField.SQLSTATE)
+
+
+def _check(conn: Connection[Any], result: PGresult, expected: ExecStatus) -> None:
+    """Raise what psycopg raises for a failed statement; a lost connection as
+    `psycopg.OperationalError` (retried; the pool discards the connection)."""
+    if result.status == expected:
+        return
+    encoding = conn.info.encoding
+    if conn.pgconn.status != ConnStatus.OK or _sqlstate(result) is None:
+        message = conn.pgconn.get_error_message(encoding) or "connection lost"
+        raise psycopg.OperationalError(message)
+    raise pg_errors.error_from_result(result, encoding=encoding)

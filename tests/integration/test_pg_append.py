@@ -5,10 +5,12 @@ skips an event."""
 from __future__ import annotations
 
 import threading
+from typing import Any
 from uuid import UUID
 
 import psycopg
 import pytest
+from eventsourcing.postgres import PostgresDatastore
 
 from service import commands as c
 from service.application import MomentumApplication
@@ -105,3 +107,114 @@ def test_a_store_without_the_append_function_yet_still_takes_appends(
         app.recorder.create_table()  # the functions again, for the next tests
         app.close()
         there.close()
+
+
+def _pooled(app: MomentumApplication, sql: str) -> list[list[dict[str, Any]]]:
+    """`sql`'s rows on each connection `app`'s pool holds (all taken out at once,
+    so each is a different one; once it has opened all it opens at the start, so
+    taking them opens no other)."""
+    pool = app.recorder.datastore.pool  # type: ignore[attr-defined]
+    pool.wait()
+    taken = [pool.getconn() for _ in range(pool.get_stats()["pool_size"])]
+    try:
+        return [
+            cursor.fetchall() if cursor.description else []
+            for cursor in (conn.execute(sql) for conn in taken)
+        ]
+    finally:
+        for conn in taken:
+            pool.putconn(conn)
+
+
+PREPARED_APPENDS = (
+    "SELECT name FROM pg_prepared_statements WHERE statement LIKE '%momentum_append_%'"
+)
+"""A call of an append function prepared on this connection (the library's way,
+the fallback for a store without the functions, prepares other statements)."""
+
+
+def test_an_append_lands_on_connections_that_never_ran_it(
+    postgres_schema_url: str, clock: FixedClock
+) -> None:
+    """The append is a statement prepared per connection: on a connection whose
+    prepared statements were dropped (`DEALLOCATE ALL`), and on new connections
+    after the server ended every old one, it is prepared again and stores the
+    action once."""
+    base = postgres_schema_url.partition("?schema=")[0]
+    app = make_app(postgres_schema_url, clock)
+    try:
+        ann = registrar(app)("Ann")
+        first = app.handle(c.LogAction(ann, "learning", "Read chapter 1"))
+        assert any(_pooled(app, PREPARED_APPENDS))
+        _pooled(app, "DEALLOCATE ALL")
+        assert not any(_pooled(app, PREPARED_APPENDS))
+        second = app.handle(c.LogAction(ann, "learning", "Read chapter 2"))
+        assert any(_pooled(app, PREPARED_APPENDS)), "not through the function"
+
+        pids = [row["pid"] for [row] in _pooled(app, "SELECT pg_backend_pid() AS pid")]
+        with psycopg.connect(base, autocommit=True) as admin:
+            for pid in pids:  # every connection the pool holds
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        third = app.handle(c.LogAction(ann, "learning", "Read chapter 3"))
+        assert any(_pooled(app, PREPARED_APPENDS)), "not through the function"
+
+        titles = [app.own_action(ann, r.id).title for r in (first, second, third)]
+        assert titles == ["Read chapter 1", "Read chapter 2", "Read chapter 3"]
+        topics = [n.topic for n in app.recorder.select_notifications(1, 100)]
+        assert sum(t.endswith("Action.ActionLogged") for t in topics) == 3
+    finally:
+        app.close()
+
+
+def test_init_replaces_the_append_functions_of_the_previous_version(
+    postgres_schema_url: str, clock: FixedClock
+) -> None:
+    """Stores made before the functions took a parameter per column had them
+    take one array of the library's composite type: `init` (table creation)
+    drops those, so each name has one function, and appends use the new one."""
+    base, _, schema = postgres_schema_url.partition("?schema=")
+    with psycopg.connect(base, autocommit=True) as conn:
+        for name in ("momentum_append_events_uuid", "momentum_append_watched_uuid"):
+            conn.execute(f'DROP FUNCTION "{schema}".{name}')
+        event = f'"{schema}".stored_event_uuid'
+        conn.execute(  # the previous versions' signatures (bodies immaterial)
+            f'CREATE FUNCTION "{schema}".momentum_append_events_uuid'
+            f"(events {event}[]) RETURNS SETOF bigint LANGUAGE sql "
+            "AS 'SELECT 0::bigint WHERE false'"
+        )
+        conn.execute(
+            f'CREATE FUNCTION "{schema}".momentum_append_watched_uuid'
+            f"(events {event}[], since bigint, topics text[], members uuid[]) "
+            "RETURNS TABLE (kind int, id bigint, originator uuid) LANGUAGE sql "
+            "AS 'SELECT 0, 0::bigint, NULL::uuid WHERE false'"
+        )
+    app = make_app(postgres_schema_url, clock)  # creates the tables: as init does
+    try:
+        with psycopg.connect(base, autocommit=True) as conn:
+            signatures = conn.execute(
+                "SELECT p.proname, pg_get_function_identity_arguments(p.oid) "
+                "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = %s AND p.proname LIKE 'momentum_append_%%' "
+                "ORDER BY 1",
+                (schema,),
+            ).fetchall()
+        assert [name for name, _ in signatures] == [
+            "momentum_append_events_uuid",
+            "momentum_append_watched_uuid",
+        ]
+        assert all("stored_event" not in arguments for _, arguments in signatures)
+        ann = registrar(app)("Ann")
+        logged = app.handle(c.LogAction(ann, "learning", "Read a chapter"))
+        assert app.own_action(ann, logged.id).title == "Read a chapter"
+    finally:
+        app.close()
+
+
+def test_the_recorder_refuses_text_ids() -> None:
+    """Its functions take UUID columns (Momentum's ids): a store configured for
+    text ids is refused when the application starts, before any connection."""
+    datastore = PostgresDatastore(
+        "momentum", "127.0.0.1", 5432, "postgres", "", originator_id_type="text"
+    )
+    with pytest.raises(ValueError, match="ORIGINATOR_ID_TYPE must be uuid"):
+        LockingApplicationRecorder(datastore)
