@@ -22,7 +22,7 @@ inserts: it returns the log's head and the member and token events after the
 watch's position (none to read when the head is that position), and inserts
 nothing if a watched member is among them. Both take the events as one array per
 column and run as statements prepared on each connection, sent straight through
-libpq in binary (`_Prepared`: ~100 µs less CPU per append than psycopg's cursor
+libpq in binary (`_Prepared`: ~60 µs less CPU per append than psycopg's cursor
 with the library's composite type; see bench/RESULTS.md). The functions are made
 with the tables (`momentum init`, or any process that creates them), which also
 drops the previous versions' (they took one array of that composite type); until
