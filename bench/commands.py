@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
@@ -46,8 +47,18 @@ CONCURRENT_RATIO = {"PostgreSQL": 1.0}
 share commits, `service.group_commit`)."""
 THREADS = (1, 8)
 """Writers at once: the SPEC's single-thread row, and a concurrent one."""
-Plain = Callable[[int, int], float]
-"""Rows per second for `n` plain INSERT + COMMIT from `threads` threads."""
+
+
+class Measured(NamedTuple):
+    per_second: float
+    cpu_us: float
+    """This process's CPU time per operation, all threads (not the database
+    server's): what the GIL-bound part costs."""
+
+
+Plain = Callable[[int, int], Measured]
+"""Rows per second (and CPU per row) for `n` plain INSERT + COMMIT from `threads`
+threads."""
 
 
 @dataclass
@@ -59,6 +70,9 @@ class Row:
     settings: str
     per_commit: list[float] = field(default_factory=list)
     """Commands per insert of the event store in each service run (group commit)."""
+    service_cpu: list[float] = field(default_factory=list)
+    plain_cpu: list[float] = field(default_factory=list)
+    """µs of this process's CPU per command / per plain row, each run."""
 
     def median(self, rates: list[float]) -> float | None:
         return statistics.median(rates) if rates else None
@@ -88,14 +102,16 @@ def service_durability(app: MomentumApplication) -> str:
     return f"{query.split()[-1]}={value}"
 
 
-def rate(n: int, threads: int, work: Callable[[int, int], None]) -> float:
-    """Operations per second for `n` operations split over `threads` threads that
-    start together; `work(thread, count)` does one thread's share."""
+def rate(n: int, threads: int, work: Callable[[int, int], None]) -> Measured:
+    """Operations per second (and CPU per operation) for `n` operations split over
+    `threads` threads that start together; `work(thread, count)` does one thread's
+    share."""
     counts = [n // threads + (i < n % threads) for i in range(threads)]
     if threads == 1:
-        started = time.perf_counter()
+        cpu, started = time.process_time(), time.perf_counter()
         work(0, n)
-        return n / (time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        return Measured(n / elapsed, (time.process_time() - cpu) / n * 1e6)
     barrier = threading.Barrier(threads + 1)
     failed: list[BaseException] = []
 
@@ -110,18 +126,18 @@ def rate(n: int, threads: int, work: Callable[[int, int], None]) -> float:
     for w in workers:
         w.start()
     barrier.wait()
-    started = time.perf_counter()
+    cpu, started = time.process_time(), time.perf_counter()
     for w in workers:
         w.join()
     elapsed = time.perf_counter() - started
     if failed:
         raise failed[0]
-    return n / elapsed
+    return Measured(n / elapsed, (time.process_time() - cpu) / n * 1e6)
 
 
 def log_actions(
     app: MomentumApplication, members: list[uuid.UUID], n: int, threads: int = 1
-) -> float:
+) -> Measured:
     """Commands per second for `n` LogAction commands, round-robin over members
     (each thread its own members)."""
     commands = [
@@ -152,9 +168,13 @@ def measure(
             row.settings += f"; the service's connection reports {durability}"
             for _ in range(runs):
                 inserts = app.group_commit.groups
-                row.service.append(log_actions(app, members, n, row.threads))
+                service = log_actions(app, members, n, row.threads)
                 row.per_commit.append(n / max(1, app.group_commit.groups - inserts))
-                row.plain.append(plain(n, row.threads))
+                plain_run = plain(n, row.threads)
+                row.service.append(service.per_second)
+                row.service_cpu.append(service.cpu_us)
+                row.plain.append(plain_run.per_second)
+                row.plain_cpu.append(plain_run.cpu_us)
     finally:
         app.close()
 
@@ -187,7 +207,7 @@ def sqlite_plain(path: Path) -> tuple[Plain, str]:
             )
             conn.commit()
 
-    def run(n: int, threads: int) -> float:
+    def run(n: int, threads: int) -> Measured:
         return rate(n, threads, work)
 
     return run, (
@@ -222,7 +242,7 @@ def pg_plain(
             c.execute(sql, (uuid.uuid4(), 1, TOPIC, state), prepare=True)
             c.commit()
 
-    def run(n: int, threads: int) -> float:
+    def run(n: int, threads: int) -> Measured:
         return rate(n, threads, work)
 
     def close() -> None:
@@ -333,10 +353,16 @@ def section(rows: list[Row], pg_version: str, command: str, n: int, runs: int) -
             f"{s:,.0f}/{p:,.0f}" for s, p in zip(row.service, row.plain, strict=True)
         )
         shared = ", ".join(f"{c:.1f}" for c in row.per_commit)
+        cpu = ", ".join(
+            f"{s:.0f}/{p:.0f}"
+            for s, p in zip(row.service_cpu, row.plain_cpu, strict=True)
+        )
         lines.append(
             f"- {row.backend}, {row.threads} thread(s) — {row.settings}. "
             f"Runs (service/plain): {runs_text or 'none'}; commands per commit "
-            f"of the event store: {shared or 'none'}."
+            f"of the event store: {shared or 'none'}; this process's CPU per "
+            f"command/per plain row (µs, all threads, not the server's): "
+            f"{cpu or 'none'}."
         )
     return "\n".join(lines)
 
