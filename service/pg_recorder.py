@@ -270,8 +270,7 @@ class _Prepared:
     connection the first time it runs there (named after its text: the same
     statement has the same name in every process). Its parameters are dumped by
     one `Transformer` that keeps the dumpers it found (one per connection would
-    look them up on every append); a lock makes it one run at a time, as appends
-    are anyway (`service.group_commit`)."""
+    look them up on every append), one dump at a time."""
 
     __slots__ = ("_dumps", "_lock", "name", "sql")
 
@@ -290,16 +289,13 @@ class _Prepared:
         formats = [Format.BINARY] * len(params)
         pgconn = conn.pgconn
         with self._lock:
-            # (no parameter is None here: libpq would take it as NULL all the same)
-            dumped = cast(
-                "Sequence[Buffer]",
-                self._dumps.dump_sequence(params, [PyFormat.BINARY] * len(params)),
-            )
+            dumps = self._dumps.dump_sequence(params, [PyFormat.BINARY] * len(params))
+        # (no parameter is None here: libpq would take it as NULL all the same)
+        dumped = cast("Sequence[Buffer]", dumps)
+        result = pgconn.exec_prepared(self.name, dumped, formats, Format.BINARY)
+        if _sqlstate(result) == _NOT_PREPARED:  # first time on this connection
+            _check(conn, pgconn.prepare(self.name, self.sql), ExecStatus.COMMAND_OK)
             result = pgconn.exec_prepared(self.name, dumped, formats, Format.BINARY)
-            if _sqlstate(result) == _NOT_PREPARED:  # first time on this connection
-                prepared = pgconn.prepare(self.name, self.sql)
-                _check(conn, prepared, ExecStatus.COMMAND_OK)
-                result = pgconn.exec_prepared(self.name, dumped, formats, Format.BINARY)
         _check(conn, result, ExecStatus.TUPLES_OK)
         loads = Transformer(conn)
         loads.set_pgresult(result)
