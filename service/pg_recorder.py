@@ -96,7 +96,7 @@ class LockingApplicationRecorder(PostgresApplicationRecorder):
         columns = "ids {id_type}[], versions bigint[], topics text[], states bytea[]"
         self.sql_create_statements += [
             # The first versions took the events as one array of the library's
-            # composite type (dumped in Python, ~120 µs of CPU per append).
+            # composite type (psycopg's cursor: ~60 µs more CPU per append).
             SQL(
                 "DROP FUNCTION IF EXISTS {schema}.{appended}({schema}.{event}[])"
             ).format(**names),
