@@ -29,6 +29,7 @@ from typing import NamedTuple
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
+from eventsourcing.persistence import StoredEvent
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import command_line, machine, write_results
@@ -40,6 +41,7 @@ from system import build_application
 MEMBERS = 200
 WARM_UP = 500
 TOPIC = "service.domain.action:Action.ActionLogged"
+APPENDS_ALONE_TOPIC = "bench.commands:AppendedAlone"
 TARGETS = {"SQLite (file)": 3000.0, "PostgreSQL": 1000.0}
 MIN_RATIO = 0.5
 CONCURRENT_RATIO = {"PostgreSQL": 1.0}
@@ -73,6 +75,9 @@ class Row:
     service_cpu: list[float] = field(default_factory=list)
     plain_cpu: list[float] = field(default_factory=list)
     """µs of this process's CPU per command / per plain row, each run."""
+    appends: list[Measured] = field(default_factory=list)
+    """The store alone, each run (`appends_alone`): what the service could reach
+    with no command work at all."""
 
     def median(self, rates: list[float]) -> float | None:
         return statistics.median(rates) if rates else None
@@ -153,6 +158,26 @@ def log_actions(
     return rate(n, threads, work)
 
 
+def appends_alone(
+    app: MomentumApplication, members: list[uuid.UUID], n: int, threads: int
+) -> Measured:
+    """`n` appends of a ready 600-byte event (a topic nobody reads) through the
+    application's group commit, each checking a member's cached view as a command
+    does: the store's part of a command without the command — no aggregate, no
+    sealing, no JSON."""
+    state = os.urandom(600)
+
+    def work(thread: int, count: int) -> None:
+        for i in range(count):
+            _, watch = app.watched_member_view(
+                members[(thread + i * threads) % MEMBERS]
+            )
+            event = StoredEvent(uuid.uuid4(), 1, APPENDS_ALONE_TOPIC, state)
+            app.group_commit.append([event], watch)
+
+    return rate(n, threads, work)
+
+
 def measure(
     rows: list[Row], database_url: str, plain: Plain, n: int, runs: int
 ) -> None:
@@ -175,6 +200,8 @@ def measure(
                 row.service_cpu.append(service.cpu_us)
                 row.plain.append(plain_run.per_second)
                 row.plain_cpu.append(plain_run.cpu_us)
+                if row.threads > 1:
+                    row.appends.append(appends_alone(app, members, n, row.threads))
     finally:
         app.close()
 
@@ -357,12 +384,22 @@ def section(rows: list[Row], pg_version: str, command: str, n: int, runs: int) -
             f"{s:.0f}/{p:.0f}"
             for s, p in zip(row.service_cpu, row.plain_cpu, strict=True)
         )
+        alone = ", ".join(
+            f"{a.per_second:,.0f}/s at {a.cpu_us:.0f} µs" for a in row.appends
+        )
         lines.append(
             f"- {row.backend}, {row.threads} thread(s) — {row.settings}. "
             f"Runs (service/plain): {runs_text or 'none'}; commands per commit "
             f"of the event store: {shared or 'none'}; this process's CPU per "
             f"command/per plain row (µs, all threads, not the server's): "
             f"{cpu or 'none'}."
+            + (
+                f" The store alone (a ready event appended through the group "
+                f"commit with the actor check, no command; `appends_alone`): "
+                f"{alone}."
+                if alone
+                else ""
+            )
         )
     return "\n".join(lines)
 
