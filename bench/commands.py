@@ -4,7 +4,8 @@ Times `app.handle(LogAction(...))` (check the member, append one event) on a
 SQLite file and on PostgreSQL, and in the same run a plain loop of single-row
 INSERT + COMMIT with the library's durability settings: once from one thread, once
 from 8 threads at the same time (one application; the plain loop with one
-connection per thread); writes bench/RESULTS.md.
+connection per thread); writes bench/RESULTS.md. With 8 threads, each is also run
+with the whole process kept on one CPU (a diagnostic line, not the table's figure).
 
     .venv/bin/python -m bench.commands [--commands N] [--runs R] [--quick]
 """
@@ -49,6 +50,14 @@ CONCURRENT_RATIO = {"PostgreSQL": 1.0}
 share commits, `service.group_commit`)."""
 THREADS = (1, 8)
 """Writers at once: the SPEC's single-thread row, and a concurrent one."""
+ANY_CPU, ONE_CPU = "any CPU", "one CPU"
+PLACEMENTS = (ANY_CPU, ONE_CPU)
+"""Where this process's threads run: wherever the kernel puts them (the table's
+figures: how the service runs), or all on one CPU (with 8 threads, what the GIL's
+hand-offs between threads on different CPUs cost; Linux only)."""
+ALLOWED = (
+    frozenset(os.sched_getaffinity(0)) if hasattr(os, "sched_setaffinity") else None
+)
 
 
 class Measured(NamedTuple):
@@ -63,24 +72,33 @@ Plain = Callable[[int, int], Measured]
 threads."""
 
 
+def _by_placement() -> dict[str, list[Measured]]:
+    return {where: [] for where in PLACEMENTS}
+
+
 @dataclass
 class Row:
     backend: str
     threads: int
-    service: list[float]
-    plain: list[float]
     settings: str
+    service: dict[str, list[Measured]] = field(default_factory=_by_placement)
+    plain: dict[str, list[Measured]] = field(default_factory=_by_placement)
+    """Each run, by placement: rate and µs of this process's CPU per command / per
+    plain row."""
     per_commit: list[float] = field(default_factory=list)
     """Commands per insert of the event store in each service run (group commit)."""
-    service_cpu: list[float] = field(default_factory=list)
-    plain_cpu: list[float] = field(default_factory=list)
-    """µs of this process's CPU per command / per plain row, each run."""
     appends: list[Measured] = field(default_factory=list)
     """The store alone, each run (`appends_alone`): what the service could reach
     with no command work at all."""
 
-    def median(self, rates: list[float]) -> float | None:
-        return statistics.median(rates) if rates else None
+    def rate(self, runs: list[Measured]) -> float | None:
+        return statistics.median(r.per_second for r in runs) if runs else None
+
+    def service_rate(self) -> float | None:
+        return self.rate(self.service[ANY_CPU])
+
+    def plain_rate(self) -> float | None:
+        return self.rate(self.plain[ANY_CPU])
 
 
 def make_app(database_url: str) -> MomentumApplication:
@@ -178,11 +196,24 @@ def appends_alone(
     return rate(n, threads, work)
 
 
+def place(where: str) -> None:
+    """Every thread of this process (and those it starts later) on the lowest CPU
+    it may use, or on all of them."""
+    if ALLOWED is None:
+        return
+    cpus = {min(ALLOWED)} if where == ONE_CPU else set(ALLOWED)
+    for task in os.listdir("/proc/self/task"):
+        try:
+            os.sched_setaffinity(int(task), cpus)
+        except ProcessLookupError:  # the thread ended meanwhile
+            continue
+
+
 def measure(
     rows: list[Row], database_url: str, plain: Plain, n: int, runs: int
 ) -> None:
     """Warm up both, then alternate service and plain runs (same drift for both),
-    for each row's number of threads."""
+    for each row's number of threads; with 8, on one CPU too."""
     app = make_app(database_url)
     try:
         durability = service_durability(app)
@@ -192,17 +223,20 @@ def measure(
         for row in rows:
             row.settings += f"; the service's connection reports {durability}"
             for _ in range(runs):
-                inserts = app.group_commit.groups
-                service = log_actions(app, members, n, row.threads)
-                row.per_commit.append(n / max(1, app.group_commit.groups - inserts))
-                plain_run = plain(n, row.threads)
-                row.service.append(service.per_second)
-                row.service_cpu.append(service.cpu_us)
-                row.plain.append(plain_run.per_second)
-                row.plain_cpu.append(plain_run.cpu_us)
-                if row.threads > 1:
-                    row.appends.append(appends_alone(app, members, n, row.threads))
+                pinned = row.threads > 1 and ALLOWED is not None
+                for where in PLACEMENTS if pinned else (ANY_CPU,):
+                    place(where)
+                    inserts = app.group_commit.groups
+                    row.service[where].append(log_actions(app, members, n, row.threads))
+                    if where == ANY_CPU:
+                        groups = app.group_commit.groups - inserts
+                        row.per_commit.append(n / max(1, groups))
+                        if row.threads > 1:
+                            alone = appends_alone(app, members, n, row.threads)
+                            row.appends.append(alone)
+                    row.plain[where].append(plain(n, row.threads))
     finally:
+        place(ANY_CPU)
         app.close()
 
 
@@ -291,7 +325,7 @@ def scalar(conn: psycopg.Connection, sql: str) -> str:
 def bench_sqlite(n: int, runs: int) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="momentum-bench-") as tmp:
         plain, settings = sqlite_plain(Path(tmp) / "plain.sqlite")
-        rows = [Row("SQLite (file)", t, [], [], settings) for t in THREADS]
+        rows = [Row("SQLite (file)", t, settings) for t in THREADS]
         measure(rows, f"sqlite:///{tmp}/events.sqlite", plain, n, runs)
         return rows
 
@@ -313,7 +347,7 @@ def pg_schema(url: str) -> Iterator[tuple[psycopg.Connection, str]]:
 
 
 def bench_postgres(url: str, n: int, runs: int) -> tuple[list[Row], str]:
-    rows = [Row("PostgreSQL", t, [], [], "not measured") for t in THREADS]
+    rows = [Row("PostgreSQL", t, "not measured") for t in THREADS]
     try:
         with pg_schema(url) as (conn, schema):
             version = scalar(conn, "SHOW server_version")
@@ -335,7 +369,7 @@ def bench_postgres(url: str, n: int, runs: int) -> tuple[list[Row], str]:
 def table_row(row: Row) -> str:
     """One table row: the SPEC's targets for one thread, and for 8 threads on
     PostgreSQL (its ratio against 8 plain writers)."""
-    service, plain = row.median(row.service), row.median(row.plain)
+    service, plain = row.service_rate(), row.plain_rate()
     single = row.threads == 1
     concurrent = None if single else CONCURRENT_RATIO.get(row.backend)
     if single:
@@ -367,7 +401,9 @@ def section(rows: list[Row], pg_version: str, command: str, n: int, runs: int) -
         f"and plain inserts, then "
         f"{runs} run(s) of {n} `LogAction` commands (round-robin) from 1 thread, "
         f"then from {max(THREADS)} threads at once (one application), median shown; "
-        "service and plain runs alternate, the plain loop with as many threads.",
+        "service and plain runs alternate, the plain loop with as many threads; "
+        "with 8 threads both are run again with the process kept on one CPU "
+        "(the rows' last figures; the table shows the runs on any CPU).",
         "",
         "| backend | threads | service commands/s | plain INSERT+COMMIT/s | ratio "
         "| target | met? |",
@@ -376,23 +412,17 @@ def section(rows: list[Row], pg_version: str, command: str, n: int, runs: int) -
         "",
     ]
     for row in rows:
-        runs_text = ", ".join(
-            f"{s:,.0f}/{p:,.0f}" for s, p in zip(row.service, row.plain, strict=True)
-        )
         shared = ", ".join(f"{c:.1f}" for c in row.per_commit)
-        cpu = ", ".join(
-            f"{s:.0f}/{p:.0f}"
-            for s, p in zip(row.service_cpu, row.plain_cpu, strict=True)
-        )
         alone = ", ".join(
             f"{a.per_second:,.0f}/s at {a.cpu_us:.0f} µs" for a in row.appends
         )
+        runs_text = measured_runs(row.service[ANY_CPU], row.plain[ANY_CPU])
         lines.append(
             f"- {row.backend}, {row.threads} thread(s) — {row.settings}. "
-            f"Runs (service/plain): {runs_text or 'none'}; commands per commit "
-            f"of the event store: {shared or 'none'}; this process's CPU per "
-            f"command/per plain row (µs, all threads, not the server's): "
-            f"{cpu or 'none'}."
+            f"Runs, service/plain per second (this process's CPU per command/per "
+            f"plain row in µs, all threads, not the server's): "
+            f"{runs_text or 'none'}; commands per commit of the event store: "
+            f"{shared or 'none'}."
             + (
                 f" The store alone (a ready event appended through the group "
                 f"commit with the actor check, no command; `appends_alone`): "
@@ -400,8 +430,21 @@ def section(rows: list[Row], pg_version: str, command: str, n: int, runs: int) -
                 if alone
                 else ""
             )
+            + (
+                " The process kept on one CPU, service/plain (CPU µs): "
+                f"{measured_runs(row.service[ONE_CPU], row.plain[ONE_CPU])}."
+                if row.service[ONE_CPU]
+                else ""
+            )
         )
     return "\n".join(lines)
+
+
+def measured_runs(service: list[Measured], plain: list[Measured]) -> str:
+    return ", ".join(
+        f"{s.per_second:,.0f}/{p.per_second:,.0f} ({s.cpu_us:.0f}/{p.cpu_us:.0f})"
+        for s, p in zip(service, plain, strict=True)
+    )
 
 
 def parse_args() -> argparse.Namespace:
@@ -432,7 +475,7 @@ def main() -> int:
     if out is not None:
         write_results(out, body, "commands")
         print(f"\nwritten to {out}")
-    return 1 if args.require_postgres and not pg_rows[0].service else 0
+    return 1 if args.require_postgres and pg_rows[0].service_rate() is None else 0
 
 
 if __name__ == "__main__":
