@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import random
 import resource
+import runpy
 import signal
 import statistics
 import subprocess
@@ -495,9 +496,11 @@ def describe(args: argparse.Namespace, data: DataSet) -> str:
         if client_cpus
         else "not pinned (fewer than 4 CPUs; --pin yes forces it)"
     )
+    conf = runpy.run_path(str(ROOT / "infra/gunicorn.conf.py"))  # as gunicorn reads it
     return (
-        f"Backend: {args.backend}; gunicorn `infra/gunicorn.conf.py` (2 workers x 4 "
-        f"threads) + `momentum project` (poll {args.poll} s{listen}); the load client "
+        f"Backend: {args.backend}; gunicorn `infra/gunicorn.conf.py` "
+        f"({conf['workers']} workers x {conf['threads']} threads) + `momentum "
+        f"project` (poll {args.poll} s{listen}); the load client "
         f"runs on the same machine in a process of its own, {pinned}. "
         f"Data set: {data.events} events ({args.entries} "
         f"actions of one member, {args.mentees} mentees of one mentor, {LOAD_MEMBERS} "
