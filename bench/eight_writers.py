@@ -9,9 +9,9 @@ In the same minutes, alternating, on one throwaway schema (dropped afterwards):
   GILs, as gunicorn's two workers would be);
 - store alone: 8 threads appending a ready event through the group commit, no
   command (`bench.commands.appends_alone`);
-- the two above again with the append functions redefined *without* `LOCK TABLE`
-  in this schema only: not gap-safe (followers could skip events), a measurement of
-  what the lock costs, nothing more.
+- the service (both ways) and the store alone again with the append functions
+  redefined *without* `LOCK TABLE` in this schema only: not gap-safe (followers
+  could skip events), a measurement of what the lock costs, nothing more.
 
 Each with this process's (or both processes') CPU per operation.
 
@@ -154,6 +154,10 @@ def main() -> int:
                     note(
                         "service, 8 threads, no table lock",
                         log_actions(app, members, n, THREADS),
+                    )
+                    note(
+                        "service, 2 processes x 4 threads, no table lock",
+                        two_processes(url, members, n),
                     )
                     note(
                         "store alone, 8 threads, no table lock",
