@@ -13,7 +13,6 @@ from uuid import UUID
 
 from flask import Response, jsonify
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection
 
 from projections.metrics_queries import daily_series, member_metrics
 from projections.relations import is_mentor
@@ -106,12 +105,14 @@ class MomentumSeries(BaseModel):
     as_of: date | None = AS_OF
 
 
-def _whose(conn: Connection, viewer: UUID, member: UUID | None) -> str:
-    """The member asked about, if the viewer is them or their accepted mentor."""
+def _whose(viewer: UUID, member: UUID | None) -> str:
+    """The member asked about, if the viewer is them or their accepted mentor (a
+    read only for someone else's: most ask about themselves)."""
     if member is None or member == viewer:
         return str(viewer)
-    if not is_mentor(conn, str(viewer), str(member)):
-        raise NotFoundError("No such member.")
+    with system().read() as conn:
+        if not is_mentor(conn, str(viewer), str(member)):
+            raise NotFoundError("No such member.")
     return str(member)
 
 
@@ -123,9 +124,7 @@ def _as_of(r: Reading) -> date | None:
 def momentum(query: MomentumQuery) -> Response:
     """Momentum, trend, weekly actions, streaks, commitments kept and rut risk: now,
     or (`as_of`) at the end of a past day."""
-    me = caller()
-    with system().read() as conn:
-        member = _whose(conn, me, query.member)
+    member = _whose(caller(), query.member)
     with reading(member, query.as_of) as r:
         found = member_metrics(r.conn, member, r.now)
     if found is None:
@@ -163,9 +162,7 @@ def momentum(query: MomentumQuery) -> Response:
 def momentum_series(query: MomentumSeriesQuery) -> Response:
     """Momentum at the end of each of the last `days` days (today: now), or of the
     `days` days up to a past day (`as_of`), as they were then."""
-    me = caller()
-    with system().read() as conn:
-        member = _whose(conn, me, query.member)
+    member = _whose(caller(), query.member)
     with reading(member, query.as_of) as r:
         points = daily_series(r.conn, member, r.now, query.days)
     if not points:
